@@ -1,0 +1,1 @@
+"""Mine (doc comment, Rust item) pairs from Rust repositories into a dataset."""

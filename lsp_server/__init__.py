@@ -1,0 +1,1 @@
+"""The rustdoc-gen language server. Never imports torch, transformers or trl."""

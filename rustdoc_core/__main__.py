@@ -1,0 +1,3 @@
+from rustdoc_core.cli import main
+
+main()

@@ -1,0 +1,192 @@
+"""Doc text as rustdoc sees it: markers stripped, string literals decoded,
+sections found outside code fences, and rendered back to `///` lines."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_FENCE = re.compile(r"^\s*(```+|~~~+)(.*)$")
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    """A fenced code block of a doc: its info string, body and first line."""
+
+    info: str
+    body: str
+    start_line: int
+    closed: bool
+
+    @property
+    def is_rust(self) -> bool:
+        """rustdoc treats a fence as Rust unless its info string names another language."""
+        tags = [t.strip() for t in re.split(r"[,\s]+", self.info) if t.strip()]
+        rust_tags = {
+            "rust", "ignore", "should_panic", "no_run", "compile_fail", "edition2015",
+            "edition2018", "edition2021", "edition2024", "test_harness", "standalone_crate",
+        }
+        return all(t in rust_tags or t.startswith("E0") or t.startswith("{") for t in tags)
+
+    @property
+    def is_tested(self) -> bool:
+        """Whether rustdoc compiles and runs it as a doctest."""
+        return self.is_rust and "ignore" not in self.info
+
+    def doctest_source(self) -> str:
+        """The code rustdoc compiles: `# ` hidden-line markers removed."""
+        lines = []
+        for line in self.body.split("\n"):
+            stripped = line.lstrip()
+            if stripped == "#":
+                continue
+            if stripped.startswith("# "):
+                line = line[: len(line) - len(stripped)] + stripped[2:]
+            elif stripped.startswith("##"):
+                line = line[: len(line) - len(stripped)] + stripped[1:]
+            lines.append(line)
+        return "\n".join(lines)
+
+
+def code_blocks(doc: str) -> list[CodeBlock]:
+    """Fenced code blocks of a doc in order, including an unclosed last one."""
+    blocks: list[CodeBlock] = []
+    lines = doc.split("\n")
+    i = 0
+    while i < len(lines):
+        match = _FENCE.match(lines[i])
+        if not match:
+            i += 1
+            continue
+        fence, info = match.group(1), match.group(2).strip()
+        body: list[str] = []
+        j = i + 1
+        closed = False
+        while j < len(lines):
+            close = _FENCE.match(lines[j])
+            if close and close.group(1)[0] == fence[0] and len(close.group(1)) >= len(fence) and not close.group(2).strip():
+                closed = True
+                break
+            body.append(lines[j])
+            j += 1
+        blocks.append(CodeBlock(info=info, body="\n".join(body), start_line=i, closed=closed))
+        i = j + 1
+    return blocks
+
+
+def prose_lines(doc: str) -> list[tuple[int, str]]:
+    """(line number, text) of the lines outside code fences."""
+    out: list[tuple[int, str]] = []
+    fence: str | None = None
+    for number, line in enumerate(doc.split("\n")):
+        match = _FENCE.match(line)
+        if fence is None and match:
+            fence = match.group(1)
+            continue
+        if fence is not None:
+            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence) and not match.group(2).strip():
+                fence = None
+            continue
+        out.append((number, line))
+    return out
+
+
+def doc_sections(doc: str) -> list[str]:
+    """Markdown headings of a doc (`Examples`, `Errors`, ...), ignoring `#` lines in code."""
+    sections = []
+    for _, line in prose_lines(doc):
+        match = _HEADING.match(line)
+        if match:
+            sections.append(match.group(2).strip())
+    return sections
+
+
+def first_paragraph(doc: str) -> str:
+    """The summary paragraph: lines up to the first blank line, heading or fence."""
+    out = []
+    for line in doc.strip("\n").split("\n"):
+        if not line.strip() or _HEADING.match(line) or _FENCE.match(line):
+            break
+        out.append(line.strip())
+    return " ".join(out)
+
+
+def unindent(lines: list[str]) -> list[str]:
+    """Remove the common leading whitespace of the non-blank lines, as rustdoc does."""
+    indents = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
+    cut = min(indents) if indents else 0
+    return [line[cut:] if line.strip() else "" for line in lines]
+
+
+def strip_block_comment(body: str) -> list[str]:
+    """Lines of a `/** ... */` body with rustc's `*` gutter and blank edges removed."""
+    lines = body.split("\n")
+    while lines and not lines[0].strip().strip("*").strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip().strip("*").strip():
+        lines.pop()
+    if lines and all(line.lstrip().startswith("*") for line in lines if line.strip()):
+        stripped = []
+        for line in lines:
+            rest = line.lstrip()
+            stripped.append(rest[1:] if rest.startswith("*") else rest)
+        lines = stripped
+    return [line.rstrip() for line in lines]
+
+
+def decode_string_literal(literal: str) -> str | None:
+    """Value of a Rust string literal (`"a\\n"`, `r#"..."#`); None if it is not one."""
+    literal = literal.strip()
+    raw = re.fullmatch(r'r(#*)"(.*)"\1', literal, re.S)
+    if raw:
+        return raw.group(2)
+    if len(literal) < 2 or literal[0] != '"' or literal[-1] != '"':
+        return None
+    body = literal[1:-1]
+    out: list[str] = []
+    i = 0
+    simple = {"n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", '"': '"', "'": "'"}
+    while i < len(body):
+        ch = body[i]
+        if ch != "\\":
+            out.append(ch)
+            i += 1
+            continue
+        nxt = body[i + 1] if i + 1 < len(body) else ""
+        if nxt in simple:
+            out.append(simple[nxt])
+            i += 2
+        elif nxt == "x":
+            out.append(chr(int(body[i + 2 : i + 4], 16)))
+            i += 4
+        elif nxt == "u":
+            end = body.index("}", i)
+            out.append(chr(int(body[i + 3 : end], 16)))
+            i = end + 1
+        elif nxt == "\n":
+            # A line continuation swallows the newline and the next line's indentation.
+            i += 2
+            while i < len(body) and body[i] in " \t\n\r":
+                i += 1
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def render_doc_comment(doc: str, indent: str = "", newline: str = "\n") -> str:
+    """`///` lines for a doc text, each ending with `newline`."""
+    lines = doc.strip("\n").split("\n")
+    return "".join(f"{indent}///{(' ' + line) if line.strip() else ''}{newline}" for line in lines)
+
+
+def normalize_doc(doc: str) -> str:
+    """Doc text with trailing spaces and surplus blank lines removed."""
+    lines = [line.rstrip() for line in doc.strip("\n").split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if not line and out and not out[-1]:
+            continue
+        out.append(line)
+    return "\n".join(out).strip("\n")

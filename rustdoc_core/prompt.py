@@ -1,0 +1,146 @@
+"""The prompt format: a Rust item (plus bounded context) to chat messages for
+Qwen2.5-Coder's chat template, and the model's answer back to doc text.
+
+Training, eval and serving all call these functions, so what the model learned
+is what it is asked. Change the format, bump PROMPT_FORMAT_VERSION: a model
+records the version it was trained with.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from rustdoc_core.doc_text import normalize_doc
+from rustdoc_core.rust_items import RustItem, RustSource
+
+PROMPT_FORMAT_VERSION = 1
+
+MAX_ITEM_CHARS = 1600
+MAX_SIBLINGS = 8
+MAX_USE_LINES = 10
+MAX_CONTEXT_LINE_CHARS = 160
+
+SYSTEM_PROMPT = (
+    "You write rustdoc comments for Rust code. Answer with the doc text only, as Markdown, "
+    "without `///` markers and without repeating the code. Start with a one-sentence summary "
+    "in the third person (\"Returns ...\", \"Creates ...\"). Put identifiers and code in backticks. "
+    "Add `# Errors` when a public function returns `Result`, `# Panics` when it can panic, "
+    "`# Safety` for `unsafe` functions and traits, and `# Examples` only with Rust code that compiles."
+)
+
+
+@dataclass(frozen=True)
+class PromptContext:
+    """What surrounds an item, bounded so prompts stay short."""
+
+    container_header: str | None = None
+    sibling_signatures: tuple[str, ...] = ()
+    use_lines: tuple[str, ...] = ()
+    module_path: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "PromptContext":
+        return cls(
+            container_header=data.get("container_header"),
+            sibling_signatures=tuple(data.get("sibling_signatures", ())),
+            use_lines=tuple(data.get("use_lines", ())),
+            module_path=tuple(data.get("module_path", ())),
+        )
+
+
+def prompt_context(source: RustSource, item: RustItem) -> PromptContext:
+    """Context for `item` in `source`: its container's header, sibling signatures, use lines."""
+    container = item.containers[-1] if item.containers else None
+    siblings = [
+        _clip(other.signature)
+        for other in source.items()
+        if other.containers == item.containers and other.start_byte != item.start_byte and other.kind not in ("field", "variant")
+    ]
+    return PromptContext(
+        container_header=_clip(container.header) if container is not None else None,
+        sibling_signatures=tuple(siblings[:MAX_SIBLINGS]),
+        use_lines=tuple(_clip(u) for u in source.use_lines(MAX_USE_LINES)),
+        module_path=item.module_path,
+    )
+
+
+def item_code(item: RustItem) -> str:
+    """The item as shown to the model: attributes and source, long bodies cut."""
+    lines = [f"{item.indent}{a}" for a in item.attributes]
+    code = item.indent + item.source
+    if len(code) > MAX_ITEM_CHARS:
+        kept = code[:MAX_ITEM_CHARS].rsplit("\n", 1)[0]
+        hidden = code.count("\n") - kept.count("\n")
+        code = f"{kept}\n{item.indent}    // ... {hidden} more lines\n{item.indent}}}"
+    lines.append(code)
+    return _dedent("\n".join(lines))
+
+
+def build_messages(item: RustItem, context: PromptContext) -> list[dict[str, str]]:
+    """System and user messages asking for `item`'s doc."""
+    parts = [f"Write the rustdoc comment for `{item.label}`."]
+    if context.module_path:
+        parts.append(f"Module: `{'::'.join(context.module_path)}`")
+    if context.use_lines:
+        parts.append("Imports:\n" + "\n".join(context.use_lines))
+    if context.container_header:
+        parts.append(f"Inside: `{context.container_header}`")
+    if context.sibling_signatures:
+        parts.append("Nearby items:\n" + "\n".join(f"- `{s}`" for s in context.sibling_signatures))
+    parts.append(f"Item:\n```rust\n{item_code(item)}\n```")
+    return [
+        {"role": "system", "content": SYSTEM_PROMPT},
+        {"role": "user", "content": "\n\n".join(parts)},
+    ]
+
+
+def training_record(item: RustItem, context: PromptContext, doc: str) -> dict[str, list[dict[str, str]]]:
+    """A record in trl's conversational prompt/completion shape: loss falls on the doc only."""
+    return {
+        "prompt": build_messages(item, context),
+        "completion": [{"role": "assistant", "content": normalize_doc(doc)}],
+    }
+
+
+_MARKER = re.compile(r"^\s*(///|//!)\s?")
+_WRAPPING_FENCE = re.compile(r"^```[\w-]*\s*\n(.*?)\n```\s*$", re.S)
+_CODE_START = re.compile(r"^\s*(#\[|pub(\(\w+\))?\s|fn\s|impl[\s<]|struct\s|enum\s|trait\s|const\s|static\s|type\s|mod\s|unsafe\s|async\s|macro_rules!)")
+
+
+def parse_completion(text: str) -> str:
+    """The model's answer to clean doc text: no chat tokens, wrapping fences, `///` or echoed code."""
+    text = text.replace("<|im_end|>", "").replace("<|endoftext|>", "").strip()
+    wrapped = _WRAPPING_FENCE.match(text)
+    if wrapped and (wrapped.group(1).lstrip().startswith("///") or not text.startswith("```rust")):
+        text = wrapped.group(1)
+    lines = text.split("\n")
+    if any(_MARKER.match(line) for line in lines):
+        # A `///` answer: keep the marked lines, drop the echoed item after them.
+        kept = []
+        for line in lines:
+            if _MARKER.match(line):
+                kept.append(_MARKER.sub("", line, count=1))
+            elif kept and line.strip():
+                break
+        lines = kept
+    else:
+        while lines and _CODE_START.match(lines[-1]):
+            lines.pop()
+    return normalize_doc("\n".join(line.rstrip() for line in lines))
+
+
+def _clip(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= MAX_CONTEXT_LINE_CHARS else text[: MAX_CONTEXT_LINE_CHARS - 1] + "…"
+
+
+def _dedent(code: str) -> str:
+    lines = code.split("\n")
+    indents = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
+    cut = min(indents) if indents else 0
+    return "\n".join(line[cut:] for line in lines)

@@ -1,0 +1,770 @@
+"""The Rust item model: what a documentable item is, read from real Rust with
+tree-sitter-rust. The miner, the eval, `generate` and the server all read Rust
+through this module.
+
+Line numbers are 0-based; byte offsets index the UTF-8 source.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, fields, replace
+from functools import lru_cache
+from typing import Any
+
+from tree_sitter import Language, Node, Parser, Point, Tree
+
+from rustdoc_core.doc_text import decode_string_literal, doc_sections, strip_block_comment
+from rustdoc_core.positions import UTF16, LineIndex
+
+ITEM_KINDS = (
+    "fn", "method", "trait_method", "struct", "enum", "union", "trait", "type",
+    "const", "static", "macro", "mod", "field", "variant",
+)
+"""Kinds of documentable items. `method` is a fn in an impl, `trait_method` a fn
+declared or defined in a trait; associated consts and types use `const` and `type`
+with their container set."""
+
+_ITEM_NODES = {
+    "function_item": "fn",
+    "function_signature_item": "fn",
+    "struct_item": "struct",
+    "enum_item": "enum",
+    "union_item": "union",
+    "trait_item": "trait",
+    "type_item": "type",
+    "associated_type": "type",
+    "const_item": "const",
+    "static_item": "static",
+    "macro_definition": "macro",
+    "mod_item": "mod",
+}
+_BODY_FIELDS = ("body",)
+_PANIC_MACROS = {"panic", "assert", "assert_eq", "assert_ne", "unreachable", "todo", "unimplemented"}
+SMALL_ITEM_LINES = 40
+"""A cursor inside the body of an item at most this long still selects the item."""
+
+
+@lru_cache(maxsize=1)
+def rust_language() -> Language:
+    import tree_sitter_rust
+
+    return Language(tree_sitter_rust.language())
+
+
+def new_parser() -> Parser:
+    return Parser(rust_language())
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter: its pattern as written, its type, and the names it binds."""
+
+    pattern: str
+    type: str | None
+    names: tuple[str, ...]
+    is_self: bool = False
+
+
+@dataclass(frozen=True)
+class Container:
+    """The impl, trait or module an item is declared in."""
+
+    kind: str  # "impl" | "trait" | "mod" | "extern"
+    header: str  # e.g. `impl<T> Display for Wrapper<T>`, `pub trait Reader`, `mod io`
+    name: str | None = None  # trait or module name
+    self_type: str | None = None  # impl's self type
+    trait: str | None = None  # impl's trait, None for inherent impls
+    is_public: bool = True  # trait or module visibility (impls: True)
+
+
+@dataclass(frozen=True)
+class PanicSite:
+    """A place in a body that can panic: `unwrap`, `expect`, `panic`, `assert`, `index`, ..."""
+
+    kind: str
+    text: str
+    line: int
+
+
+@dataclass(frozen=True)
+class DocFragment:
+    """One piece of a doc: a `///` line, a `/** */` block or a `#[doc = ...]` attribute."""
+
+    style: str  # "line" | "block" | "attr"
+    text: str
+    start_byte: int
+    end_byte: int
+    start_line: int
+    end_line: int
+
+
+@dataclass(frozen=True)
+class DocComment:
+    """An item's doc as rustdoc sees it, with where it stands in the source."""
+
+    text: str
+    fragments: tuple[DocFragment, ...]
+
+    @property
+    def start_line(self) -> int:
+        return min(f.start_line for f in self.fragments)
+
+    @property
+    def end_line(self) -> int:
+        return max(f.end_line for f in self.fragments)
+
+    @property
+    def styles(self) -> tuple[str, ...]:
+        return tuple(sorted({f.style for f in self.fragments}))
+
+    @property
+    def sections(self) -> list[str]:
+        return doc_sections(self.text)
+
+
+@dataclass(frozen=True)
+class RustItem:
+    """A documentable Rust item and everything the prompt, checker and editor need of it."""
+
+    kind: str
+    name: str
+    signature: str
+    source: str
+    start_byte: int
+    end_byte: int
+    start_line: int
+    end_line: int
+    doc_line: int
+    """Line where a new doc comment goes: above the item's attributes and doc."""
+    head_byte: int
+    """Where the item's head starts: its first doc fragment or attribute, or the item."""
+    indent: str
+    visibility: str | None = None
+    params: tuple[Param, ...] = ()
+    return_type: str | None = None
+    generics: str | None = None
+    where_clause: str | None = None
+    qualifiers: tuple[str, ...] = ()  # subset of ("const", "async", "unsafe", "extern")
+    attributes: tuple[str, ...] = ()  # non-doc attributes as written
+    containers: tuple[Container, ...] = ()  # outermost first
+    body: str | None = None
+    body_start_line: int | None = None
+    panic_sites: tuple[PanicSite, ...] = ()
+    doc: DocComment | None = None
+    doc_hidden: bool = False
+    in_test: bool = False
+    in_error: bool = False
+    macro_exported: bool = False
+    field_names: tuple[str, ...] = ()  # fields of a struct/union, variants of an enum
+
+    # --- derived facts -------------------------------------------------------------
+
+    @property
+    def container(self) -> Container | None:
+        """The innermost impl or trait this item belongs to, if any."""
+        for c in reversed(self.containers):
+            if c.kind in ("impl", "trait", "extern"):
+                return c
+            if c.kind == "mod":
+                return None
+        return None
+
+    @property
+    def module_path(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.containers if c.kind == "mod" and c.name)
+
+    @property
+    def display_kind(self) -> str:
+        return {"trait_method": "fn", "method": "fn", "macro": "macro"}.get(self.kind, self.kind)
+
+    @property
+    def label(self) -> str:
+        """`fn name`, `struct Name`, ... for messages and code action titles."""
+        if self.kind == "macro":
+            return f"macro {self.name}!"
+        return f"{self.display_kind} {self.name}"
+
+    @property
+    def is_fn(self) -> bool:
+        return self.kind in ("fn", "method", "trait_method")
+
+    @property
+    def is_unsafe(self) -> bool:
+        return "unsafe" in self.qualifiers
+
+    @property
+    def is_trait_impl_member(self) -> bool:
+        """Members of `impl Trait for T` take their docs from the trait."""
+        c = self.container
+        return c is not None and c.kind == "impl" and c.trait is not None
+
+    @property
+    def is_public(self) -> bool:
+        """Whether the item is part of the public API as far as this file shows.
+
+        `pub` items (not `pub(crate)`), members of public traits, variants of
+        public enums and exported macros. Module privacy is not considered: a
+        file alone cannot tell what a `pub use` re-exports.
+        """
+        if self.kind == "macro":
+            return self.macro_exported
+        c = self.container
+        if c is not None and c.kind == "trait":
+            return c.is_public
+        if self.kind == "variant":
+            return self.visibility == "pub"  # set from the enum by the parser
+        return self.visibility == "pub"
+
+    @property
+    def returns_result(self) -> bool:
+        return returns_result(self.return_type)
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return tuple(n for p in self.params if not p.is_self for n in p.names)
+
+    @property
+    def is_documented(self) -> bool:
+        return self.doc is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "RustItem":
+        data = dict(data)
+        data["params"] = tuple(Param(**{**p, "names": tuple(p["names"])}) for p in data.get("params", ()))
+        data["containers"] = tuple(Container(**c) for c in data.get("containers", ()))
+        data["panic_sites"] = tuple(PanicSite(**p) for p in data.get("panic_sites", ()))
+        doc = data.get("doc")
+        if doc is not None:
+            data["doc"] = DocComment(doc["text"], tuple(DocFragment(**f) for f in doc["fragments"]))
+        for name in ("qualifiers", "attributes", "field_names"):
+            data[name] = tuple(data.get(name, ()))
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def with_doc(self, doc: DocComment | None) -> "RustItem":
+        return replace(self, doc=doc)
+
+
+def returns_result(return_type: str | None) -> bool:
+    """`Result<..>`, `io::Result<..>`, `anyhow::Result<T>`, ... (the last path segment is `Result`)."""
+    if not return_type:
+        return False
+    head = return_type.strip().split("<", 1)[0].strip()
+    return head.split("::")[-1] == "Result"
+
+
+def result_error_type(return_type: str | None) -> str | None:
+    """The error type of `Result<T, E>`, or the module an alias comes from (`io::Result` -> `io::Error`)."""
+    if not returns_result(return_type):
+        return None
+    assert return_type is not None
+    head, _, args = return_type.partition("<")
+    args = args.rsplit(">", 1)[0]
+    depth = 0
+    for i, ch in enumerate(args):
+        if ch in "<([":
+            depth += 1
+        elif ch in ">)]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            return " ".join(args[i + 1 :].split()) or None
+    prefix = head.strip().rsplit("::", 1)
+    return f"{prefix[0]}::Error" if len(prefix) == 2 else None
+
+
+def _text(node: Node | None) -> str:
+    return node.text.decode("utf-8", errors="replace") if node is not None and node.text is not None else ""
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+class RustSource:
+    """A parsed Rust file: text, tree, line index; edited incrementally."""
+
+    def __init__(self, text: str | bytes, parser: Parser | None = None):
+        self.parser = parser or new_parser()
+        self.data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        self.tree: Tree = self.parser.parse(self.data)
+        self.lines = LineIndex.of(self.data)
+        self._items: list[RustItem] | None = None
+
+    @property
+    def text(self) -> str:
+        return self.data.decode("utf-8", errors="replace")
+
+    # --- editing -------------------------------------------------------------------
+
+    def edit(self, start_byte: int, old_end_byte: int, new_text: str) -> None:
+        """Replace bytes [start, old_end) with `new_text` and re-parse incrementally."""
+        new_bytes = new_text.encode("utf-8")
+        start_point = self._point(start_byte)
+        old_end_point = self._point(old_end_byte)
+        data = self.data[:start_byte] + new_bytes + self.data[old_end_byte:]
+        new_end_byte = start_byte + len(new_bytes)
+        self.data = data
+        self.lines = LineIndex.of(data)
+        self.tree.edit(
+            start_byte=start_byte,
+            old_end_byte=old_end_byte,
+            new_end_byte=new_end_byte,
+            start_point=start_point,
+            old_end_point=old_end_point,
+            new_end_point=self._point(new_end_byte),
+        )
+        self.tree = self.parser.parse(self.data, self.tree)
+        self._items = None
+
+    def edit_lsp(self, start: tuple[int, int], end: tuple[int, int], new_text: str, encoding: str = UTF16) -> None:
+        self.edit(
+            self.lines.position_to_byte(*start, encoding=encoding),
+            self.lines.position_to_byte(*end, encoding=encoding),
+            new_text,
+        )
+
+    def _point(self, offset: int) -> Point:
+        line = self.lines.line_of_byte(offset)
+        return Point(line, offset - self.lines.line_starts[line])
+
+    # --- items ---------------------------------------------------------------------
+
+    def items(self) -> list[RustItem]:
+        """Every documentable item, in document order (containers before members)."""
+        if self._items is None:
+            self._items = list(_ItemReader(self).read())
+        return self._items
+
+    def item_at(self, line: int, character: int, encoding: str = UTF16) -> RustItem | None:
+        """The item a cursor is on: its attributes or doc, its signature, or the body of a small item.
+
+        The innermost match wins (a method over its impl's other members).
+        """
+        offset = self.lines.position_to_byte(line, character, encoding)
+        best: RustItem | None = None
+        for item in self.items():
+            head = item.head_byte
+            line_start = self.lines.line_starts[self.lines.line_of_byte(head)]
+            if not self.data[line_start:head].strip():
+                head = line_start  # the indentation before the item counts as on it
+            if not head <= offset <= item.end_byte:
+                continue
+            in_body = item.body_start_line is not None and line > item.body_start_line
+            if in_body and item.kind in ("trait", "mod"):
+                continue  # between members of a trait or module: not the container itself
+            if in_body and item.end_line - item.start_line > SMALL_ITEM_LINES:
+                continue  # deep inside a big body
+            if best is None or item.start_byte >= best.start_byte:
+                best = item
+        return best
+
+    def items_in_range(self, start_line: int, end_line: int) -> list[RustItem]:
+        return [i for i in self.items() if i.end_line >= start_line and i.start_line <= end_line]
+
+    def use_lines(self, limit: int = 12) -> list[str]:
+        """The file's top-level `use` declarations (bounded), for prompt context."""
+        out = []
+        for child in self.tree.root_node.named_children:
+            if child.type == "use_declaration":
+                out.append(_squash(_text(child)))
+                if len(out) >= limit:
+                    break
+        return out
+
+    def has_errors(self) -> bool:
+        return self.tree.root_node.has_error
+
+
+class _ItemReader:
+    """Walks the tree once and builds RustItems."""
+
+    def __init__(self, source: RustSource):
+        self.src = source
+        self.data = source.data
+
+    def read(self) -> Iterator[RustItem]:
+        yield from self._walk_list(self.src.tree.root_node, (), in_test=False, in_error=False)
+
+    # Siblings before an item (docs, attributes, plain comments) belong to it.
+    def _walk_list(self, parent: Node, containers: tuple[Container, ...], in_test: bool, in_error: bool) -> Iterator[RustItem]:
+        pending: list[Node] = []
+        for child in parent.children:
+            ctype = child.type
+            if ctype in ("line_comment", "block_comment", "attribute_item"):
+                pending.append(child)
+                continue
+            if ctype == "ERROR":
+                pending = []
+                # Items whose text survived inside an ERROR node are skipped; good
+                # ones after it are kept.
+                continue
+            kind = _ITEM_NODES.get(ctype)
+            if kind is None:
+                if ctype == "impl_item":
+                    yield from self._impl(child, pending, containers, in_test, in_error)
+                elif ctype == "foreign_mod_item":
+                    body = child.child_by_field_name("body")
+                    if body is not None:
+                        header = _squash(self._slice(child.start_byte, body.start_byte))
+                        c = Container("extern", header)
+                        yield from self._walk_list(body, containers + (c,), in_test, in_error)
+                pending = []
+                continue
+            item = self._item(child, kind, pending, containers, in_test, in_error or child.has_error)
+            pending = []
+            if item is None:
+                continue
+            yield item
+            if ctype == "trait_item" or ctype == "mod_item":
+                body = child.child_by_field_name("body")
+                if body is not None:
+                    ckind = "trait" if ctype == "trait_item" else "mod"
+                    header = _squash(self._slice(child.start_byte, body.start_byte))
+                    c = Container(ckind, header, name=item.name, is_public=item.visibility == "pub")
+                    yield from self._walk_list(body, containers + (c,), in_test or item.in_test, in_error or item.in_error)
+            elif ctype in ("struct_item", "union_item", "enum_item"):
+                yield from self._members(child, item, containers, in_test, in_error)
+
+    def _impl(self, node: Node, pending: list[Node], containers: tuple[Container, ...], in_test: bool, in_error: bool) -> Iterator[RustItem]:
+        body = node.child_by_field_name("body")
+        if body is None:
+            return
+        trait = node.child_by_field_name("trait")
+        self_type = node.child_by_field_name("type")
+        attrs = [self._attribute_text(p) for p in pending if p.type == "attribute_item"]
+        test = in_test or any(_is_cfg_test(a) for a in attrs)
+        c = Container(
+            "impl",
+            _squash(self._slice(node.start_byte, body.start_byte)),
+            self_type=_squash(_text(self_type)) or None,
+            trait=_squash(_text(trait)) or None,
+        )
+        yield from self._walk_list(body, containers + (c,), test, in_error or node.has_error)
+
+    def _members(self, node: Node, parent: RustItem, containers: tuple[Container, ...], in_test: bool, in_error: bool) -> Iterator[RustItem]:
+        body = node.child_by_field_name("body")
+        if body is None or body.type not in ("field_declaration_list", "enum_variant_list"):
+            return
+        pending: list[Node] = []
+        member_kind = "variant" if body.type == "enum_variant_list" else "field"
+        c = Container("type", f"{parent.display_kind} {parent.name}", name=parent.name, is_public=parent.is_public)
+        for child in body.children:
+            if child.type in ("line_comment", "block_comment", "attribute_item"):
+                pending.append(child)
+                continue
+            if child.type not in ("field_declaration", "enum_variant"):
+                if child.type not in (",",):
+                    pending = []
+                continue
+            item = self._item(child, member_kind, pending, containers + (c,), in_test or parent.in_test, in_error or child.has_error)
+            pending = []
+            if item is None:
+                continue
+            if member_kind == "variant":
+                item = replace(item, visibility="pub" if parent.is_public else parent.visibility)
+            yield item
+
+    def _item(
+        self,
+        node: Node,
+        kind: str,
+        pending: list[Node],
+        containers: tuple[Container, ...],
+        in_test: bool,
+        in_error: bool,
+    ) -> RustItem | None:
+        name_node = node.child_by_field_name("name")
+        name = _text(name_node)
+        if not name:
+            return None
+        container = next((c for c in reversed(containers) if c.kind in ("impl", "trait", "extern", "mod", "type")), None)
+        if kind == "fn" and container is not None:
+            if container.kind == "impl":
+                kind = "method"
+            elif container.kind == "trait":
+                kind = "trait_method"
+
+        fragments, attrs, prefix_start = self._prefix(pending)
+        doc_hidden = any(re.search(r"\bdoc\s*\(\s*hidden\s*\)", a) for a in attrs)
+        test = in_test or any(_is_cfg_test(a) or _is_test_attr(a) for a in attrs)
+
+        visibility = None
+        qualifiers: list[str] = []
+        for child in node.children:
+            if child.type == "visibility_modifier":
+                visibility = _squash(_text(child))
+            elif child.type == "function_modifiers":
+                for m in child.children:
+                    qualifiers.append("extern" if m.type == "extern_modifier" else m.type)
+            elif child.type == "unsafe":
+                qualifiers.append("unsafe")
+        if container is not None and container.kind == "extern" and kind in ("fn", "static"):
+            qualifiers.append("unsafe")  # calling into a foreign fn is unsafe
+
+        body = node.child_by_field_name("body")
+        if kind == "macro" or kind in ("field", "variant"):
+            body = None
+        if node.type == "mod_item" and body is None:
+            body = None
+        sig_end = body.start_byte if body is not None and kind not in ("const", "static", "type") else node.end_byte
+        if kind in ("const", "static"):
+            value = node.child_by_field_name("value")
+            sig_end = value.start_byte if value is not None else node.end_byte
+        signature = _squash(self._slice(node.start_byte, sig_end)).rstrip("=; {").rstrip()
+        if kind == "macro":
+            signature = f"macro_rules! {name}"
+
+        params: list[Param] = []
+        parameters = node.child_by_field_name("parameters")
+        if parameters is not None and kind in ("fn", "method", "trait_method"):
+            for p in parameters.named_children:
+                if p.type == "self_parameter":
+                    params.append(Param(_squash(_text(p)), None, ("self",), is_self=True))
+                elif p.type == "parameter":
+                    pattern = p.child_by_field_name("pattern")
+                    ptype = p.child_by_field_name("type")
+                    written = self._slice(p.start_byte, pattern.end_byte) if pattern is not None else ""
+                    params.append(Param(_squash(written), _squash(_text(ptype)) or None, tuple(_bound_names(pattern))))
+                elif p.type == "variadic_parameter":
+                    params.append(Param("...", None, ()))
+        return_node = node.child_by_field_name("return_type")
+        generics_node = node.child_by_field_name("type_parameters")
+        where = next((c for c in node.children if c.type == "where_clause"), None)
+
+        start_line = node.start_point.row
+        first_line = self.src.lines.line_bytes(start_line).decode("utf-8", errors="replace")
+        indent = first_line[: len(first_line) - len(first_line.lstrip())]
+        doc_line = self._doc_line(pending, prefix_start, start_line)
+
+        panic_sites: tuple[PanicSite, ...] = ()
+        body_text = None
+        body_start_line = None
+        if body is not None:
+            body_text = _text(body)
+            body_start_line = body.start_point.row
+            if kind in ("fn", "method", "trait_method"):
+                panic_sites = tuple(_panic_sites(body))
+        field_names: tuple[str, ...] = ()
+        if kind in ("struct", "union", "enum") and body is not None:
+            field_names = tuple(
+                _text(c.child_by_field_name("name"))
+                for c in body.named_children
+                if c.type in ("field_declaration", "enum_variant") and c.child_by_field_name("name") is not None
+            )
+
+        doc = None
+        if fragments:
+            doc = DocComment(_doc_text(fragments), tuple(fragments))
+        return RustItem(
+            kind=kind,
+            name=name,
+            signature=signature,
+            source=_text(node),
+            start_byte=node.start_byte,
+            end_byte=node.end_byte,
+            start_line=start_line,
+            end_line=node.end_point.row,
+            doc_line=doc_line,
+            head_byte=prefix_start if prefix_start is not None else node.start_byte,
+            indent=indent,
+            visibility=visibility,
+            params=tuple(params),
+            return_type=_squash(_text(return_node)) or None,
+            generics=_squash(_text(generics_node)) or None,
+            where_clause=_squash(_text(where)) or None,
+            qualifiers=tuple(dict.fromkeys(qualifiers)),
+            attributes=tuple(attrs),
+            containers=containers,
+            body=body_text,
+            body_start_line=body_start_line,
+            panic_sites=panic_sites,
+            doc=doc,
+            doc_hidden=doc_hidden,
+            in_test=test,
+            in_error=in_error,
+            macro_exported=kind == "macro" and any("macro_export" in a for a in attrs),
+            field_names=field_names,
+        )
+
+    def _prefix(self, pending: list[Node]) -> tuple[list[DocFragment], list[str], int | None]:
+        """Doc fragments and non-doc attributes before an item; where its head starts."""
+        fragments: list[DocFragment] = []
+        attrs: list[str] = []
+        head_start: int | None = None
+        for node in pending:
+            if node.type in ("line_comment", "block_comment"):
+                outer = node.child_by_field_name("outer")
+                doc = node.child_by_field_name("doc")
+                if outer is None:
+                    continue  # plain comments and `//!` inner docs are not the item's doc
+                body = _text(doc) if doc is not None else ""
+                style = "line" if node.type == "line_comment" else "block"
+                fragments.append(self._fragment(node, style, body))
+                head_start = node.start_byte if head_start is None else head_start
+                continue
+            text = self._attribute_text(node)
+            head_start = node.start_byte if head_start is None else head_start
+            docs = _doc_attribute_values(node)
+            if docs is None:
+                attrs.append(text)
+            for value in docs or ():
+                fragments.append(self._fragment(node, "attr", value))
+        return fragments, attrs, head_start
+
+    def _fragment(self, node: Node, style: str, body: str) -> DocFragment:
+        return DocFragment(style, body, node.start_byte, node.end_byte, node.start_point.row, node.end_point.row - (1 if node.end_point.column == 0 else 0))
+
+    def _doc_line(self, pending: list[Node], head_start: int | None, item_line: int) -> int:
+        """A new doc goes above the first attribute or doc fragment, after any plain comment."""
+        if head_start is None:
+            return item_line
+        return self.src.lines.line_of_byte(head_start)
+
+    def _attribute_text(self, node: Node) -> str:
+        return _squash(_text(node))
+
+    def _slice(self, start: int, end: int) -> str:
+        return self.data[start:end].decode("utf-8", errors="replace")
+
+
+def _doc_text(fragments: list[DocFragment]) -> str:
+    """Join fragments and unindent them the way rustdoc does.
+
+    Sugared fragments (`///`, `/** */`) lose their common indentation; when they
+    are mixed with `#[doc = ...]` attributes, those count one extra space, so
+    `/// a` and `#[doc = "b"]` both come out flush left.
+    """
+    pieces: list[tuple[bool, list[str]]] = []
+    for f in fragments:
+        if f.style == "line":
+            pieces.append((True, [f.text.rstrip("\n").rstrip("\r")]))
+        elif f.style == "block":
+            pieces.append((True, strip_block_comment(f.text)))
+        else:
+            pieces.append((False, f.text.split("\n")))
+    sugared = [s for s, _ in pieces]
+    add = 1 if any(sugared) and not all(sugared) else 0
+    indents = [
+        len(line) - len(line.lstrip()) + (0 if is_sugared else add)
+        for is_sugared, lines in pieces
+        for line in lines
+        if line.strip()
+    ]
+    cut = min(indents) if indents else 0
+    out: list[str] = []
+    for is_sugared, lines in pieces:
+        drop = cut if is_sugared else max(0, cut - add)
+        out.extend(line[min(drop, len(line) - len(line.lstrip())) :].rstrip() if line.strip() else "" for line in lines)
+    return "\n".join(out).strip("\n")
+
+
+def _doc_attribute_values(node: Node) -> list[str] | None:
+    """Values of `#[doc = "..."]` and `#[cfg_attr(..., doc = "...")]`; None if not a doc attribute.
+
+    `#[doc(hidden)]` and other `doc(...)` forms carry no text: they are kept as attributes.
+    """
+    attribute = next((c for c in node.named_children if c.type == "attribute"), None)
+    if attribute is None:
+        return None
+    path = _text(attribute.named_children[0]) if attribute.named_children else ""
+    value = attribute.child_by_field_name("value")
+    if path == "doc" and value is not None:
+        decoded = decode_string_literal(_text(value))
+        return [decoded] if decoded is not None else None
+    if path == "cfg_attr":
+        args = attribute.child_by_field_name("arguments")
+        if args is None:
+            return None
+        tokens = args.children
+        values = []
+        for i, tok in enumerate(tokens):
+            if (
+                tok.type == "identifier"
+                and _text(tok) == "doc"
+                and i + 2 < len(tokens)
+                and tokens[i + 1].type == "="
+                and tokens[i + 2].type in ("string_literal", "raw_string_literal")
+                and (i == 0 or tokens[i - 1].type == ",")
+            ):
+                decoded = decode_string_literal(_text(tokens[i + 2]))
+                if decoded is not None:
+                    values.append(decoded)
+        return values or None
+    return None
+
+
+def _is_cfg_test(attr: str) -> bool:
+    return bool(re.match(r"#\[\s*cfg\s*\(.*\btest\b", attr)) and "not(test)" not in attr.replace(" ", "")
+
+
+def _is_test_attr(attr: str) -> bool:
+    return bool(re.match(r"#\[\s*(tokio::)?test\b|#\[\s*bench\b", attr))
+
+
+def _bound_names(pattern: Node | None) -> Iterator[str]:
+    """Identifiers a parameter pattern binds: `(a, b)` -> a, b; `_` -> nothing; `mut x` -> x."""
+    if pattern is None:
+        return
+    if pattern.type == "identifier":
+        name = _text(pattern)
+        if name != "_":
+            yield name
+        return
+    if pattern.type in ("field_identifier", "shorthand_field_identifier"):
+        yield _text(pattern)
+        return
+    for child in pattern.named_children:
+        if pattern.type in ("struct_pattern", "tuple_struct_pattern") and child == pattern.child_by_field_name("type"):
+            continue
+        if child.type in ("scoped_identifier", "type_identifier", "field_pattern") and child.type != "field_pattern":
+            continue
+        if child.type == "field_pattern":
+            inner = child.child_by_field_name("pattern")
+            if inner is not None:
+                yield from _bound_names(inner)
+            else:
+                yield from _bound_names(child.child_by_field_name("name"))
+            continue
+        yield from _bound_names(child)
+
+
+def _panic_sites(body: Node) -> Iterator[PanicSite]:
+    """Calls that can panic in a fn body, not counting nested fn items or closures' own fns."""
+    stack = [body]
+    while stack:
+        node = stack.pop()
+        t = node.type
+        if t in ("function_item", "closure_expression") and node is not body:
+            if t == "function_item":
+                continue
+        if t == "macro_invocation":
+            macro = node.child_by_field_name("macro")
+            name = _text(macro).split("::")[-1]
+            if name in _PANIC_MACROS:
+                yield PanicSite("panic" if name in ("panic", "unreachable", "todo", "unimplemented") else "assert", _squash(_text(node))[:80], node.start_point.row)
+        elif t == "call_expression":
+            function = node.child_by_field_name("function")
+            if function is not None and function.type == "field_expression":
+                method = _text(function.child_by_field_name("field"))
+                if method in ("unwrap", "expect"):
+                    receiver = function.child_by_field_name("value")
+                    yield PanicSite(method, _squash(_text(receiver))[:80], node.start_point.row)
+        elif t == "index_expression":
+            yield PanicSite("index", _squash(_text(node))[:80], node.start_point.row)
+        stack.extend(reversed(node.children))
+
+
+def parse_items(text: str | bytes) -> list[RustItem]:
+    """All documentable items of a Rust source text."""
+    return RustSource(text).items()
+
+
+def parse_item_source(source: str) -> RustItem | None:
+    """The first item of a snippet (an item's own source, as stored in a dataset record)."""
+    items = parse_items(source)
+    return items[0] if items else None
