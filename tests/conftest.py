@@ -49,3 +49,7 @@ def crate_copy(debian_crate, tmp_path: Path):
         return dst
 
     return copy
+
+
+# Session fixtures that build tiny models (tiny_model_dir, tiny_gguf_path) live in tests/support.
+pytest_plugins = ["tests.support.fixtures"]

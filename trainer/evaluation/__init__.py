@@ -1,0 +1,1 @@
+"""`rustdoc-gen eval`: doc generators side by side on held-out code."""
