@@ -1,0 +1,304 @@
+"""`rustdoc-gen generate`'s work: find Rust files, choose the items that need a doc,
+ask a generator for each, and turn the docs into line edits, a diff or written files."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rustdoc_core.doc_edits import DocEdit, DocEditError, apply_edits, crate_doc_edit, has_inner_doc
+from rustdoc_core.generators import DocGenerator, GenerationCancelled
+from rustdoc_core.prompt import prompt_context
+from rustdoc_core.rust_items import RustItem, RustSource
+
+log = logging.getLogger(__name__)
+
+SKIPPED_DIRS = {"target", ".git", ".hg", ".svn", "node_modules"}
+
+
+class InputError(ValueError):
+    """A path the command cannot work on (missing, not Rust, not UTF-8): one line for the user."""
+
+
+def rust_files(paths: Iterable[Path]) -> list[Path]:
+    """The `.rs` files named, or found under named directories (skipping `target/` and hidden dirs)."""
+    found: dict[Path, None] = {}
+    for path in paths:
+        path = Path(path)
+        if not path.exists():
+            raise InputError(f"no such file or directory: {path}")
+        if path.is_dir():
+            for candidate in sorted(_walk(path)):
+                found[candidate] = None
+        elif path.suffix != ".rs":
+            raise InputError(f"not a Rust file (expected a .rs file or a crate directory): {path}")
+        else:
+            found[path] = None
+    return list(found)
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    for child in root.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            if child.name in SKIPPED_DIRS or child.name.startswith("."):
+                continue
+            yield from _walk(child)
+        elif child.suffix == ".rs" and child.is_file():
+            yield child
+
+
+def needs_doc(item: RustItem, include_private: bool = False) -> bool:
+    """Whether `generate` should document `item` (ignoring whether it has a doc already).
+
+    Trait-impl members take the trait's doc, test code and `#[doc(hidden)]` items
+    are not documentation, and items the parser could not read are left alone.
+    """
+    if item.in_test or item.doc_hidden or item.is_trait_impl_member or item.in_error:
+        return False
+    return include_private or item.is_public
+
+
+def is_crate_root(path: Path) -> bool:
+    """`src/lib.rs`, `src/main.rs` and `src/bin/*.rs`: files whose `//!` doc is the crate's."""
+    parent = path.parent
+    if path.name in ("lib.rs", "main.rs") and parent.name == "src":
+        return True
+    return parent.name == "bin" and parent.parent.name == "src" or (path.name == "main.rs" and parent.parent.name == "bin")
+
+
+def module_file_documented(path: Path, item: RustItem) -> bool:
+    """`mod x;` whose file (`x.rs` or `x/mod.rs`) opens with a `//!` doc is documented there."""
+    if item.kind != "mod" or item.body is not None:
+        return False
+    explicit = next((m.group(1) for a in item.attributes if (m := re.match(r'#\[\s*path\s*=\s*"([^"]+)"', a))), None)
+    base = path.parent if path.name in ("lib.rs", "main.rs", "mod.rs") else path.parent / path.stem
+    for module in item.module_path:
+        base = base / module
+    candidates = [path.parent / explicit] if explicit else [base / f"{item.name}.rs", base / item.name / "mod.rs"]
+    for candidate in candidates:
+        if candidate.is_file():
+            try:
+                return has_inner_doc(RustSource(candidate.read_bytes()))
+            except OSError:
+                return False
+    return False
+
+
+def crate_doc_text(path: Path) -> str:
+    """A crate doc from Cargo.toml's `description` when it reads as a clean summary, else the template's."""
+    from rustdoc_core.doc_checker import check_doc
+    from rustdoc_core.template_engine import template_doc
+
+    name, description = _package_info(path)
+    ident = re.sub(r"\W", "_", name) or "crate"
+    if not ident[0].isalpha() and ident[0] != "_":
+        ident = "_" + ident
+    stand_in = RustSource(f"pub mod {ident} {{}}\n").items()[0]
+    if description:
+        summary = " ".join(description.split())
+        first = re.split(r"(?<=[.!?])\s", summary, maxsplit=1)[0].strip()
+        if first and not first.endswith((".", "!", "?")):
+            first += "."
+        if first and not [f for f in check_doc(stand_in, first) if f.severity in ("error", "warning")]:
+            return first
+    return template_doc(stand_in)
+
+
+def _package_info(path: Path) -> tuple[str, str | None]:
+    for parent in path.resolve().parents:
+        manifest = parent / "Cargo.toml"
+        if manifest.is_file():
+            try:
+                package = tomllib.loads(manifest.read_text(encoding="utf-8")).get("package", {})
+            except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+                break
+            name = str(package.get("name") or parent.name)
+            if path.parent.name == "bin" or (path.name == "main.rs" and path.parent.parent.name == "bin"):
+                name = path.stem if path.name != "main.rs" else path.parent.name
+            description = package.get("description")
+            return name, description if isinstance(description, str) else None
+    return path.parent.parent.name if path.parent.name == "src" else path.stem, None
+
+
+@dataclass
+class ItemOutcome:
+    """What happened to one item (or the crate doc) of a file."""
+
+    path: Path
+    line: int  # 0-based line of the item
+    label: str
+    status: str  # "documented" | "skipped" | "failed"
+    origin: str | None = None  # generator's origin: "template" | "model" | "repaired"
+    message: str | None = None
+
+    def where(self) -> str:
+        return f"{self.path}:{self.line + 1}"
+
+
+@dataclass
+class FileJob:
+    """One Rust file: its text, parse, and the items it wants documented."""
+
+    path: Path
+    text: str
+    source: RustSource
+    items: list[RustItem]
+    needs_crate_doc: bool
+    already_documented: int = 0
+
+    @property
+    def work(self) -> int:
+        return len(self.items) + (1 if self.needs_crate_doc else 0)
+
+
+@dataclass
+class FileResult:
+    path: Path
+    old_text: str
+    new_text: str
+    outcomes: list[ItemOutcome] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.old_text != self.new_text
+
+
+def read_rust_file(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(f"not UTF-8 text (byte {err.start}): {path}") from err
+
+
+def plan_file(path: Path, *, include_private: bool = False, overwrite: bool = False) -> FileJob:
+    """Parse a file and choose its items: those needing a doc that lack one (or all, with `overwrite`)."""
+    text = read_rust_file(path)
+    source = RustSource(text)
+    chosen: list[RustItem] = []
+    documented = 0
+    for item in source.items():
+        if not needs_doc(item, include_private):
+            continue
+        has_doc = item.doc is not None or module_file_documented(path, item)
+        if has_doc:
+            documented += 1
+            if not overwrite or item.doc is None:
+                continue
+        chosen.append(item)
+    crate_root = is_crate_root(path)
+    needs_crate = crate_root and not has_inner_doc(source)
+    if crate_root and not needs_crate:
+        documented += 1
+    return FileJob(path, text, source, chosen, needs_crate, documented)
+
+
+def document_file(
+    job: FileJob,
+    generator: DocGenerator,
+    *,
+    on_item: Callable[[ItemOutcome], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> FileResult:
+    """Generate a doc for each chosen item of `job` and apply them all to its text.
+
+    An item whose doc fails (generator error, a line shared with code) is
+    reported and left as it was; the others still go in.
+    """
+    edits: list[DocEdit] = []
+    outcomes: list[ItemOutcome] = []
+
+    def record(outcome: ItemOutcome) -> None:
+        outcomes.append(outcome)
+        if on_item is not None:
+            on_item(outcome)
+
+    if job.needs_crate_doc:
+        try:
+            edits.append(crate_doc_edit(job.source, crate_doc_text(job.path)))
+            record(ItemOutcome(job.path, 0, "crate doc (//!)", "documented", "template"))
+        except DocEditError as err:
+            record(ItemOutcome(job.path, 0, "crate doc (//!)", "skipped", message=str(err)))
+    for item in job.items:
+        try:
+            generated = generator.generate(item, prompt_context(job.source, item), should_stop=should_stop)
+            edit = _edit_for(job, item, generated.text)
+        except GenerationCancelled:
+            raise
+        except DocEditError as err:
+            record(ItemOutcome(job.path, item.start_line, item.label, "skipped", message=str(err)))
+            continue
+        except Exception as err:  # one bad item must not sink the file: report it and go on
+            log.debug("generation failed for %s", item.label, exc_info=True)
+            record(ItemOutcome(job.path, item.start_line, item.label, "failed", message=f"{type(err).__name__}: {err}"))
+            continue
+        edits.append(edit)
+        record(ItemOutcome(job.path, item.start_line, item.label, "documented", generated.origin))
+    edits = _drop_overlaps(edits, job, outcomes)
+    return FileResult(job.path, job.text, apply_edits(job.text, edits), outcomes)
+
+
+def _edit_for(job: FileJob, item: RustItem, doc: str) -> DocEdit:
+    from rustdoc_core.doc_edits import doc_edit
+
+    return doc_edit(job.source, item, doc)
+
+
+def _drop_overlaps(edits: list[DocEdit], job: FileJob, outcomes: list[ItemOutcome]) -> list[DocEdit]:
+    """Insertions at one line stack in order; a replacement overlapping another edit is dropped."""
+    merged: dict[tuple[int, int], DocEdit] = {}
+    for edit in edits:
+        key = (edit.start_line, edit.end_line)
+        if key in merged and edit.is_insertion:
+            previous = merged[key]
+            merged[key] = DocEdit(edit.start_line, edit.end_line, previous.new_text + edit.new_text)
+        elif key in merged:
+            outcomes.append(ItemOutcome(job.path, edit.start_line, "doc", "skipped", message="overlapping doc edits"))
+        else:
+            merged[key] = edit
+    out: list[DocEdit] = []
+    for edit in sorted(merged.values(), key=lambda e: (e.start_line, e.end_line)):
+        if out and edit.start_line < out[-1].end_line:
+            outcomes.append(ItemOutcome(job.path, edit.start_line, "doc", "skipped", message="overlapping doc edits"))
+            continue
+        out.append(edit)
+    return out
+
+
+def unified_diff(path: Path, old: str, new: str) -> str:
+    """A `git apply`-able unified diff of one file, with `\\ No newline at end of file` where due."""
+    old_lines = _diff_lines(old)
+    new_lines = _diff_lines(new)
+    name = path.as_posix()
+    out = []
+    for line in difflib.unified_diff(old_lines, new_lines, f"a/{name}", f"b/{name}"):
+        if line.startswith(("---", "+++")):
+            out.append(line.rstrip("\n") + "\n")
+        elif not line.endswith("\n"):
+            out.append(line + "\n\\ No newline at end of file\n")
+        else:
+            out.append(line)
+    return "".join(out)
+
+
+def _diff_lines(text: str) -> list[str]:
+    parts = text.split("\n")
+    lines = [p + "\n" for p in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    return lines
+
+
+def summarize(outcomes: Iterable[ItemOutcome]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for outcome in outcomes:
+        counts[outcome.status] += 1
+        if outcome.status == "documented" and outcome.origin:
+            counts[f"origin:{outcome.origin}"] += 1
+    return counts

@@ -1,0 +1,124 @@
+"""Doc edits: `///` lines go in (or an old doc goes out) and nothing else changes."""
+
+import pytest
+
+from rustdoc_core.doc_edits import (
+    DocEdit,
+    DocEditError,
+    apply_edits,
+    crate_doc_edit,
+    crate_doc_line,
+    doc_edit,
+    has_inner_doc,
+    line_ending,
+)
+from rustdoc_core.rust_items import RustSource
+
+
+def edit_one(text: str, name: str, doc: str) -> str:
+    source = RustSource(text)
+    item = next(i for i in source.items() if i.name == name)
+    return apply_edits(text, [doc_edit(source, item, doc)])
+
+
+def test_insertion_goes_above_attributes_with_the_item_indent():
+    text = "impl S {\n    #[inline]\n    pub fn get(&self) -> u8 {\n        1\n    }\n}\n"
+    out = edit_one(text, "get", "Returns one.")
+    assert out == "impl S {\n    /// Returns one.\n    #[inline]\n    pub fn get(&self) -> u8 {\n        1\n    }\n}\n"
+
+
+def test_multi_paragraph_doc_renders_blank_doc_lines_without_trailing_space():
+    out = edit_one("pub fn f() {}\n", "f", "Does f.\n\n# Panics\n\nNever.")
+    assert out == "/// Does f.\n///\n/// # Panics\n///\n/// Never.\npub fn f() {}\n"
+
+
+def test_crlf_file_stays_crlf_and_unchanged_apart_from_doc_lines():
+    text = "// header\r\nuse std::io;\r\n\r\npub fn read() -> io::Result<()> {\r\n    Ok(())\r\n}\r\n"
+    out = edit_one(text, "read", "Reads.\n\n# Errors\n\nNever fails.")
+    assert "\n" not in out.replace("\r\n", "")
+    assert out.replace("/// Reads.\r\n///\r\n/// # Errors\r\n///\r\n/// Never fails.\r\n", "") == text
+
+
+def test_missing_final_newline_is_kept():
+    text = "pub struct A;\n\npub struct B;"
+    out = edit_one(text, "B", "The B.")
+    assert out == "pub struct A;\n\n/// The B.\npub struct B;"
+    assert not out.endswith("\n")
+
+
+def test_doc_goes_after_a_plain_comment_and_keeps_it():
+    text = "// SAFETY-free helper\n#[derive(Debug)]\npub struct S;\n"
+    assert edit_one(text, "S", "A unit.") == "// SAFETY-free helper\n/// A unit.\n#[derive(Debug)]\npub struct S;\n"
+
+
+def test_replacement_removes_every_own_line_fragment_and_keeps_attributes_between():
+    text = (
+        "/// Old one.\n"
+        "#[inline]\n"
+        '#[doc = "old two"]\n'
+        "/** old\n   block */\n"
+        "pub fn f() {}\n"
+    )
+    out = edit_one(text, "f", "New doc.")
+    assert out == "/// New doc.\n#[inline]\npub fn f() {}\n"
+
+
+def test_replacement_keeps_a_cfg_attr_that_carries_more_than_a_doc():
+    text = '#[cfg_attr(feature = "x", derive(Debug), doc = "old")]\n/// Old.\npub struct S;\n'
+    out = edit_one(text, "S", "New.")
+    assert out == '#[cfg_attr(feature = "x", derive(Debug), doc = "old")]\n/// New.\npub struct S;\n'
+
+
+def test_replacement_of_an_indented_doc_keeps_its_indent():
+    text = "pub trait T {\n    /// Old.\n    fn m(&self);\n}\n"
+    assert edit_one(text, "m", "Does m.") == "pub trait T {\n    /// Does m.\n    fn m(&self);\n}\n"
+
+
+def test_non_ascii_identifiers_and_text_survive():
+    text = "pub fn grüße(name: &str) -> String {\n    format!(\"Grüße, {name}\")\n}\n"
+    out = edit_one(text, "grüße", "Greets `name` — höflich.")
+    assert out == "/// Greets `name` — höflich.\n" + text
+
+
+def test_item_sharing_a_line_with_code_is_refused_not_mangled():
+    source = RustSource("pub struct A; pub struct B;\n")
+    b = source.items()[1]
+    with pytest.raises(DocEditError, match="shares its line"):
+        doc_edit(source, b, "The B.")
+
+
+def test_empty_doc_is_refused():
+    source = RustSource("pub fn f() {}\n")
+    with pytest.raises(DocEditError):
+        doc_edit(source, source.items()[0], "  \n")
+
+
+def test_apply_edits_bottom_up_and_rejects_overlaps():
+    text = "a\nb\nc\n"
+    assert apply_edits(text, [DocEdit(0, 0, "/// x\n"), DocEdit(2, 2, "/// y\n")]) == "/// x\na\nb\n/// y\nc\n"
+    assert apply_edits(text, [DocEdit(1, 2, "B\n")]) == "a\nB\nc\n"
+    with pytest.raises(ValueError, match="overlapping"):
+        apply_edits(text, [DocEdit(0, 2, ""), DocEdit(1, 1, "/// z\n")])
+
+
+def test_line_ending_detection_prefers_the_line_then_the_file():
+    assert line_ending("a\r\nb\r\nc\n", 0) == "\r\n"
+    assert line_ending("a\r\nb\r\nc\n", 2) == "\n"
+    assert line_ending("a\r\nb\r\nc") == "\r\n"
+    assert line_ending("no newline") == "\n"
+
+
+def test_crate_doc_goes_after_shebang_and_license_header_before_inner_attributes():
+    text = "#!/usr/bin/env run-cargo-script\n// Copyright someone.\n// MIT.\n\n#![deny(missing_docs)]\npub fn f() {}\n"
+    source = RustSource(text)
+    assert not has_inner_doc(source)
+    assert crate_doc_line(source) == 4
+    out = apply_edits(text, [crate_doc_edit(source, "The crate.\n\nMore.")])
+    assert out == text.replace("#![deny", "//! The crate.\n//!\n//! More.\n#![deny")
+    assert has_inner_doc(RustSource(out))
+
+
+def test_inner_doc_forms_are_recognized():
+    assert has_inner_doc(RustSource("/*! Block. */\nfn f() {}\n"))
+    assert has_inner_doc(RustSource('#![doc = "Attr."]\n'))
+    assert not has_inner_doc(RustSource('#![doc(html_root_url = "x")]\n/// Outer.\npub fn f() {}\n'))
