@@ -1,0 +1,576 @@
+"""The doc checker: findings on an item's doc following RFC 1574's headings, the
+Rust API Guidelines and clippy's doc lints.
+
+It scores the eval, filters training data, and decides in the server whether a
+model's doc can reach the editor (`severity == "error"` blocks it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rustdoc_core.doc_text import CodeBlock, code_blocks, doc_sections, prose_lines
+from rustdoc_core.rust_items import RustItem, new_parser
+
+CODES = (
+    "empty-doc", "missing-errors", "missing-panics", "missing-safety", "needless-safety",
+    "doc-markdown", "long-first-paragraph", "summary-not-sentence", "unknown-param",
+    "invalid-rust-fence", "unbalanced-fence", "fn-main-in-doctest",
+)
+
+SEVERITY = {
+    "empty-doc": "error",
+    "unbalanced-fence": "error",
+    "invalid-rust-fence": "error",
+    "unknown-param": "error",
+    "missing-safety": "error",
+    "missing-errors": "warning",
+    "missing-panics": "warning",
+    "needless-safety": "warning",
+    "doc-markdown": "warning",
+    "long-first-paragraph": "warning",
+    "summary-not-sentence": "warning",
+    "fn-main-in-doctest": "warning",
+}
+
+MAX_FIRST_PARAGRAPH = 200
+"""clippy::too_long_first_doc_paragraph's limit, in characters of the raw paragraph."""
+
+# clippy's default `doc-valid-idents`: words doc_markdown accepts without backticks.
+VALID_IDENTS = frozenset("""
+KiB MiB GiB TiB PiB EiB AccessKit CoAP CoreFoundation CoreGraphics CoreText DevOps Direct2D Direct3D
+DirectWrite DirectX ECMAScript GPLv2 GPLv3 GitHub GitLab IPv4 IPv6 InfiniBand RoCE ClojureScript
+CoffeeScript JavaScript PostScript PureScript TypeScript PowerPC PowerShell WebAssembly NaN NaNs
+OAuth GraphQL OCaml OpenAL OpenDNS OpenGL OpenMP OpenSSH OpenSSL OpenStreetMap OpenTelemetry OpenType
+WebGL WebGL2 WebGPU WebRTC WebSocket WebTransport WebP OpenExr YCbCr sRGB TensorFlow TrueType iOS macOS
+FreeBSD NetBSD OpenBSD NixOS TeX LaTeX BibTeX BibLaTeX MinGW CamelCase
+""".split())
+
+# First words of an imperative summary ("Return the ..."): rustdoc summaries are
+# third person ("Returns the ...").
+IMPERATIVE_VERBS = frozenset("""
+Add Advance Allocate Append Apply Attempt Build Calculate Call Check Clear Clone Close Collect Compare
+Compute Construct Consume Convert Copy Count Create Decode Define Delete Deserialize Determine Disable
+Display Drop Emit Enable Encode Ensure Escape Evaluate Execute Expand Extend Extract Fetch Filter Find
+Flush Format Generate Get Handle Initialize Initialise Insert Invoke Iterate Join Load Lock Make Merge
+Normalize Open Parse Perform Pop Print Process Provide Push Read Receive Register Remove Render Replace
+Reserve Reset Resolve Retrieve Return Run Save Search Send Serialize Set Shrink Skip Sort Spawn Split
+Start Stop Store Take Test Truncate Try Unlock Unwrap Update Validate Verify Visit Wait Walk Wrap Write
+Yield
+""".split())
+
+_LIST_ITEM = re.compile(r"^\s*(?:[*+-]|\d+[.)])\s+")
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+_ARG_ENTRY = re.compile(r"^\s*(?:[*+-]|\d+[.)])\s+`([a-z_][a-z0-9_]*)`")
+_PARAM_PHRASES = (
+    re.compile(r"\b(?:the|its|this|a)\s+`([a-z_][a-z0-9_]*)`\s+(?:parameter|argument)\b", re.I),
+    re.compile(r"\b(?:parameter|argument)\s+`([a-z_][a-z0-9_]*)`", re.I),
+)
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_LINK_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s")
+_GENERIC_IN_PROSE = re.compile(r"(?<=[A-Za-z0-9_])<[A-Za-z&'(\[][^<>\n]*>")
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    message: str
+    severity: str
+    line: int | None = None
+
+
+def _finding(code: str, message: str, line: int | None = None) -> Finding:
+    return Finding(code, message, SEVERITY[code], line)
+
+
+# --- what an item's doc must contain ---------------------------------------------------
+
+
+def _is_api(item: RustItem) -> bool:
+    """Public API as clippy's doc lints see it: not test code, not a trait impl member."""
+    return item.is_public and not item.in_test and not item.is_trait_impl_member
+
+
+def _in_extern_block(item: RustItem) -> bool:
+    c = item.container
+    return c is not None and c.kind == "extern"
+
+
+def required_sections(item: RustItem) -> set[str]:
+    """Sections (`Errors`, `Panics`, `Safety`) the item's doc must have.
+
+    Like clippy's missing_errors_doc / missing_panics_doc / missing_safety_doc:
+    public fns returning `Result`, public fns whose body can panic, public
+    `unsafe fn`s and `unsafe trait`s. Members of trait impls inherit the trait's doc.
+    """
+    out: set[str] = set()
+    if not _is_api(item):
+        return out
+    if item.is_fn:
+        if item.returns_result:
+            out.add("Errors")
+        if item.panic_sites:
+            out.add("Panics")
+        if item.is_unsafe and not _in_extern_block(item):
+            out.add("Safety")
+    elif item.kind == "trait" and item.is_unsafe:
+        out.add("Safety")
+    return out
+
+
+def has_section(doc: str, name: str) -> bool:
+    names = {name, name.upper()}
+    return any(s in names for s in doc_sections(doc))
+
+
+# --- the checker -----------------------------------------------------------------------
+
+
+def check_doc(item: RustItem, doc: str) -> list[Finding]:
+    """Findings on `doc` (doc text without `///` markers) as the doc of `item`, in a stable order."""
+    if not doc.strip():
+        return [_finding("empty-doc", f"the doc of {item.label} is empty")]
+    findings: list[Finding] = []
+    sections = set(doc_sections(doc))
+    for name, code, why in (
+        ("Errors", "missing-errors", "it returns `Result`"),
+        ("Panics", "missing-panics", "its body can panic"),
+        ("Safety", "missing-safety", "it is `unsafe`"),
+    ):
+        if name in required_sections(item) and name not in sections and name.upper() not in sections:
+            findings.append(_finding(code, f"{item.label} needs a `# {name}` section: {why}"))
+    if ("Safety" in sections or "SAFETY" in sections) and _is_safe(item):
+        line = _heading_line(doc, "Safety")
+        findings.append(_finding("needless-safety", f"{item.label} is safe: the `# Safety` section is needless", line))
+    findings.extend(_summary_findings(item, doc))
+    findings.extend(_markdown_findings(doc))
+    if item.is_fn:
+        findings.extend(_param_findings(item, doc))
+    findings.extend(_fence_findings(doc))
+    return findings
+
+
+def score_doc(item: RustItem, doc: str) -> float:
+    """1.0 for a doc without findings; each error costs 30 %, each warning 10 %, each info 3 %."""
+    findings = check_doc(item, doc)
+    if any(f.code == "empty-doc" for f in findings):
+        return 0.0
+    cost = {"error": 0.3, "warning": 0.1, "info": 0.03}
+    score = 1.0
+    for f in findings:
+        score *= 1.0 - cost.get(f.severity, 0.1)
+    return round(score, 6)
+
+
+def _is_safe(item: RustItem) -> bool:
+    if item.is_fn:
+        return not item.is_unsafe and not _in_extern_block(item)
+    if item.kind == "trait":
+        return not item.is_unsafe
+    return False
+
+
+def _heading_line(doc: str, name: str) -> int | None:
+    for number, line in prose_lines(doc):
+        match = _HEADING.match(line)
+        if match and match.group(2).strip() in (name, name.upper()):
+            return number
+    return None
+
+
+# --- summary ---------------------------------------------------------------------------
+
+
+def summary_range(doc: str) -> tuple[int, int]:
+    """Lines [start, end) of the first paragraph (the summary)."""
+    lines = doc.split("\n")
+    start = 0
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    end = start
+    fence = re.compile(r"^\s*(```+|~~~+)")
+    while end < len(lines):
+        line = lines[end]
+        if not line.strip() or _HEADING.match(line) or fence.match(line):
+            break
+        end += 1
+    return start, end
+
+
+def _summary_findings(item: RustItem, doc: str) -> list[Finding]:
+    lines = doc.split("\n")
+    start, end = summary_range(doc)
+    raw = "\n".join(lines[start:end])
+    findings = []
+    if len(raw) > MAX_FIRST_PARAGRAPH:
+        findings.append(_finding(
+            "long-first-paragraph",
+            f"the first paragraph is {len(raw)} characters; keep the summary under {MAX_FIRST_PARAGRAPH + 1}",
+            start,
+        ))
+    summary = " ".join(line.strip() for line in lines[start:end])
+    if not summary:
+        findings.append(_finding("summary-not-sentence", "the doc does not start with a summary sentence", start))
+        return findings
+    first = summary[0]
+    if not (first.isupper() or first in "`[*_\"'" or first.isdigit()):
+        findings.append(_finding("summary-not-sentence", "the summary should start with a capital letter", start))
+    if not summary.rstrip().endswith("."):
+        findings.append(_finding("summary-not-sentence", "the summary should end with a period", end - 1))
+    if item.is_fn or item.kind == "macro":
+        word = re.split(r"[\s,.:;]", summary, maxsplit=1)[0]
+        if word in IMPERATIVE_VERBS:
+            findings.append(_finding(
+                "summary-not-sentence",
+                f"the summary should be in the third person (`{word}s ...`, not `{word} ...`)",
+                start,
+            ))
+    return findings
+
+
+# --- doc_markdown ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProseWord:
+    """A word of prose as clippy's doc_markdown sees it, and where it stands in the doc."""
+
+    word: str
+    line: int
+    col: int  # column of `word` (after trimming) in its line
+
+
+def _prose_blocks(doc: str) -> list[list[tuple[int, str]]]:
+    """Paragraph-like runs of prose lines, without fenced or indented code blocks."""
+    blocks: list[list[tuple[int, str]]] = []
+    current: list[tuple[int, str]] = []
+    previous_blank = True
+    in_list = False
+    in_indented_code = False
+    last_number = -2
+    for number, line in prose_lines(doc):
+        if number != last_number + 1:  # a fence was skipped
+            previous_blank = True
+            if current:
+                blocks.append(current)
+                current = []
+        last_number = number
+        if not line.strip():
+            previous_blank = True
+            if current:
+                blocks.append(current)
+                current = []
+            continue
+        indent = len(line) - len(line.lstrip(" ")) + 3 * line[: len(line) - len(line.lstrip())].count("\t")
+        if in_indented_code and indent >= 4:
+            previous_blank = False
+            continue
+        in_indented_code = False
+        if indent >= 4 and previous_blank and not in_list:
+            in_indented_code = True
+            previous_blank = False
+            continue
+        if _LIST_ITEM.match(line):
+            in_list = True
+        elif indent == 0 and previous_blank:
+            in_list = False
+        if _LINK_DEF.match(line):
+            previous_blank = False
+            continue
+        current.append((number, line))
+        previous_blank = False
+    if current:
+        blocks.append(current)
+    return blocks
+
+
+def _text_spans(block: list[tuple[int, str]]) -> list[tuple[int, int, str]]:
+    """(line, col, text) pieces of a prose block outside code spans, link targets and HTML."""
+    joined = "\n".join(line for _, line in block)
+    starts = []
+    offset = 0
+    for number, line in block:
+        starts.append((offset, number))
+        offset += len(line) + 1
+    skip = [False] * len(joined)
+    i = 0
+    n = len(joined)
+    while i < n:
+        ch = joined[i]
+        if ch == "\\" and i + 1 < n:
+            i += 2
+            continue
+        if ch == "`":
+            j = i
+            while j < n and joined[j] == "`":
+                j += 1
+            run = j - i
+            close = _find_backtick_run(joined, j, run)
+            if close is None:
+                i = j
+                continue
+            for k in range(i, close + run):
+                skip[k] = True
+            i = close + run
+            continue
+        if ch == "]" and i + 1 < n and joined[i + 1] == "[":
+            j = joined.find("]", i + 1)
+            if j != -1:
+                for k in range(i + 1, j + 1):
+                    skip[k] = True
+                i = j + 1
+                continue
+        if ch == "]" and i + 1 < n and joined[i + 1] == "(":
+            depth = 0
+            j = i + 1
+            while j < n:
+                if joined[j] == "(":
+                    depth += 1
+                elif joined[j] == ")":
+                    depth -= 1
+                    if depth == 0:
+                        break
+                j += 1
+            for k in range(i + 1, min(j + 1, n)):
+                skip[k] = True
+            i = j + 1
+            continue
+        if ch == "<" and i + 1 < n and (joined[i + 1].isalpha() or joined[i + 1] in "/!"):
+            j = joined.find(">", i)
+            newline = joined.find("\n", i)
+            if j != -1 and (newline == -1 or j < newline):
+                for k in range(i, j + 1):
+                    skip[k] = True
+                i = j + 1
+                continue
+        i += 1
+    pieces: list[tuple[int, int, str]] = []
+    i = 0
+    while i < n:
+        if skip[i]:
+            i += 1
+            continue
+        j = i
+        while j < n and not skip[j] and joined[j] != "\n":
+            j += 1
+        if j > i:
+            base, number = max((s for s in starts if s[0] <= i), key=lambda s: s[0])
+            pieces.append((number, i - base, joined[i:j]))
+        i = j if j > i else i + 1
+    return pieces
+
+
+def _find_backtick_run(text: str, start: int, run: int) -> int | None:
+    i = start
+    while i < len(text):
+        if text[i] == "`":
+            j = i
+            while j < len(text) and text[j] == "`":
+                j += 1
+            if j - i == run:
+                return i
+            i = j
+        else:
+            if text[i] == "\n" and text[i + 1 : i + 2] == "\n":
+                return None
+            i += 1
+    return None
+
+
+def _is_alnum(c: str) -> bool:
+    return c.isalnum()
+
+
+def _trim(c: str) -> bool:
+    return not c.isalnum() and c != ":"
+
+
+def prose_words(doc: str) -> list[ProseWord]:
+    """Words of the doc's prose, split and trimmed the way clippy's doc_markdown does."""
+    out: list[ProseWord] = []
+    for block in _prose_blocks(doc):
+        for line, col, text in _text_spans(block):
+            for match in re.finditer(r"[^\s']+", text):
+                orig = match.group(0)
+                end = len(orig)
+                while end > 0 and _trim(orig[end - 1]):
+                    end -= 1
+                if orig[end : end + 2] == "()":
+                    end += 2
+                begin = 0
+                while begin < end and _trim(orig[begin]):
+                    begin += 1
+                word = orig[begin:end]
+                if word.startswith(":") and not word.startswith("::"):
+                    stripped = word.lstrip(":")
+                    begin += len(word) - len(stripped)
+                    word = stripped
+                if word.endswith(":") and not word.endswith("::"):
+                    word = word.rstrip(":")
+                if word:
+                    out.append(ProseWord(word, line, col + match.start() + begin))
+    return out
+
+
+def _is_camel_case(word: str) -> bool:
+    if word[:1].isdigit() or word[:1].islower():
+        return False
+    s = word[:-1] if word.endswith("s") else word
+    return (
+        all(c.isalnum() for c in s)
+        and sum(1 for c in s if c.isupper()) > 1
+        and any(c.islower() for c in s)
+    )
+
+
+def needs_backticks(word: str) -> bool:
+    """clippy::doc_markdown's test for a prose word that looks like code."""
+    if not word or word in VALID_IDENTS or all(c == ":" for c in word):
+        return False
+    if _URL.match(word):
+        return False
+    has_underscore = word != "_" and "\\_" not in word and "_" in word
+    has_hyphen = word != "-" and "-" in word
+    if has_underscore and has_hyphen:
+        return False
+    return has_underscore or "::" in word or _is_camel_case(word) or word.endswith("()")
+
+
+def code_like_words(doc: str) -> list[ProseWord]:
+    """Prose words clippy's doc_markdown wants in backticks."""
+    return [w for w in prose_words(doc) if needs_backticks(w.word)]
+
+
+def generic_types_in_prose(doc: str) -> list[tuple[int, int, str]]:
+    """`Vec<T>`-like text outside backticks: rustdoc reads `<T>` as an unclosed HTML tag."""
+    out = []
+    for block in _prose_blocks(doc):
+        joined_lines = dict(block)
+        for number, line in block:
+            for match in _GENERIC_IN_PROSE.finditer(_mask_code(line)):
+                out.append((number, match.start(), joined_lines[number][match.start() : match.end()]))
+    return out
+
+
+def _mask_code(line: str) -> str:
+    """The line with inline code spans blanked out (same length)."""
+    return re.sub(r"(`+)(.+?)\1", lambda m: " " * len(m.group(0)), line)
+
+
+def _markdown_findings(doc: str) -> list[Finding]:
+    findings = []
+    seen = set()
+    for w in code_like_words(doc):
+        if (w.word, w.line) in seen:
+            continue
+        seen.add((w.word, w.line))
+        findings.append(_finding("doc-markdown", f"item in documentation is missing backticks: `{w.word}`", w.line))
+    for line, _, text in generic_types_in_prose(doc):
+        findings.append(_finding("doc-markdown", f"generic type outside backticks reads as an HTML tag: `{text}`", line))
+    return findings
+
+
+# --- parameters ------------------------------------------------------------------------
+
+
+def param_mentions(doc: str) -> list[tuple[int, str, str]]:
+    """(line, name, how) for names the doc presents as parameters: `# Arguments` entries and
+    phrases like "the `x` parameter" / "argument `x`"."""
+    out = []
+    section = None
+    for number, line in prose_lines(doc):
+        heading = _HEADING.match(line)
+        if heading:
+            section = heading.group(2).strip().lower()
+            continue
+        if section in ("arguments", "parameters", "args", "params", "argument", "parameter"):
+            entry = _ARG_ENTRY.match(line)
+            if entry:
+                out.append((number, entry.group(1), "entry"))
+                continue
+        masked = line
+        for pattern in _PARAM_PHRASES:
+            for match in pattern.finditer(masked):
+                out.append((number, match.group(1), "phrase"))
+    return out
+
+
+def _known_names(item: RustItem) -> set[str]:
+    names = set(item.param_names) | {"self"}
+    names |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", item.signature))
+    return names
+
+
+def unknown_params(item: RustItem, doc: str) -> list[tuple[int, str, str]]:
+    """Parameter mentions of names the fn does not have (nor uses anywhere in its signature)."""
+    if not item.is_fn:
+        return []
+    known = _known_names(item)
+    return [m for m in param_mentions(doc) if m[1] not in known]
+
+
+def _param_findings(item: RustItem, doc: str) -> list[Finding]:
+    findings = []
+    for line, name, _ in unknown_params(item, doc):
+        findings.append(_finding("unknown-param", f"{item.label} has no parameter `{name}`", line))
+    return findings
+
+
+# --- code blocks -----------------------------------------------------------------------
+
+
+def _fence_findings(doc: str) -> list[Finding]:
+    findings = []
+    for block in code_blocks(doc):
+        if not block.closed:
+            findings.append(_finding("unbalanced-fence", "a code fence is never closed", block.start_line))
+            continue
+        if not block.is_rust or "compile_fail" in block.info:
+            continue
+        if not block.doctest_source().strip():
+            continue
+        if not rust_block_parses(block):
+            findings.append(_finding("invalid-rust-fence", "a Rust code block does not parse as Rust", block.start_line))
+        elif declares_main(block):
+            findings.append(_finding(
+                "fn-main-in-doctest", "the doctest declares `fn main()`; rustdoc wraps doctests in one", block.start_line
+            ))
+    return findings
+
+
+@lru_cache(maxsize=1)
+def _parser():
+    return new_parser()
+
+
+def _parses(source: str) -> bool:
+    tree = _parser().parse(source.encode("utf-8"))
+    return not tree.root_node.has_error
+
+
+def rust_block_parses(block: CodeBlock) -> bool:
+    """Whether a doctest parses: as a file of items, or wrapped in `fn main` as rustdoc does."""
+    source = block.doctest_source()
+    if _parses(source):
+        return True
+    # Inner attributes (`#![..]`) and `extern crate` stay outside the wrapper, like rustdoc.
+    head, body = [], []
+    for line in source.split("\n"):
+        stripped = line.strip()
+        if not body and (stripped.startswith("#![") or stripped.startswith("extern crate")):
+            head.append(line)
+        else:
+            body.append(line)
+    return _parses("\n".join(head) + "\nfn main() {\n" + "\n".join(body) + "\n}\n")
+
+
+def declares_main(block: CodeBlock) -> bool:
+    tree = _parser().parse(block.doctest_source().encode("utf-8"))
+    for child in tree.root_node.named_children:
+        if child.type == "function_item":
+            name = child.child_by_field_name("name")
+            if name is not None and name.text == b"main":
+                return True
+    return False
