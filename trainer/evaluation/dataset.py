@@ -1,0 +1,100 @@
+"""The items an evaluation runs on: dataset records restored to Rust items,
+their prompt context and the human doc they are measured against."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rustdoc_core.console import UserError
+from rustdoc_core.doc_text import normalize_doc
+from rustdoc_core.prompt import PromptContext
+from rustdoc_core.rust_items import RustItem
+
+REQUIRED_FIELDS = ("id", "repo", "path", "start_line", "kind", "name", "item_json", "context_json", "doc")
+
+
+@dataclass(frozen=True)
+class EvalExample:
+    """One held-out item: what the systems are asked about and the human answer."""
+
+    id: str
+    repo: str
+    path: str
+    start_line: int  # 1-based, as in the record
+    kind: str
+    name: str
+    sections: tuple[str, ...]  # headings of the human doc
+    reference: str  # the human doc, normalized as in training completions
+    item: RustItem
+    context: PromptContext
+    content_hash: str  # changes when the item, its context or its doc changes
+
+    @property
+    def label(self) -> str:
+        return f"{self.repo}:{self.path}:{self.start_line} {self.item.label}"
+
+
+def example_from_record(record: dict[str, Any]) -> EvalExample:
+    missing = [name for name in REQUIRED_FIELDS if name not in record]
+    if missing:
+        raise ValueError(f"record {record.get('id', '?')} lacks field(s) {', '.join(missing)}")
+    item = RustItem.from_dict(json.loads(record["item_json"]))
+    context = PromptContext.from_dict(json.loads(record["context_json"]))
+    digest = hashlib.sha256(
+        "\0".join((record["item_json"], record["context_json"], record["doc"])).encode("utf-8")
+    ).hexdigest()[:16]
+    return EvalExample(
+        id=str(record["id"]),
+        repo=str(record["repo"]),
+        path=str(record["path"]),
+        start_line=int(record["start_line"]),
+        kind=str(record["kind"]),
+        name=str(record["name"]),
+        sections=tuple(record.get("sections") or ()),
+        reference=normalize_doc(record["doc"]),
+        item=item,
+        context=context,
+        content_hash=digest,
+    )
+
+
+def validate(dataset_dir: Path) -> None:
+    """Fail fast, in one line, on a dataset the miner's validator rejects."""
+    from corpus_miner.validate import validate_dataset
+
+    problems = validate_dataset(dataset_dir)
+    if problems:
+        more = f" (and {len(problems) - 1} more; see `rustdoc-gen validate`)" if len(problems) > 1 else ""
+        raise UserError(f"dataset {dataset_dir} is invalid: {problems[0]}{more}")
+
+
+def load_examples(dataset_dir: Path, split: str, *, limit: int | None = None, seed: int = 0) -> list[EvalExample]:
+    """The split's items; with `limit`, a seeded sample that grows as a prefix
+    (the items of `--limit 10` are among those of `--limit 20`)."""
+    from corpus_miner.dataset import load_records
+
+    examples: list[EvalExample] = []
+    seen: set[str] = set()
+    try:
+        for record in load_records(dataset_dir, split):
+            example = example_from_record(record)
+            if example.id not in seen:
+                seen.add(example.id)
+                examples.append(example)
+    except FileNotFoundError as exc:
+        raise UserError(str(exc)) from None
+    except (ValueError, KeyError, TypeError) as exc:  # JSONDecodeError is a ValueError
+        raise UserError(f"{dataset_dir / (split + '.jsonl')}: {exc}") from None
+    if not examples:
+        raise UserError(f"split {split!r} of {dataset_dir} is empty")
+    examples.sort(key=lambda e: e.id)
+    if limit is not None and limit < len(examples):
+        random.Random(seed).shuffle(examples)
+        examples = examples[:limit]
+    examples.sort(key=lambda e: (e.repo, e.path, e.start_line, e.id))
+    return examples

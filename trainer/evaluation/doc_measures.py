@@ -1,0 +1,76 @@
+"""What one doc is worth on its own: the shared checker's findings, required
+sections, hallucinated parameters and whether its examples are valid Rust.
+Cheap (milliseconds), so computed afresh from cached docs on every run and
+always in step with the current checker."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rustdoc_core.doc_checker import check_doc, required_sections
+from rustdoc_core.doc_text import CodeBlock, code_blocks, doc_sections, prose_lines
+from rustdoc_core.rust_items import RustItem, RustSource, new_parser
+
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+_FN_MAIN = re.compile(r"\bfn\s+main\s*\(")
+
+
+@dataclass(frozen=True)
+class DocMeasures:
+    finding_codes: tuple[str, ...]  # one per finding, sorted
+    required: tuple[str, ...]  # sections the item needs (Errors / Panics / Safety)
+    required_present: tuple[str, ...]
+    unknown_params: int  # "unknown-param" findings: parameter names that do not exist
+    example_blocks: int  # Rust code blocks under `# Examples`
+    example_blocks_valid: int  # of those, parsed by tree-sitter without errors
+
+    @property
+    def clean(self) -> bool:
+        return not self.finding_codes
+
+
+def examples_blocks(doc: str) -> list[CodeBlock]:
+    """Rust code blocks that stand under an `# Examples` (or `# Example`) heading."""
+    headings = [(n, m.group(1).strip()) for n, line in prose_lines(doc) if (m := _HEADING.match(line))]
+    out = []
+    for block in code_blocks(doc):
+        section = None
+        for line, title in headings:
+            if line < block.start_line:
+                section = title
+        if section is not None and section.lower() in ("examples", "example") and block.is_rust:
+            out.append(block)
+    return out
+
+
+def is_valid_rust_example(block: CodeBlock) -> bool:
+    """Whether tree-sitter parses the doctest as rustdoc would build it (wrapped in `fn main` unless it has one)."""
+    code = block.doctest_source()
+    if not _FN_MAIN.search(code):
+        code = "fn main() {\n" + code + "\n}\n"
+    return block.closed and not RustSource(code, _parser()).has_errors()
+
+
+_PARSER = []
+
+
+def _parser():
+    if not _PARSER:
+        _PARSER.append(new_parser())
+    return _PARSER[0]
+
+
+def measure_doc(item: RustItem, doc: str) -> DocMeasures:
+    findings = check_doc(item, doc)
+    required = sorted(required_sections(item))
+    present = {s.strip().lower() for s in doc_sections(doc)}
+    blocks = examples_blocks(doc)
+    return DocMeasures(
+        finding_codes=tuple(sorted(f.code for f in findings)),
+        required=tuple(required),
+        required_present=tuple(s for s in required if s.lower() in present),
+        unknown_params=sum(1 for f in findings if f.code == "unknown-param"),
+        example_blocks=len(blocks),
+        example_blocks_valid=sum(1 for b in blocks if is_valid_rust_example(b)),
+    )

@@ -1,0 +1,199 @@
+"""One evaluation: every system on every held-out item, cached per (system,
+item) so an interrupted run resumes, then measured, aggregated and reported."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rustdoc_core.console import UserError, task_progress
+from rustdoc_core.prompt import PROMPT_FORMAT_VERSION
+
+from trainer.evaluation import metrics
+from trainer.evaluation.cache import JsonlCache
+from trainer.evaluation.dataset import EvalExample, load_examples, validate
+from trainer.evaluation.doc_measures import measure_doc
+from trainer.evaluation.doctests import DoctestRunner
+from trainer.evaluation.metrics import ItemResult
+from trainer.evaluation.systems import GenerationOptions, System, SystemOutput, cache_key, make_systems
+
+log = logging.getLogger(__name__)
+
+REPORT_FORMAT_VERSION = 1
+NO_SECTION = "(no section)"
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    dataset: Path
+    output: Path
+    systems: Sequence[str]
+    split: str = "test"
+    limit: int | None = None
+    seed: int = 0
+    options: GenerationOptions = field(default_factory=GenerationOptions)
+    crate_dirs: dict[str, Path] = field(default_factory=dict)
+    shown_examples: int = 3
+
+
+@dataclass
+class SystemRun:
+    system: System
+    results: list[ItemResult]
+    generated: int
+    cached: int
+
+
+def generate_all(system: System, examples: Sequence[EvalExample], cache: JsonlCache) -> tuple[list[SystemOutput], int]:
+    """Each example's output, from the cache or generated now (and cached at once)."""
+    outputs: list[SystemOutput] = []
+    generated = 0
+    todo = sum(1 for e in examples if cache_key(system, e) not in cache)
+    if todo < len(examples):
+        log.info("%s: %d of %d docs from the cache", system.name, len(examples) - todo, len(examples))
+    with task_progress(f"{system.name}", todo or None) as advance:
+        for example in examples:
+            key = cache_key(system, example)
+            entry = cache.get(key)
+            if entry is None:
+                output = _generate(system, example)
+                entry = cache.put(key, {"system": system.spec, "item": example.id, **asdict(output)})
+                generated += 1
+                advance(1)
+            outputs.append(SystemOutput(entry["text"], entry["raw"], entry["origin"], entry["tokens"], entry["seconds"]))
+    return outputs, generated
+
+
+def _generate(system: System, example: EvalExample) -> SystemOutput:
+    from rustdoc_core.generators import GenerationError, ModelLoadError
+
+    try:
+        return system.generate(example)
+    except ModelLoadError as exc:
+        raise UserError(f"system {system.spec}: {exc}") from None
+    except GenerationError as exc:
+        # No answer for this item (e.g. its prompt does not fit the context): an empty doc, counted as such.
+        log.warning("%s: %s", system.name, exc)
+        return SystemOutput("", "", "error", 0, 0.0)
+
+
+def run_eval(config: EvalConfig, on_system_done: Callable[[SystemRun], None] | None = None) -> dict[str, Any]:
+    """Evaluate, write report.md / report.json / charts under config.output, return the report."""
+    from trainer.evaluation.report import write_report
+
+    validate(config.dataset)
+    examples = load_examples(config.dataset, config.split, limit=config.limit, seed=config.seed)
+    systems = make_systems(list(config.systems), config.options)
+    for repo, directory in config.crate_dirs.items():
+        if not (Path(directory) / "Cargo.toml").is_file():
+            raise UserError(f"--crate-dir {repo}={directory}: no Cargo.toml there")
+    repos = {e.repo for e in examples}
+    for repo in sorted(set(config.crate_dirs) - repos):
+        log.warning("--crate-dir %s: no item of the evaluated split comes from that repo (repos: %s)", repo, ", ".join(sorted(repos)))
+    cache_dir = config.output / "cache"
+    generations = JsonlCache(cache_dir / "generations.jsonl")
+    doctests = DoctestRunner(config.crate_dirs, cache_dir / "doctest-work", JsonlCache(cache_dir / "doctests.jsonl"))
+    log.info("evaluating %d system(s) on %d item(s) of %s/%s", len(systems), len(examples), config.dataset, config.split)
+
+    runs: list[SystemRun] = []
+    for system in systems:
+        outputs, generated = generate_all(system, examples, generations)
+        docs = [(example, output.text) for example, output in zip(examples, outputs)]
+        outcomes = doctests.outcomes(docs, system.name)
+        results = [
+            ItemResult(example, output, measure_doc(example.item, output.text), outcomes.get(example.id))
+            for example, output in zip(examples, outputs)
+        ]
+        run = SystemRun(system, results, generated, len(examples) - generated)
+        runs.append(run)
+        if on_system_done is not None:
+            on_system_done(run)
+
+    report = build_report(config, examples, runs)
+    write_report(config.output, report)
+    return report
+
+
+def _groups(examples: Sequence[EvalExample], key: Callable[[EvalExample], Sequence[str]]) -> dict[str, list[int]]:
+    groups: dict[str, list[int]] = defaultdict(list)
+    for index, example in enumerate(examples):
+        for name in key(example):
+            groups[name].append(index)
+    return dict(sorted(groups.items()))
+
+
+def build_report(config: EvalConfig, examples: Sequence[EvalExample], runs: Sequence[SystemRun]) -> dict[str, Any]:
+    groupings = {
+        "by_kind": _groups(examples, lambda e: [e.kind]),
+        "by_section": _groups(examples, lambda e: list(dict.fromkeys(e.sections)) or [NO_SECTION]),
+        "by_repo": _groups(examples, lambda e: [e.repo]),
+    }
+    figures: dict[str, Any] = {
+        "overall": {run.system.name: metrics.figures(run.results) for run in runs},
+        "details": {run.system.name: metrics.details(run.results) for run in runs},
+    }
+    for grouping, groups in groupings.items():
+        figures[grouping] = {
+            group: {run.system.name: metrics.figures([run.results[i] for i in indices]) for run in runs}
+            for group, indices in groups.items()
+        }
+    return {
+        "format_version": REPORT_FORMAT_VERSION,
+        "dataset": {
+            "dir": str(config.dataset),
+            "split": config.split,
+            "items": len(examples),
+            "limit": config.limit,
+            "seed": config.seed,
+            "item_ids_sha256": hashlib.sha256("\n".join(e.id for e in examples).encode()).hexdigest(),
+        },
+        "prompt_format_version": PROMPT_FORMAT_VERSION,
+        "generation": asdict(config.options) | {"temperature": 0.0},
+        "systems": [{"name": r.system.name, "spec": r.system.spec, "fingerprint": r.system.fingerprint} for r in runs],
+        "metrics": {m.key: {"label": m.label, "higher_is_better": m.higher_is_better, "percent": m.percent}
+                    for m in (*metrics.METRICS, *metrics.COST_METRICS)},
+        "text_metric_signatures": metrics.text_metric_signatures(),
+        "doctest_crates": {repo: str(path) for repo, path in sorted(config.crate_dirs.items())},
+        "figures": figures,
+        "cost": {run.system.name: metrics.cost(run.results) for run in runs},
+        "run": {run.system.name: {"generated": run.generated, "cached": run.cached} for run in runs},
+        "examples": _shown_examples(examples, runs, config.shown_examples, config.seed),
+    }
+
+
+def _shown_examples(examples: Sequence[EvalExample], runs: Sequence[SystemRun], count: int, seed: int) -> list[dict[str, Any]]:
+    """A few items for the report, chosen by seed, different kinds first."""
+    order = sorted(range(len(examples)), key=lambda i: hashlib.sha256(f"{seed}:{examples[i].id}".encode()).hexdigest())
+    chosen: list[int] = []
+    kinds: set[str] = set()
+    for index in order:
+        if len(chosen) < count and examples[index].kind not in kinds:
+            chosen.append(index)
+            kinds.add(examples[index].kind)
+    chosen += [i for i in order if i not in chosen][: max(0, count - len(chosen))]
+    shown = []
+    for index in chosen:
+        example = examples[index]
+        shown.append({
+            "id": example.id,
+            "repo": example.repo,
+            "path": example.path,
+            "line": example.start_line,
+            "label": example.item.label,
+            "signature": example.item.signature,
+            "human": example.reference,
+            "docs": {
+                run.system.name: {
+                    "text": run.results[index].output.text,
+                    "origin": run.results[index].output.origin,
+                    "findings": list(run.results[index].measures.finding_codes),
+                }
+                for run in runs
+            },
+        })
+    return shown
