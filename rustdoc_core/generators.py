@@ -168,7 +168,10 @@ class LlamaGenerator:
                 verbose=False,
             )
         except Exception as err:  # llama.cpp reports failure as ValueError/RuntimeError with its own wording
-            raise ModelLoadError(f"llama.cpp could not load {self.model_path}: {_one_line(err)}") from err
+            reason = _one_line(err)
+            if "Failed to load model" in reason:
+                reason = "corrupt, truncated or of an architecture this llama.cpp does not know"
+            raise ModelLoadError(f"cannot load model {self.model_path}: {reason}") from err
         template = llm.metadata.get("tokenizer.chat_template") or CHATML_TEMPLATE
         eos = llm.token_eos()
         bos = llm.token_bos()
@@ -224,9 +227,11 @@ class LlamaGenerator:
             def per_token(input_ids: Any, logits: Any) -> bool:  # noqa: ARG001 - llama-cpp-python's signature
                 # Called after each sampled token; `input_ids` is the evaluated context, without that token.
                 nonlocal cancelled, produced
-                produced = len(input_ids) - len(prompt) + 1
-                if on_token is not None:
-                    on_token(produced)
+                count = len(input_ids) - len(prompt) + 1
+                if count > produced:
+                    produced = count
+                    if on_token is not None:
+                        on_token(produced)
                 if should_stop is not None and should_stop():
                     cancelled = True
                     return True

@@ -1,0 +1,146 @@
+"""Doc generators: the template engine and a real (tiny) GGUF model through llama-cpp-python."""
+
+from pathlib import Path
+
+import pytest
+
+from rustdoc_core.generators import (
+    GenerationCancelled,
+    LlamaGenerator,
+    ModelLoadError,
+    TemplateGenerator,
+    make_generator,
+)
+from rustdoc_core.prompt import SYSTEM_PROMPT, parse_completion, prompt_context
+from rustdoc_core.rust_items import RustSource
+
+SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "sample.rs"
+
+
+@pytest.fixture(scope="module")
+def sample() -> RustSource:
+    return RustSource(SAMPLE.read_text(encoding="utf-8"))
+
+
+def item_named(source: RustSource, name: str):
+    return next(i for i in source.items() if i.name == name)
+
+
+def test_make_generator_without_a_model_is_the_template_engine_and_with_one_loads_lazily(tmp_path):
+    assert isinstance(make_generator(None), TemplateGenerator)
+    generator = make_generator(tmp_path / "absent.gguf", max_tokens=8)
+    assert isinstance(generator, LlamaGenerator)
+    assert not generator.loaded
+    assert generator.name == "model:absent.gguf"
+
+
+def test_template_generator_returns_the_template_doc(sample):
+    from rustdoc_core.template_engine import template_doc
+
+    item = item_named(sample, "from_pairs")
+    doc = TemplateGenerator().generate(item, prompt_context(sample, item))
+    assert doc.text == template_doc(item)
+    assert (doc.origin, doc.tokens, doc.raw) == ("template", 0, doc.text)
+    with pytest.raises(GenerationCancelled):
+        TemplateGenerator().generate(item, prompt_context(sample, item), should_stop=lambda: True)
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda d: d / "missing.gguf", "model file not found"),
+        (lambda d: d, "not a file"),
+        (lambda d: _write(d / "weights.bin", b"PK\x03\x04 a zip, not a model"), "not a GGUF model file"),
+        (lambda d: _write(d / "cut.gguf", b"GGUF\x03\x00\x00\x00" + b"\x00" * 64), "cannot load model"),
+    ],
+    ids=["missing", "directory", "not-gguf", "corrupt-gguf"],
+)
+def test_unusable_model_files_raise_one_line_model_load_error(tmp_path, setup, message):
+    path = setup(tmp_path)
+    with pytest.raises(ModelLoadError) as caught:
+        LlamaGenerator(path).load()
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny_llama(tiny_gguf_path):
+    generator = LlamaGenerator(tiny_gguf_path, n_ctx=2048, n_threads=2, max_tokens=12)
+    generator.load()
+    yield generator
+    generator.close()
+
+
+def test_prompt_goes_through_the_ggufs_chat_template(tiny_llama, sample):
+    item = item_named(sample, "average")
+    tokens = tiny_llama.prompt_tokens(item, prompt_context(sample, item))
+    text = tiny_llama._llm.detokenize(tokens, special=True).decode("utf-8")
+    assert text.startswith("<|im_start|>system\n" + SYSTEM_PROMPT)
+    assert text.endswith("<|im_start|>assistant\n")
+    assert "pub fn average(values: &[f64]) -> f64" in text
+
+
+def test_greedy_generation_is_repeatable_and_post_processed(tiny_llama, tiny_gguf_path, sample):
+    from rustdoc_core.repair import repair_doc
+
+    item = item_named(sample, "nth_word")
+    context = prompt_context(sample, item)
+    ticks: list[int] = []
+    first = tiny_llama.generate(item, context, on_token=ticks.append)
+    assert 0 < first.tokens <= 12
+    assert ticks == list(range(1, first.tokens + 1))
+    expected = repair_doc(item, parse_completion(first.raw))
+    assert (first.text, first.origin) == (expected.text, expected.origin)
+    assert first.text.strip()
+
+    fresh = LlamaGenerator(tiny_gguf_path, n_ctx=2048, n_threads=2, max_tokens=12)
+    try:
+        again = fresh.generate(item, context)
+    finally:
+        fresh.close()
+    assert again.raw == first.raw
+
+
+def test_second_call_reuses_the_shared_prompt_prefix_from_the_kv_cache(tiny_llama, sample):
+    a = item_named(sample, "read_pairs")
+    b = item_named(sample, "first_byte_unchecked")
+    llm = tiny_llama._llm
+    tiny_llama.generate(a, prompt_context(sample, a))
+    evaluated: list[int] = []
+    original_eval = llm.eval
+
+    def counting_eval(tokens):
+        evaluated.append(len(tokens))
+        return original_eval(tokens)
+
+    llm.eval = counting_eval
+    try:
+        with_cache = tiny_llama.generate(b, prompt_context(sample, b))
+    finally:
+        del llm.eval
+    prompt_length = tiny_llama.last_prompt_tokens
+    reused = tiny_llama.last_reused_tokens
+    assert reused >= len(SYSTEM_PROMPT) // 8  # the system prompt at least
+    # Only the new part of the prompt was evaluated, then one token per generated token.
+    assert evaluated[0] == prompt_length - reused
+    assert sum(evaluated) <= prompt_length - reused + with_cache.tokens
+
+
+def test_should_stop_cancels_within_a_token(tiny_llama, sample):
+    item = item_named(sample, "level")
+    calls = []
+
+    def stop_after_three() -> bool:
+        calls.append(1)
+        return len(calls) > 3
+
+    with pytest.raises(GenerationCancelled):
+        tiny_llama.generate(item, prompt_context(sample, item), should_stop=stop_after_three)
+    assert len(calls) == 4
+    # The generator stays usable after a cancellation.
+    assert tiny_llama.generate(item, prompt_context(sample, item)).tokens > 0
