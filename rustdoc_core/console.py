@@ -39,7 +39,7 @@ class UserError(click.ClickException):
     """Bad input from the user: printed as one line, exit status 1."""
 
     def show(self, file: Any = None) -> None:  # noqa: ARG002 - click's signature
-        stderr.print(f"[bold red]error:[/] {self.format_message()}", markup=True, highlight=False)
+        stderr.print(f"[bold red]error:[/] {self.format_message()}", markup=True, highlight=False, soft_wrap=True)
 
 
 def configure(verbose: int = 0, quiet: bool = False) -> None:
