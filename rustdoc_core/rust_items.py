@@ -694,8 +694,53 @@ def _doc_attribute_values(node: Node) -> list[str] | None:
                 decoded = decode_string_literal(_text(tokens[i + 2]))
                 if decoded is not None:
                     values.append(decoded)
+        if values and not _cfg_enabled(_cfg_predicate(tokens)):
+            return []  # e.g. clap's `#[cfg_attr(not(feature = "x"), doc = " ```ignore")]`: not in the built docs
         return values or None
     return None
+
+
+def _cfg_predicate(tokens: list[Node]) -> str:
+    """Text of a `cfg_attr(PREDICATE, ...)` argument list's predicate."""
+    parts = []
+    for tok in tokens[1:]:
+        if tok.type == ",":
+            break
+        parts.append(_text(tok))
+    return " ".join(parts)
+
+
+def _cfg_enabled(predicate: str) -> bool:
+    """Whether a cfg predicate holds for the docs as published: every `feature = ..`,
+    `doc`, `docsrs` and platform cfg on, `test` off; `not`, `all`, `any` evaluated."""
+    tokens = re.findall(r'"(?:\\.|[^"\\])*"|[A-Za-z_]\w*|[(),=]', predicate)
+    pos = 0
+
+    def parse() -> bool:
+        nonlocal pos
+        name = tokens[pos]
+        pos += 1
+        if pos < len(tokens) and tokens[pos] == "(" and name in ("not", "all", "any"):
+            pos += 1
+            args = []
+            while tokens[pos] != ")":
+                if tokens[pos] == ",":
+                    pos += 1
+                    continue
+                args.append(parse())
+            pos += 1
+            if name == "not":
+                return not args[0] if args else True
+            return all(args) if name == "all" else any(args)
+        if pos < len(tokens) and tokens[pos] == "=":
+            pos += 2
+            return True
+        return name != "test"
+
+    try:
+        return parse() if tokens else True
+    except IndexError:
+        return True
 
 
 def _is_cfg_test(attr: str) -> bool:

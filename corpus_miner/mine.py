@@ -1,0 +1,236 @@
+"""The mining run: find files, extract records in a process pool, drop duplicates,
+stream the splits to a directory that appears atomically, with stats and a card."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from corpus_miner.dataset import CARD_FILE, DATASET_FORMAT, STATS_FILE, SplitWriter, dataset_card
+from corpus_miner.extract import DROP_REASONS, SPLITS, ExtractOptions, FileResult, FileTask, assign_split, extract_file
+from corpus_miner.sources import RepoSource
+from corpus_miner.walk import RustFile, WalkOptions, rust_files
+from rustdoc_core.atomic import atomic_path
+from rustdoc_core.console import UserError, table, task_progress
+from rustdoc_core.prompt import PROMPT_FORMAT_VERSION
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MineOptions:
+    extract: ExtractOptions = ExtractOptions()
+    walk: WalkOptions = WalkOptions()
+    workers: int = 0  # 0: one per CPU
+
+
+@dataclass
+class RepoStats:
+    name: str
+    url: str
+    commit: str | None
+    license: str | None
+    files: int = 0  # files parsed
+    bytes: int = 0
+    files_skipped: Counter[str] = field(default_factory=Counter)
+    files_with_errors: int = 0
+    items: int = 0
+    documented: int = 0
+    kept: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["files_skipped"] = dict(sorted(self.files_skipped.items()))
+        data["dropped"] = {r: self.dropped[r] for r in DROP_REASONS if self.dropped[r]}
+        return data
+
+
+def plan(sources: Sequence[RepoSource], walk: WalkOptions) -> list[tuple[RepoSource, list[RustFile], Counter[str]]]:
+    """Each repo (sorted by name) with its files to mine; a repo without Rust files is an error."""
+    names = Counter(s.name for s in sources)
+    clash = sorted(n for n, c in names.items() if c > 1)
+    if clash:
+        raise UserError(f"two inputs are both named {clash[0]!r}; mine them in separate runs or rename one")
+    out = []
+    for source in sorted(sources, key=lambda s: s.name):
+        skipped: Counter[str] = Counter()
+        files = rust_files(source.root, walk, skipped)
+        if not files:
+            extra = f" (skipped: {', '.join(f'{n} {r}' for r, n in sorted(skipped.items()))})" if skipped else ""
+            raise UserError(f"no Rust files to mine in {source.url}{extra}")
+        out.append((source, files, skipped))
+    return out
+
+
+def assign_splits(planned: list[tuple[RepoSource, list[RustFile], Counter[str]]], options: ExtractOptions) -> dict[tuple[str, str], str]:
+    """Split per (repo, path); with three or more files no split that has a share is left without one."""
+    splits = {(s.name, f.relpath): assign_split(s.name, f.relpath, options.seed, options.ratios) for s, files, _ in planned for f in files}
+    if len(splits) < len(SPLITS):
+        return splits
+    for split, ratio in zip(SPLITS, options.ratios):
+        if ratio <= 0 or split in splits.values():
+            continue
+        sizes = Counter(splits.values())
+        donor = max(sizes, key=lambda s: (sizes[s], s))
+        # The donor file is chosen by a seeded hash too, so the choice is stable.
+        moved = min((k for k, v in splits.items() if v == donor),
+                    key=lambda k: hashlib.sha256(f"{options.seed}\0{split}\0{k[0]}\0{k[1]}".encode()).digest())
+        splits[moved] = split
+    return splits
+
+
+def check_output(out: Path) -> None:
+    """Fail before any work when the output cannot be written or would clobber a non-dataset."""
+    if out.exists() and not out.is_dir():
+        raise UserError(f"output {out} exists and is not a directory")
+    if out.is_dir() and any(out.iterdir()) and not (out / STATS_FILE).is_file():
+        raise UserError(f"output {out} is a non-empty directory that is not a dataset; choose a new path")
+    parent = out.absolute().parent
+    probe = parent
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
+        raise UserError(f"cannot write the dataset to {out}: {probe} is not writable")
+
+
+def mine_dataset(sources: Sequence[RepoSource], out: Path, options: MineOptions = MineOptions()) -> dict[str, Any]:
+    """Mine `sources` into the dataset directory `out` (replaced atomically); return its stats."""
+    check_output(out)
+    planned = plan(sources, options.walk)
+    splits = assign_splits(planned, options.extract)
+    workers = options.workers or os.cpu_count() or 1
+    total_files = sum(len(files) for _, files, _ in planned)
+    pool = multiprocessing.get_context("fork").Pool(min(workers, total_files)) if workers > 1 and total_files > 1 else None
+    try:
+        try:
+            with atomic_path(out) as tmp:
+                tmp.mkdir()
+                stats = _mine_into(tmp, planned, splits, options, pool)
+                _write_json(tmp / STATS_FILE, stats)
+                _write_text(tmp / CARD_FILE, dataset_card(stats))
+        except PermissionError as exc:
+            raise UserError(f"cannot write the dataset to {out}: {exc.strerror}") from None
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+    return stats
+
+
+def _mine_into(directory: Path, planned, splits: dict[tuple[str, str], str], options: MineOptions, pool) -> dict[str, Any]:
+    writer = SplitWriter(directory)
+    exact_seen: set[bytes] = set()
+    near_seen: set[bytes] = set()
+    split_counts: Counter[str] = Counter()
+    kinds: Counter[str] = Counter()
+    sections: Counter[str] = Counter()
+    repo_stats: list[RepoStats] = []
+    finished = False
+    try:
+        for source, files, skipped in planned:
+            stats = RepoStats(source.name, source.url, source.commit, source.license, files_skipped=Counter(skipped))
+            repo_stats.append(stats)
+            tasks = [
+                FileTask(source.name, source.url, source.commit, source.license, str(source.root), f.relpath,
+                         splits[(source.name, f.relpath)], options.extract)
+                for f in files
+            ]
+            results = pool.imap(extract_file, tasks, chunksize=2) if pool is not None else map(extract_file, tasks)
+            with task_progress(source.name, len(tasks)) as advance:
+                for result in results:
+                    _count(result, stats)
+                    for candidate in result.candidates:
+                        if candidate.exact_key in exact_seen:
+                            stats.dropped["duplicate-exact"] += 1
+                            continue
+                        if candidate.near_key in near_seen:
+                            stats.dropped["duplicate-near"] += 1
+                            continue
+                        exact_seen.add(candidate.exact_key)
+                        near_seen.add(candidate.near_key)
+                        writer.write(candidate.split, candidate.line, candidate.typed)
+                        stats.kept += 1
+                        split_counts[candidate.split] += 1
+                        kinds[candidate.kind] += 1
+                        sections.update(set(candidate.sections))
+                    advance(1)
+        finished = True
+    finally:
+        writer.close(finish=finished)
+    _summary(repo_stats)
+    for split in SPLITS:
+        if not split_counts[split]:
+            log.warning("the %s split is empty: mine more files, or change --split", split)
+    dropped: Counter[str] = Counter()
+    for stats in repo_stats:
+        dropped.update(stats.dropped)
+    e = options.extract
+    return {
+        "format": DATASET_FORMAT,
+        "prompt_format_version": PROMPT_FORMAT_VERSION,
+        "options": {
+            "seed": e.seed,
+            "ratios": list(e.ratios),
+            "min_doc_chars": e.min_doc_chars,
+            "max_file_bytes": e.max_file_bytes,
+            "max_source_bytes": e.max_source_bytes,
+            "exclude_kinds": sorted(e.exclude_kinds),
+            "include_examples": options.walk.include_examples,
+        },
+        "records": sum(split_counts.values()),
+        "splits": {split: split_counts[split] for split in SPLITS},
+        "kinds": dict(sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "sections": dict(sorted(sections.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "dropped": {r: dropped[r] for r in DROP_REASONS if dropped[r]},
+        "repos": [s.to_dict() for s in repo_stats],
+    }
+
+
+def _count(result: FileResult, stats: RepoStats) -> None:
+    if result.skipped:
+        stats.files_skipped[result.skipped] += 1
+        return
+    stats.files += 1
+    stats.bytes += result.bytes
+    stats.files_with_errors += int(result.has_errors)
+    stats.items += result.items
+    stats.documented += result.documented
+    stats.dropped.update(result.dropped)
+
+
+def _summary(repo_stats: list[RepoStats]) -> None:
+    rows = [[s.name, s.files, sum(s.files_skipped.values()), s.files_with_errors, s.items, s.documented, s.kept,
+             sum(s.dropped.values())] for s in repo_stats]
+    if len(rows) > 1:
+        rows.append(["total", *(sum(row[i] for row in rows) for i in range(1, len(rows[0])))])
+    table("Mined", ["repo", "files", "skipped files", "with errors", "items", "documented", "kept", "dropped"], rows)
+    reasons = [r for r in DROP_REASONS if any(s.dropped[r] for s in repo_stats)]
+    if reasons:
+        columns = [s.name for s in repo_stats] + (["total"] if len(repo_stats) > 1 else [])
+        table("Dropped, by reason", ["reason", *columns], [
+            [r, *(s.dropped[r] for s in repo_stats), *([sum(s.dropped[r] for s in repo_stats)] if len(repo_stats) > 1 else [])]
+            for r in reasons])
+    skips = sorted({r for s in repo_stats for r in s.files_skipped})
+    if skips:
+        table("Files skipped, by reason", ["reason", *(s.name for s in repo_stats)],
+              [[r, *(s.files_skipped[r] for s in repo_stats)] for r in skips])
+
+
+def _write_json(path: Path, data: Any) -> None:
+    _write_text(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def _write_text(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
