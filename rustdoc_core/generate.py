@@ -225,6 +225,9 @@ def document_file(
             record(ItemOutcome(job.path, 0, "crate doc (//!)", "documented", "template"))
         except DocEditError as err:
             record(ItemOutcome(job.path, 0, "crate doc (//!)", "skipped", message=str(err)))
+        except Exception as err:  # the items still get their docs
+            log.debug("crate doc failed", exc_info=True)
+            record(ItemOutcome(job.path, 0, "crate doc (//!)", "failed", message=f"{type(err).__name__}: {err}"))
     for item in job.items:
         try:
             generated = generator.generate(item, prompt_context(job.source, item), should_stop=should_stop)

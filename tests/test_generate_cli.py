@@ -1,0 +1,159 @@
+"""`rustdoc-gen generate` as a user runs it: diff, --write, --check, --all, --overwrite, errors."""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rustdoc_core.cli import main
+from rustdoc_core.generate import needs_doc
+from rustdoc_core.rust_items import RustSource
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE = REPO / "examples" / "sample.rs"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "crates"
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, ["generate", *args], catch_exceptions=False)
+
+
+@pytest.fixture
+def sample_copy(tmp_path) -> Path:
+    path = tmp_path / "sample.rs"
+    shutil.copyfile(SAMPLE, path)
+    return path
+
+
+def public_items_without_doc(text: str, include_private: bool = False) -> list[str]:
+    return [i.label for i in RustSource(text).items() if needs_doc(i, include_private) and i.doc is None]
+
+
+def test_default_prints_a_diff_that_git_applies_and_leaves_the_file_alone(sample_copy):
+    before = sample_copy.read_bytes()
+    result = run(str(sample_copy))
+    assert result.exit_code == 0, result.stderr
+    assert sample_copy.read_bytes() == before
+    diff = result.stdout
+    assert diff.startswith(f"--- a/{sample_copy.as_posix()}")
+    assert "+/// " in diff
+    assert not [line for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")]
+    # The diff is the same edit --write makes.
+    patch = sample_copy.parent / "docs.diff"
+    patch.write_text(diff.replace(f"a/{sample_copy.as_posix()}", "a/sample.rs").replace(f"b/{sample_copy.as_posix()}", "b/sample.rs"))
+    subprocess.run(["git", "apply", "docs.diff"], cwd=sample_copy.parent, check=True)
+    applied = sample_copy.read_text()
+    sample_copy.write_bytes(before)
+    assert run("--write", "-q", str(sample_copy)).exit_code == 0
+    assert sample_copy.read_text() == applied
+
+
+def test_write_documents_every_pub_item_then_check_passes_and_a_rerun_changes_nothing(sample_copy):
+    assert public_items_without_doc(sample_copy.read_text())
+    checked = run("--check", str(sample_copy))
+    assert checked.exit_code == 1
+    assert f"{sample_copy}:5: const DEFAULT_CAPACITY has no doc" in checked.stdout
+    assert "item(s) without a doc" in checked.stderr
+
+    result = run("--write", str(sample_copy))
+    assert result.exit_code == 0, result.stderr
+    text = sample_copy.read_text()
+    assert public_items_without_doc(text) == []
+    assert "documented" in result.stderr  # the summary table
+    # Private items and trait-impl members got nothing.
+    fmt_item = next(i for i in RustSource(text).items() if i.name == "fmt")
+    assert fmt_item.doc is None
+
+    assert run("--check", str(sample_copy)).exit_code == 0
+    again = run(str(sample_copy))
+    assert again.exit_code == 0 and again.stdout == ""
+
+
+def test_all_documents_private_items_too(tmp_path):
+    path = tmp_path / "private.rs"
+    path.write_text("fn helper(x: u8) -> u8 {\n    x + 1\n}\n\npub fn api() -> u8 {\n    helper(1)\n}\n")
+    run("--write", "-q", str(path))
+    assert public_items_without_doc(path.read_text(), include_private=True) == ["fn helper"]
+    run("--write", "-q", "--all", str(path))
+    assert public_items_without_doc(path.read_text(), include_private=True) == []
+
+
+def test_existing_docs_are_kept_unless_overwrite(tmp_path):
+    path = tmp_path / "documented.rs"
+    path.write_text("/// My own words.\npub fn mine() {}\n\npub fn theirs() {}\n")
+    run("--write", "-q", str(path))
+    text = path.read_text()
+    assert text.startswith("/// My own words.\npub fn mine() {}\n\n/// ")
+    run("--write", "-q", "--overwrite", str(path))
+    rewritten = path.read_text()
+    assert "My own words" not in rewritten
+    assert rewritten.count("pub fn mine() {}") == 1
+    assert public_items_without_doc(rewritten) == []
+
+
+def test_crlf_non_ascii_and_missing_final_newline_survive_write(tmp_path):
+    crate = tmp_path / "crate"
+    shutil.copytree(FIXTURES / "grüße_text", crate)
+    lib = crate / "src" / "lib.rs"
+    module = crate / "src" / "zähler.rs"
+    lib_before, module_before = lib.read_bytes(), module.read_bytes()
+    assert run("--write", "-q", str(crate)).exit_code == 0
+    lib_after, module_after = lib.read_bytes(), module.read_bytes()
+    assert lib_after != lib_before and b"\n" not in lib_after.replace(b"\r\n", b"")
+    assert not module_after.endswith(b"\n") and module_after.endswith(b"}")
+    for before, after in ((lib_before, lib_after), (module_before, module_after)):
+        kept = [line for line in after.split(b"\n") if not line.lstrip().startswith((b"///", b"//!"))]
+        assert b"\n".join(kept) == before
+    assert "Straße" in lib_after.decode() and "//!" in lib_after.decode()
+
+
+def test_directories_skip_target_and_hidden_dirs(tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "lib.rs").write_text("pub fn f() {}\n")
+    for skipped in ("target/debug/build", ".git"):
+        (tmp_path / skipped).mkdir(parents=True)
+        (tmp_path / skipped / "gen.rs").write_text("pub fn g() {}\n")
+    result = run(str(tmp_path))
+    assert "src/lib.rs" in result.stdout
+    assert "gen.rs" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda d: [str(d / "nope.rs")], "no such file or directory"),
+        (lambda d: [str(_touch(d / "notes.txt"))], "not a Rust file"),
+        (lambda d: [str(_touch(d / "a.rs")), "--model", str(_touch(d / "m.gguf", b"not a model"))], "not a GGUF model file"),
+        (lambda d: [str(_touch(d / "a.rs")), "--model", str(d / "missing.gguf")], "model file not found"),
+        (lambda d: [str(_touch(d / "a.rs")), "--check", "--write"], "--check only reports"),
+    ],
+    ids=["missing-path", "not-rust", "corrupt-model", "missing-model", "check-with-write"],
+)
+def test_bad_input_is_one_line_and_a_non_zero_exit(tmp_path, make, message):
+    result = run(*make(tmp_path))
+    assert result.exit_code != 0
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stdout == ""
+
+
+def _touch(path: Path, data: bytes = b"pub fn f() {}\n") -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def test_help_teaches_with_examples():
+    result = CliRunner().invoke(main, ["generate", "--help"])
+    assert result.exit_code == 0
+    for text in ("--write", "--check", "--model", "Examples:", "rustdoc-gen generate examples/sample.rs"):
+        assert text in result.stdout
+
+
+def test_model_writes_docs_for_every_pub_item_with_the_tiny_gguf(sample_copy, tiny_gguf_path):
+    result = run("--write", "--model", str(tiny_gguf_path), "--max-tokens", "16", "--threads", "2", str(sample_copy))
+    assert result.exit_code == 0, result.stderr
+    assert public_items_without_doc(sample_copy.read_text()) == []
+    assert "model:" in result.stderr
+    assert "template fallback" in result.stderr
