@@ -255,3 +255,25 @@ def test_bad_input_fails_with_one_line_and_non_zero_exit(globset_dataset, tmp_pa
     assert message in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "r" / "report.json").exists()
+
+
+def test_a_file_that_is_not_a_gguf_fails_with_one_line(globset_dataset, tmp_path):
+    bogus = tmp_path / "model.gguf"
+    bogus.write_text("not a model")
+    result = CliRunner().invoke(main, ["eval", "--dataset", str(globset_dataset), "--system", f"model:{bogus}",
+                                       "--limit", "2", "-o", str(tmp_path / "r")])
+    assert result.exit_code == 1
+    assert "not a GGUF" in result.output and "Traceback" not in result.output
+
+
+def test_a_bad_record_in_the_split_fails_fast_with_its_place(globset_dataset, tmp_path):
+    dataset = tmp_path / "dataset"
+    shutil.copytree(globset_dataset, dataset)
+    lines = (dataset / "test.jsonl").read_text().splitlines()
+    record = json.loads(lines[1])
+    del record["item_json"]
+    lines[1] = json.dumps(record)
+    (dataset / "test.jsonl").write_text("\n".join(lines) + "\n")
+    result = CliRunner().invoke(main, ["eval", "--dataset", str(dataset), "--system", "template", "-o", str(tmp_path / "r")])
+    assert result.exit_code == 1
+    assert "record 2: missing field 'item_json'" in result.output

@@ -15,6 +15,9 @@ from rustdoc_core.doc_text import normalize_doc
 from rustdoc_core.prompt import PromptContext
 from rustdoc_core.rust_items import RustItem
 
+UNDOCUMENTABLE_KINDS = ("module_doc",)
+"""Record kinds no generator answers for (a module's `//!` doc is not an item's doc)."""
+
 REQUIRED_FIELDS = ("id", "repo", "path", "start_line", "kind", "name", "item_json", "context_json", "doc")
 
 
@@ -63,38 +66,45 @@ def example_from_record(record: dict[str, Any]) -> EvalExample:
     )
 
 
-def validate(dataset_dir: Path) -> None:
-    """Fail fast, in one line, on a dataset the miner's validator rejects."""
-    from corpus_miner.validate import validate_dataset
+def load_examples(dataset_dir: Path, split: str) -> list[EvalExample]:
+    """The split's items, in a stable order; fails fast, in one line, on a bad record.
 
-    problems = validate_dataset(dataset_dir)
-    if problems:
-        more = f" (and {len(problems) - 1} more; see `rustdoc-gen validate`)" if len(problems) > 1 else ""
-        raise UserError(f"dataset {dataset_dir} is invalid: {problems[0]}{more}")
-
-
-def load_examples(dataset_dir: Path, split: str, *, limit: int | None = None, seed: int = 0) -> list[EvalExample]:
-    """The split's items; with `limit`, a seeded sample that grows as a prefix
-    (the items of `--limit 10` are among those of `--limit 20`)."""
+    Only the split being read is checked (with the miner's record checker): the
+    eval does not need the training split to be loadable.
+    """
     from corpus_miner.dataset import load_records
+    from corpus_miner.validate import check_record
 
     examples: list[EvalExample] = []
     seen: set[str] = set()
     try:
-        for record in load_records(dataset_dir, split):
-            example = example_from_record(record)
-            if example.id not in seen:
-                seen.add(example.id)
-                examples.append(example)
+        for number, record in enumerate(load_records(dataset_dir, split), 1):
+            problems = check_record(record)
+            if problems:
+                raise UserError(f"{dataset_dir / (split + '.jsonl')}: record {number}: {problems[0]}")
+            if record["kind"] not in UNDOCUMENTABLE_KINDS:
+                example = example_from_record(record)
+                if example.id not in seen:
+                    seen.add(example.id)
+                    examples.append(example)
     except FileNotFoundError as exc:
         raise UserError(str(exc)) from None
     except (ValueError, KeyError, TypeError) as exc:  # JSONDecodeError is a ValueError
         raise UserError(f"{dataset_dir / (split + '.jsonl')}: {exc}") from None
     if not examples:
         raise UserError(f"split {split!r} of {dataset_dir} is empty")
-    examples.sort(key=lambda e: e.id)
-    if limit is not None and limit < len(examples):
-        random.Random(seed).shuffle(examples)
-        examples = examples[:limit]
-    examples.sort(key=lambda e: (e.repo, e.path, e.start_line, e.id))
-    return examples
+    return sorted(examples, key=_reading_order)
+
+
+def select_examples(examples: list[EvalExample], limit: int | None, seed: int) -> list[EvalExample]:
+    """All examples, or a seeded sample of `limit` that grows as a prefix
+    (the items of `--limit 10` are among those of `--limit 20`)."""
+    if limit is None or limit >= len(examples):
+        return list(examples)
+    shuffled = sorted(examples, key=lambda e: e.id)
+    random.Random(seed).shuffle(shuffled)
+    return sorted(shuffled[:limit], key=_reading_order)
+
+
+def _reading_order(example: EvalExample) -> tuple:
+    return (example.repo, example.path, example.start_line, example.id)

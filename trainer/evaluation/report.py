@@ -52,7 +52,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     names = [s["name"] for s in report["systems"]]
     figures = report["figures"]
     data = report["dataset"]
-    sample = f", a sample of {data['limit']} (seed {data['seed']})" if data["limit"] else ""
+    sample = f" (a sample of its {data['split_items']}, seed {data['seed']})" if data["items"] < data["split_items"] else ""
     out = [
         "# rustdoc-gen evaluation",
         "",
@@ -94,13 +94,14 @@ def render_markdown(report: dict[str, Any]) -> str:
         for key in BREAKDOWN_METRICS:
             metric = next(m for m in METRICS if m.key == key)
             rows = [
-                (f"{group} ({next(iter(per_system.values()))['items']} items)", metric, {n: per_system[n].get(key) for n in names})
+                (f"{group} (n={next(iter(per_system.values()))['items']})", metric, {n: per_system[n].get(key) for n in names})
                 for group, per_system in figures[grouping].items()
             ]
             out += ["", f"{metric.label}{_arrow(metric)}:", ""] + _metric_table(title.capitalize(), names, rows)
         if grouping == "by_kind":
             out += ["", f"![Per-kind breakdown]({CHARTS['by_kind']})"]
-    out += ["", "## Examples", ""]
+    if report["examples"]:
+        out += ["", "## Examples", "", "A few items, each system's doc next to the human one.", ""]
     for shown in report["examples"]:
         out += [f"### `{shown['label']}` ({shown['repo']}: `{shown['path']}` line {shown['line']})", "",
                 "```rust", shown["signature"], "```", "", "**Human**", "", _fenced(shown["human"]), ""]

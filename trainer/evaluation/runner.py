@@ -16,7 +16,7 @@ from rustdoc_core.prompt import PROMPT_FORMAT_VERSION
 
 from trainer.evaluation import metrics
 from trainer.evaluation.cache import JsonlCache
-from trainer.evaluation.dataset import EvalExample, load_examples, validate
+from trainer.evaluation.dataset import EvalExample, load_examples, select_examples
 from trainer.evaluation.doc_measures import measure_doc
 from trainer.evaluation.doctests import DoctestRunner
 from trainer.evaluation.metrics import ItemResult
@@ -56,7 +56,7 @@ def generate_all(system: System, examples: Sequence[EvalExample], cache: JsonlCa
     todo = sum(1 for e in examples if cache_key(system, e) not in cache)
     if todo < len(examples):
         log.info("%s: %d of %d docs from the cache", system.name, len(examples) - todo, len(examples))
-    with task_progress(f"{system.name}", todo or None) as advance:
+    with task_progress(f"{system.name}", todo) as advance:
         for example in examples:
             key = cache_key(system, example)
             entry = cache.get(key)
@@ -86,8 +86,8 @@ def run_eval(config: EvalConfig, on_system_done: Callable[[SystemRun], None] | N
     """Evaluate, write report.md / report.json / charts under config.output, return the report."""
     from trainer.evaluation.report import write_report
 
-    validate(config.dataset)
-    examples = load_examples(config.dataset, config.split, limit=config.limit, seed=config.seed)
+    split = load_examples(config.dataset, config.split)
+    examples = select_examples(split, config.limit, config.seed)
     systems = make_systems(list(config.systems), config.options)
     for repo, directory in config.crate_dirs.items():
         if not (Path(directory) / "Cargo.toml").is_file():
@@ -102,7 +102,10 @@ def run_eval(config: EvalConfig, on_system_done: Callable[[SystemRun], None] | N
 
     runs: list[SystemRun] = []
     for system in systems:
-        outputs, generated = generate_all(system, examples, generations)
+        try:
+            outputs, generated = generate_all(system, examples, generations)
+        finally:
+            system.close()  # frees a model's memory before the next one loads
         docs = [(example, output.text) for example, output in zip(examples, outputs)]
         outcomes = doctests.outcomes(docs, system.name)
         results = [
@@ -114,7 +117,7 @@ def run_eval(config: EvalConfig, on_system_done: Callable[[SystemRun], None] | N
         if on_system_done is not None:
             on_system_done(run)
 
-    report = build_report(config, examples, runs)
+    report = build_report(config, examples, runs, split_size=len(split))
     write_report(config.output, report)
     return report
 
@@ -127,7 +130,7 @@ def _groups(examples: Sequence[EvalExample], key: Callable[[EvalExample], Sequen
     return dict(sorted(groups.items()))
 
 
-def build_report(config: EvalConfig, examples: Sequence[EvalExample], runs: Sequence[SystemRun]) -> dict[str, Any]:
+def build_report(config: EvalConfig, examples: Sequence[EvalExample], runs: Sequence[SystemRun], split_size: int) -> dict[str, Any]:
     groupings = {
         "by_kind": _groups(examples, lambda e: [e.kind]),
         "by_section": _groups(examples, lambda e: list(dict.fromkeys(e.sections)) or [NO_SECTION]),
@@ -148,6 +151,7 @@ def build_report(config: EvalConfig, examples: Sequence[EvalExample], runs: Sequ
             "dir": str(config.dataset),
             "split": config.split,
             "items": len(examples),
+            "split_items": split_size,
             "limit": config.limit,
             "seed": config.seed,
             "item_ids_sha256": hashlib.sha256("\n".join(e.id for e in examples).encode()).hexdigest(),

@@ -48,6 +48,8 @@ class System(Protocol):
 
     def generate(self, example: EvalExample) -> SystemOutput: ...
 
+    def close(self) -> None: ...
+
 
 def _file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
@@ -65,6 +67,11 @@ class GeneratorSystem:
         done = self.generator.generate(example.item.with_doc(None), example.context)
         return SystemOutput(done.text, done.raw, done.origin, done.tokens, done.seconds)
 
+    def close(self) -> None:
+        close = getattr(self.generator, "close", None)
+        if close is not None:
+            close()
+
 
 class HumanSystem:
     """The human doc itself: the ceiling for agreement, and the checker's view of human docs."""
@@ -76,6 +83,9 @@ class HumanSystem:
         start = time.perf_counter()
         text = example.reference
         return SystemOutput(text, text, "human", 0, time.perf_counter() - start)
+
+    def close(self) -> None:
+        pass
 
 
 def _template(spec: str, argument: str, options: GenerationOptions) -> System:
@@ -89,13 +99,15 @@ def _template(spec: str, argument: str, options: GenerationOptions) -> System:
 
 
 def _model(spec: str, argument: str, options: GenerationOptions) -> System:
-    from rustdoc_core.generators import LlamaGenerator
+    from rustdoc_core.generators import LlamaGenerator, ModelLoadError, check_gguf_file
 
     path = Path(argument).expanduser()
     if not argument:
         raise UserError(f"system {spec!r}: give the GGUF file, as in model:PATH.gguf")
-    if not path.is_file():
-        raise UserError(f"system {spec!r}: model file {path} not found")
+    try:
+        check_gguf_file(path)  # before any work starts; llama.cpp itself loads on first use
+    except ModelLoadError as exc:
+        raise UserError(f"system {spec!r}: {exc}") from None
     stat = path.stat()
     fingerprint = (
         f"model:{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:max{options.max_tokens}"
