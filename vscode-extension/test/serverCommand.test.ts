@@ -1,0 +1,99 @@
+// How the extension finds the server and what settings it sends: the rules a
+// user relies on when the server "cannot be started".
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, test } from "node:test";
+import { expandPath, resolveServerCommand, ServerNotFoundError } from "../src/serverCommand";
+import { serverSettings } from "../src/settings";
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), "rustdoc-gen-resolve-"));
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+
+function executable(relative: string): string {
+  const file = path.join(root, relative);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, "#!/bin/sh\n", { mode: 0o755 });
+  return file;
+}
+
+const noPath = { PATH: "" };
+
+test("rustdocGen.server.path wins and runs `serve`", () => {
+  const exe = executable("custom/rustdoc-gen");
+  executable("ws/.venv/bin/rustdoc-gen");
+  const found = resolveServerCommand({ serverPath: exe, pythonPath: "/usr/bin/python3" }, [path.join(root, "ws")], noPath);
+  assert.deepEqual(found, { command: exe, args: ["serve"], source: "rustdocGen.server.path" });
+});
+
+test("a relative rustdocGen.server.path is taken from the workspace folder", () => {
+  const exe = executable("ws2/.venv/bin/rustdoc-gen");
+  const found = resolveServerCommand({ serverPath: ".venv/bin/rustdoc-gen", pythonPath: "" }, [path.join(root, "ws2")], noPath);
+  assert.equal(found.command, exe);
+});
+
+test("a missing rustdocGen.server.path is an error naming that setting", () => {
+  assert.throws(
+    () => resolveServerCommand({ serverPath: path.join(root, "nope"), pythonPath: "" }, [], noPath),
+    (error: unknown) =>
+      error instanceof ServerNotFoundError &&
+      error.setting === "rustdocGen.server.path" &&
+      error.message.includes(path.join(root, "nope")),
+  );
+});
+
+test("rustdocGen.server.pythonPath runs `python -m rustdoc_core serve`", () => {
+  const python = executable("py/bin/python");
+  const found = resolveServerCommand({ serverPath: "", pythonPath: python }, [], noPath);
+  assert.deepEqual(found, { command: python, args: ["-m", "rustdoc_core", "serve"], source: "rustdocGen.server.pythonPath" });
+});
+
+test("without settings the workspace .venv comes before PATH", () => {
+  const venv = executable("ws3/.venv/bin/rustdoc-gen");
+  const onPath = executable("bin/rustdoc-gen");
+  const env = { PATH: path.dirname(onPath) };
+  assert.equal(resolveServerCommand({ serverPath: "", pythonPath: "" }, [path.join(root, "ws3")], env).command, venv);
+  assert.deepEqual(resolveServerCommand({ serverPath: "", pythonPath: "" }, [path.join(root, "empty")], env), {
+    command: onPath,
+    args: ["serve"],
+    source: "PATH",
+  });
+});
+
+test("nothing found: the error says how to fix it", () => {
+  assert.throws(
+    () => resolveServerCommand({ serverPath: "", pythonPath: "" }, [path.join(root, "empty")], noPath),
+    /cannot find the `rustdoc-gen` language server on PATH.*rustdocGen\.server\.path/,
+  );
+});
+
+test("paths expand ~, ${workspaceFolder} and ${env:NAME}", () => {
+  assert.equal(expandPath("~/m.gguf", undefined), path.join(os.homedir(), "m.gguf"));
+  assert.equal(expandPath("${workspaceFolder}/m.gguf", "/w"), "/w/m.gguf");
+  assert.equal(expandPath("${env:MODELS}/m.gguf", undefined, { MODELS: "/models" }), "/models/m.gguf");
+});
+
+test("settings follow the wire contract: every field defaulted, empty model path is null", () => {
+  assert.deepEqual(serverSettings(() => undefined, undefined), {
+    model: { path: null, maxTokens: 384, temperature: 0, threads: null, contextSize: 4096 },
+    diagnostics: { enable: false },
+    generate: { includePrivate: false },
+  });
+  const values: Record<string, unknown> = {
+    "model.path": "models/q4.gguf",
+    "model.maxTokens": 128,
+    "model.temperature": 0.2,
+    "model.threads": 4,
+    "model.contextSize": 2048,
+    "diagnostics.enable": true,
+    "generate.includePrivate": true,
+  };
+  assert.deepEqual(serverSettings((key) => values[key], "/w"), {
+    model: { path: "/w/models/q4.gguf", maxTokens: 128, temperature: 0.2, threads: 4, contextSize: 2048 },
+    diagnostics: { enable: true },
+    generate: { includePrivate: true },
+  });
+  assert.equal(serverSettings((key) => (key === "model.path" ? "  " : undefined), "/w").model.path, null);
+  assert.equal(serverSettings((key) => (key === "model.threads" ? 0 : undefined), "/w").model.threads, null);
+});
