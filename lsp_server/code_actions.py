@@ -1,0 +1,399 @@
+"""The "Generate rustdoc" code actions and commands.
+
+Listing is instant: it only finds the items at the cursor or selection. The doc is
+generated when the client resolves the chosen action (`codeAction/resolve`), or
+when it runs one of the commands, which apply their edit with `workspace/applyEdit`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+from lsp_server.diagnostics import SOURCE as DIAGNOSTIC_SOURCE
+from lsp_server.documents import OpenDocument
+from lsp_server.generation import GenerationRequest
+from lsp_server.progress import GenerationProgress
+from lsp_server.server import RustdocServer
+from rustdoc_core.doc_edits import DocEdit, DocEditError, doc_edit
+from rustdoc_core.generators import GenerationCancelled
+from rustdoc_core.generate import module_file_documented, needs_doc
+from rustdoc_core.prompt import prompt_context
+from rustdoc_core.rust_items import RustItem, RustSource
+
+log = logging.getLogger(__name__)
+
+ITEM_KIND = "refactor.rewrite.rustdoc"
+FILE_KIND = "source.rustdoc"
+CODE_ACTION_KINDS = [ITEM_KIND, FILE_KIND, types.CodeActionKind.QuickFix]
+FILE_TITLE = "Generate rustdoc for all undocumented items in this file"
+GENERATE_AT_CURSOR = "rustdocGen.generateAtCursor"
+GENERATE_FILE = "rustdocGen.generateFile"
+MAX_SELECTION_ACTIONS = 12
+"""A selection over many items offers this many actions at most (the source action covers the rest)."""
+
+
+# --- which items ------------------------------------------------------------------------
+
+
+def action_title(item: RustItem) -> str:
+    verb = "Regenerate" if item.doc is not None else "Generate"
+    return f"{verb} rustdoc for `{item.label}`"
+
+
+def on_own_line(source: RustSource, item: RustItem) -> bool:
+    """Whether whole `///` lines can go above the item (no other code before it on its line)."""
+    lines = source.lines
+    line_start = lines.line_starts[lines.line_of_byte(item.head_byte)]
+    return not source.data[line_start : item.head_byte].strip()
+
+
+def items_in_range(source: RustSource, rng: types.Range, encoding: str) -> list[RustItem]:
+    """The item at the cursor; for a selection over lines, the items that start inside it."""
+    start, end = rng.start, rng.end
+    if (end.line, end.character) < (start.line, start.character):
+        start, end = end, start
+    found: list[RustItem] = []
+    if end.line > start.line:
+        lines = source.lines
+        for item in source.items():
+            head_line = lines.line_of_byte(item.head_byte)
+            if start.line <= head_line <= end.line or start.line <= item.start_line <= end.line:
+                found.append(item)
+                if len(found) >= MAX_SELECTION_ACTIONS:
+                    break
+    if not found:
+        item = source.item_at(start.line, start.character, encoding)
+        if item is not None:
+            found.append(item)
+    return [item for item in found if on_own_line(source, item)]
+
+
+def undocumented_items(doc: OpenDocument, include_private: bool) -> list[RustItem]:
+    """What the source action documents: items that want a doc and have none."""
+    path = _path_of(doc.uri)
+    return [
+        item
+        for item in doc.source.items()
+        if item.doc is None
+        and needs_doc(item, include_private)
+        and on_own_line(doc.source, item)
+        and not (path is not None and module_file_documented(path, item))
+    ]
+
+
+def _path_of(uri: str) -> Path | None:
+    try:
+        path = to_fs_path(uri)
+    except Exception:  # noqa: BLE001 - odd URIs are not files
+        return None
+    return Path(path) if path else None
+
+
+def relocate(source: RustSource, item: RustItem) -> RustItem | None:
+    """The same item in an edited source: same label and containers, nearest to where it was."""
+    containers = [c.header for c in item.containers]
+    candidates = [
+        other
+        for other in source.items()
+        if other.label == item.label and [c.header for c in other.containers] == containers
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda other: abs(other.start_line - item.start_line))
+
+
+def _wants(only: Sequence[str] | None, kind: str) -> bool:
+    return only is None or any(kind == o or kind.startswith(f"{o}.") for o in only)
+
+
+# --- listing ---------------------------------------------------------------------------
+
+
+def code_action(ls: RustdocServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+    uri = params.text_document.uri
+    doc = ls.documents.get(uri)
+    if doc is None:
+        log.info("code actions asked for a document that is not open: %s", uri)
+        return None
+    only = params.context.only
+    encoding = ls.position_encoding
+    actions: list[types.CodeAction] = []
+
+    fixed: set[tuple[int, int]] = set()
+    if _wants(only, types.CodeActionKind.QuickFix):
+        for action, position in _quick_fixes(ls, doc, params.context.diagnostics):
+            actions.append(action)
+            fixed.add(position)
+
+    if _wants(only, ITEM_KIND):
+        for item in items_in_range(doc.source, params.range, encoding):
+            position = doc.position(item.start_byte, encoding)
+            if (position.line, position.character) in fixed:
+                continue  # its quick fix is already offered
+            actions.append(_item_action(ls, doc, item, ITEM_KIND))
+
+    if _wants(only, FILE_KIND) and undocumented_items(doc, ls.settings.generate.include_private):
+        data = {"uri": uri, "version": doc.version, "mode": "file"}
+        action = types.CodeAction(title=FILE_TITLE, kind=FILE_KIND, data=data)
+        if not ls.client_supports_resolve:
+            action.command = types.Command(title=FILE_TITLE, command=GENERATE_FILE, arguments=[uri])
+        actions.append(action)
+    return actions or None
+
+
+def _item_action(
+    ls: RustdocServer,
+    doc: OpenDocument,
+    item: RustItem,
+    kind: str,
+    diagnostics: list[types.Diagnostic] | None = None,
+) -> types.CodeAction:
+    position = doc.position(item.start_byte, ls.position_encoding)
+    place = {"line": position.line, "character": position.character}
+    mode = "regenerate" if item.doc is not None else "generate"
+    title = action_title(item)
+    data = {"uri": doc.uri, "version": doc.version, "position": place, "mode": mode, "item": item.label}
+    action = types.CodeAction(title=title, kind=kind, data=data, diagnostics=diagnostics, is_preferred=bool(diagnostics) or None)
+    if not ls.client_supports_resolve:
+        action.command = types.Command(title=title, command=GENERATE_AT_CURSOR, arguments=[doc.uri, place])
+    return action
+
+
+def _quick_fixes(
+    ls: RustdocServer, doc: OpenDocument, diagnostics: Sequence[types.Diagnostic]
+) -> list[tuple[types.CodeAction, tuple[int, int]]]:
+    """One quick fix per item among our own diagnostics in the request."""
+    by_item: dict[tuple[int, int], list[types.Diagnostic]] = {}
+    for diagnostic in diagnostics:
+        data = diagnostic.data
+        if diagnostic.source != DIAGNOSTIC_SOURCE or not isinstance(data, dict):
+            continue
+        place = data.get("position")
+        if not isinstance(place, dict):
+            continue
+        try:
+            key = (int(place["line"]), int(place["character"]))
+        except (KeyError, TypeError, ValueError):
+            continue
+        by_item.setdefault(key, []).append(diagnostic)
+    out = []
+    for (line, character), group in by_item.items():
+        item = _locate(doc, {"position": {"line": line, "character": character}, "item": group[0].data.get("item")}, ls.position_encoding)
+        if item is None or not on_own_line(doc.source, item):
+            continue
+        position = doc.position(item.start_byte, ls.position_encoding)
+        out.append((_item_action(ls, doc, item, types.CodeActionKind.QuickFix, group), (position.line, position.character)))
+    return out
+
+
+def _locate(doc: OpenDocument, data: dict[str, Any], encoding: str) -> RustItem | None:
+    """The item an action's data points at: at its position, else by its label nearby."""
+    place = data.get("position")
+    label = data.get("item")
+    item = None
+    line = 0
+    if isinstance(place, dict):
+        try:
+            line, character = int(place["line"]), int(place["character"])
+        except (KeyError, TypeError, ValueError):
+            line, character = 0, 0
+        else:
+            item = doc.source.item_at(line, character, encoding)
+    if item is not None and (label is None or item.label == label):
+        return item
+    if not isinstance(label, str):
+        return item
+    same = [other for other in doc.source.items() if other.label == label]
+    return min(same, key=lambda other: abs(other.start_line - line)) if same else None
+
+
+# --- resolving: the generation ------------------------------------------------------------
+
+
+async def resolve_code_action(ls: RustdocServer, action: types.CodeAction) -> types.CodeAction:
+    data = action.data
+    if not isinstance(data, dict) or not isinstance(data.get("uri"), str):
+        return action
+    doc = ls.documents.get(data["uri"])
+    if doc is None:
+        ls.show(f"rustdoc-gen: {data['uri']} is not open; open it and ask for the action again.", types.MessageType.Warning)
+        return action
+    if data.get("mode") == "file":
+        items = undocumented_items(doc, ls.settings.generate.include_private)
+        if not items:
+            ls.show("rustdoc-gen: every item in this file already has rustdoc.")
+            return action
+    else:
+        item = _locate(doc, data, ls.position_encoding)
+        if item is None:
+            ls.show(
+                f"rustdoc-gen: {data.get('item') or 'the item'} is no longer there; ask for the action again.",
+                types.MessageType.Warning,
+            )
+            return action
+        items = [item]
+    try:
+        edit = await document_edit(ls, doc, items, title=action.title)
+    except GenerationCancelled:
+        log.info("generation cancelled: %s", action.title)
+        return action
+    if edit is not None:
+        action.edit = edit
+    return action
+
+
+async def generate_at_cursor(ls: RustdocServer, *args: Any) -> bool:
+    """`rustdocGen.generateAtCursor [uri, {line, character}]`: generate and apply; True when applied."""
+    if len(args) != 2 or not isinstance(args[0], str) or not isinstance(args[1], dict):
+        ls.show(f"rustdoc-gen: {GENERATE_AT_CURSOR} takes [uri, {{line, character}}]", types.MessageType.Error)
+        return False
+    uri, place = args
+    doc = ls.documents.get(uri)
+    if doc is None:
+        ls.show(f"rustdoc-gen: {uri} is not open.", types.MessageType.Warning)
+        return False
+    try:
+        line, character = int(place.get("line", 0)), int(place.get("character", 0))
+    except (TypeError, ValueError):
+        ls.show(f"rustdoc-gen: {GENERATE_AT_CURSOR} takes [uri, {{line, character}}]", types.MessageType.Error)
+        return False
+    item = doc.source.item_at(line, character, ls.position_encoding)
+    if item is None:
+        ls.show("rustdoc-gen: no Rust item at the cursor.")
+        return False
+    if not on_own_line(doc.source, item):
+        ls.show(f"rustdoc-gen: {item.label} shares its line with other code; put it on its own line to document it.")
+        return False
+    return await _generate_and_apply(ls, doc, [item], action_title(item))
+
+
+async def generate_file(ls: RustdocServer, *args: Any) -> bool:
+    """`rustdocGen.generateFile [uri]`: document every undocumented item; True when applied."""
+    if len(args) != 1 or not isinstance(args[0], str):
+        ls.show(f"rustdoc-gen: {GENERATE_FILE} takes [uri]", types.MessageType.Error)
+        return False
+    doc = ls.documents.get(args[0])
+    if doc is None:
+        ls.show(f"rustdoc-gen: {args[0]} is not open.", types.MessageType.Warning)
+        return False
+    items = undocumented_items(doc, ls.settings.generate.include_private)
+    if not items:
+        ls.show("rustdoc-gen: every item in this file already has rustdoc.")
+        return False
+    return await _generate_and_apply(ls, doc, items, FILE_TITLE)
+
+
+async def _generate_and_apply(ls: RustdocServer, doc: OpenDocument, items: list[RustItem], title: str) -> bool:
+    try:
+        edit = await document_edit(ls, doc, items, title=title)
+    except GenerationCancelled:
+        return False
+    if edit is None:
+        return False
+    result = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit=edit, label=title))
+    if not result.applied:
+        log.warning("the client did not apply the edit: %s", result.failure_reason)
+    return bool(result.applied)
+
+
+async def document_edit(
+    ls: RustdocServer, doc: OpenDocument, items: list[RustItem], *, title: str
+) -> types.WorkspaceEdit | None:
+    """Generate docs for `items` and turn them into one edit of the document as it is then.
+
+    Raises GenerationCancelled when the user cancelled.
+    """
+    version = doc.version
+    requests = [(item, prompt_context(doc.source, item)) for item in items]
+    total = len(items)
+    max_tokens = ls.worker.settings.max_tokens
+    async with AsyncExitStack() as stack:
+        progress = None
+        if ls.worker.uses_model:
+            progress = await stack.enter_async_context(GenerationProgress(ls, title))
+
+        def on_progress(index: int, count: int, tokens: int) -> None:
+            if progress is None:
+                return
+            label = items[index].label
+            if count == 1:
+                progress.report(f"{label}: {tokens} tokens", min(99, tokens * 100 // max(1, max_tokens)))
+            else:
+                done = index * 100 // count
+                progress.report(f"{label} ({index + 1}/{count}): {tokens} tokens", done, force=tokens == 0)
+
+        def on_loading(message: str) -> None:
+            if progress is not None:
+                progress.report(message, 0, force=True)
+
+        request = GenerationRequest(
+            requests,
+            cancelled=progress.cancelled if progress is not None else (lambda: False),
+            on_progress=on_progress,
+            on_loading=on_loading,
+        )
+        if ls.worker.queued and progress is not None:
+            progress.report("Waiting for the generation before this one", 0, force=True)
+        result = await ls.worker.generate(request)
+
+    current = ls.documents.get(doc.uri)
+    if current is None:
+        log.info("%s closed during generation; no edit", doc.uri)
+        return None
+    edits: list[DocEdit] = []
+    problems: list[str] = list(result.errors)
+    for item, generated in zip(items, result.docs):
+        if generated is None:
+            continue
+        target = item if current.version == version and current is doc else relocate(current.source, item)
+        if target is None:
+            problems.append(f"{item.label} changed while its doc was written")
+            continue
+        try:
+            edits.append(doc_edit(current.source, target, generated.text))
+        except DocEditError as err:
+            problems.append(str(err))
+    edits = _without_overlaps(edits)
+    if problems:
+        shown = "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
+        ls.show(f"rustdoc-gen: {len(problems)} of {total} items not documented: {shown}", types.MessageType.Warning)
+    if not edits:
+        return None
+    log.info("%s: %d edits from %s", title, len(edits), result.generator)
+    return workspace_edit(ls, current, edits)
+
+
+def _without_overlaps(edits: list[DocEdit]) -> list[DocEdit]:
+    out: list[DocEdit] = []
+    for edit in sorted(edits, key=lambda e: (e.start_line, e.end_line)):
+        if out and edit.start_line < out[-1].end_line:
+            continue
+        if out and edit.start_line == out[-1].start_line and edit.is_insertion and out[-1].is_insertion:
+            continue
+        out.append(edit)
+    return out
+
+
+def workspace_edit(ls: RustdocServer, doc: OpenDocument, edits: Sequence[DocEdit]) -> types.WorkspaceEdit:
+    """Whole-line text edits (character 0 is the same in every position encoding)."""
+    text_edits = [
+        types.TextEdit(
+            range=types.Range(
+                start=types.Position(line=edit.start_line, character=0),
+                end=types.Position(line=edit.end_line, character=0),
+            ),
+            new_text=edit.new_text,
+        )
+        for edit in edits
+    ]
+    if ls.client_supports_document_changes:
+        identifier = types.OptionalVersionedTextDocumentIdentifier(uri=doc.uri, version=doc.version)
+        return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=identifier, edits=text_edits)])
+    return types.WorkspaceEdit(changes={doc.uri: text_edits})

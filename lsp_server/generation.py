@@ -1,0 +1,273 @@
+"""The generation worker: one model per server, loaded lazily, once, off the event loop.
+
+Requests queue on a single worker thread (one llama.cpp context can only do one
+thing at a time). Each request carries a stop flag that the token loop checks
+after every token: `$/cancelRequest`, a cancelled work-done progress or the
+client going away set it. When the model cannot be used (none configured, file
+missing or corrupt, llama.cpp refuses it) the template engine serves instead
+and the server says why, once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lsp_server.settings import ModelSettings
+from rustdoc_core.generators import (
+    DocGenerator,
+    GeneratedDoc,
+    GenerationCancelled,
+    ModelLoadError,
+    TemplateGenerator,
+    make_generator,
+)
+from rustdoc_core.prompt import PromptContext
+from rustdoc_core.rust_items import RustItem
+
+log = logging.getLogger(__name__)
+
+HOW_TO_SET_A_MODEL = (
+    "Set `rustdocGen.model.path` to a GGUF file (`rustdoc-gen model pull` downloads one and prints its path)."
+)
+
+
+@dataclass(frozen=True)
+class Status:
+    """The `rustdocGen/status` notification's payload."""
+
+    state: str  # "template" | "loading" | "ready" | "generating" | "error"
+    model: str | None = None
+    message: str | None = None
+
+    def to_wire(self) -> dict[str, str | None]:
+        return {"state": self.state, "model": self.model, "message": self.message}
+
+
+@dataclass
+class GenerationRequest:
+    """Items to document in one go, with the context each prompt needs."""
+
+    items: Sequence[tuple[RustItem, PromptContext]]
+    cancelled: Callable[[], bool] = lambda: False
+    """Polled after every token besides the request's own stop flag (e.g. a cancelled progress)."""
+    on_progress: Callable[[int, int, int], None] | None = None
+    """Called from the worker thread with (item index, items, tokens of this item so far)."""
+    on_loading: Callable[[str], None] | None = None
+    """Called from the worker thread when the model starts loading for this request."""
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def should_stop(self) -> bool:
+        return self.stop.is_set() or self.cancelled()
+
+
+@dataclass
+class GenerationResult:
+    docs: list[GeneratedDoc | None]
+    """One per requested item; None where that item could not be generated."""
+    generator: str
+    errors: list[str] = field(default_factory=list)
+
+
+class GenerationWorker:
+    """Owns the generator and the one thread that runs it."""
+
+    def __init__(
+        self,
+        on_status: Callable[[Status], None],
+        on_fallback: Callable[[str], None],
+    ):
+        self._on_status = on_status
+        self._on_fallback = on_fallback
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rustdoc-gen-model")
+        self._settings = ModelSettings()
+        self._generator: DocGenerator | None = None
+        self._failed: str | None = None  # why the configured model is not used
+        self._told: set[str] = set()
+        self._active: set[threading.Event] = set()
+        self._lock = threading.Lock()
+        self._queued = 0
+        self._closed = False
+
+    # --- settings and state --------------------------------------------------------
+
+    @property
+    def settings(self) -> ModelSettings:
+        return self._settings
+
+    @property
+    def model_name(self) -> str | None:
+        return Path(self._settings.path).name if self._settings.path else None
+
+    @property
+    def uses_model(self) -> bool:
+        """Whether the next request is expected to run the model (not the template engine)."""
+        return self._settings.path is not None and self._failed is None
+
+    @property
+    def queued(self) -> int:
+        """Requests waiting for or running on the worker."""
+        return self._queued
+
+    def configure(self, settings: ModelSettings) -> None:
+        """Take new model settings; a changed model is loaded on its next use."""
+        if settings == self._settings and self._generator is not None:
+            return
+        old = self._settings
+        self._settings = settings
+        if settings != old:
+            with self._lock:
+                self._failed = None
+                self._told.clear()
+                generator, self._generator = self._generator, None
+            if generator is not None:
+                # Release the old model on the worker thread, after whatever is running there.
+                self._executor.submit(_close, generator)
+        self._on_status(self.idle_status())
+        if settings.path is not None and not Path(settings.path).expanduser().is_file():
+            self._fail(f"model file not found: {settings.path}")
+
+    def idle_status(self) -> Status:
+        if self._settings.path is None:
+            return Status("template", None, "No model configured: docs come from the template engine.")
+        if self._failed is not None:
+            return Status("error", self.model_name, f"{self._failed}; using the template engine.")
+        generator = self._generator
+        loaded = generator is not None and getattr(generator, "loaded", True)
+        return Status("ready", self.model_name, None if loaded else "The model loads on first use.")
+
+    def _fail(self, reason: str) -> None:
+        with self._lock:
+            self._failed = reason
+        self._on_status(Status("error", self.model_name, f"{reason}; using the template engine."))
+        self._tell(f"rustdoc-gen: {reason}. Using the template engine instead. {HOW_TO_SET_A_MODEL}")
+
+    def _tell(self, message: str) -> None:
+        with self._lock:
+            if message in self._told:
+                return
+            self._told.add(message)
+        self._on_fallback(message)
+
+    # --- running -------------------------------------------------------------------
+
+    async def generate(self, request: GenerationRequest) -> GenerationResult:
+        """Run a request on the worker thread; cancelling the awaiting task stops it at the next token."""
+        if self._closed:
+            raise GenerationCancelled()
+        self._queued += 1
+        future: Future[GenerationResult] = self._executor.submit(self._run, request)
+        try:
+            return await asyncio.wrap_future(future)
+        except asyncio.CancelledError:
+            request.stop.set()
+            future.cancel()
+            raise
+        finally:
+            self._queued -= 1
+
+    def _ensure_generator(self, request: GenerationRequest) -> DocGenerator:
+        """The generator to use now; loads the model the first time (worker thread only)."""
+        if self._generator is not None:
+            return self._generator
+        settings = self._settings
+        if settings.path is None:
+            self._tell(
+                "rustdoc-gen: no model configured, so docs come from the template engine. " + HOW_TO_SET_A_MODEL
+            )
+            generator: DocGenerator = TemplateGenerator()
+        elif self._failed is not None:
+            generator = TemplateGenerator()
+        else:
+            generator = make_generator(settings.path, **settings.llama_kwargs())
+            load = getattr(generator, "load", None)
+            if load is not None:
+                self._on_status(Status("loading", self.model_name, f"Loading {self.model_name}"))
+                if request.on_loading is not None:
+                    request.on_loading(f"Loading {self.model_name}")
+                start = time.perf_counter()
+                try:
+                    load()
+                except ModelLoadError as err:
+                    self._fail(str(err))
+                    generator = TemplateGenerator()
+                except Exception as err:  # llama.cpp can fail in ways nobody wrapped
+                    log.exception("loading %s failed", settings.path)
+                    self._fail(f"could not load {settings.path}: {' '.join(str(err).split()) or type(err).__name__}")
+                    generator = TemplateGenerator()
+                else:
+                    log.info("loaded %s in %.2fs", settings.path, time.perf_counter() - start)
+        if settings is self._settings:  # not reconfigured meanwhile
+            self._generator = generator
+        return generator
+
+    def _run(self, request: GenerationRequest) -> GenerationResult:
+        with self._lock:
+            self._active.add(request.stop)
+        try:
+            if request.should_stop():
+                raise GenerationCancelled()
+            generator = self._ensure_generator(request)
+            is_model = not isinstance(generator, TemplateGenerator)
+            if is_model:
+                self._on_status(Status("generating", self.model_name, None))
+            docs: list[GeneratedDoc | None] = []
+            errors: list[str] = []
+            total = len(request.items)
+            try:
+                for index, (item, context) in enumerate(request.items):
+                    if request.should_stop():
+                        raise GenerationCancelled()
+                    on_token = None
+                    if request.on_progress is not None:
+                        report = request.on_progress
+                        report(index, total, 0)
+                        on_token = lambda tokens, i=index: report(i, total, tokens)  # noqa: E731
+                    try:
+                        docs.append(
+                            generator.generate(item, context, should_stop=request.should_stop, on_token=on_token)
+                        )
+                    except GenerationCancelled:
+                        raise
+                    except Exception as err:  # one bad item must not lose the others
+                        log.exception("generation failed for %s", item.label)
+                        errors.append(f"{item.label}: {' '.join(str(err).split()) or type(err).__name__}")
+                        docs.append(_template_or_none(item, context))
+            finally:
+                if is_model:
+                    self._on_status(self.idle_status())
+            return GenerationResult(docs, generator.name, errors)
+        finally:
+            with self._lock:
+                self._active.discard(request.stop)
+
+    def close(self) -> None:
+        """Stop running generations at their next token and release the thread."""
+        self._closed = True
+        with self._lock:
+            for stop in self._active:
+                stop.set()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _template_or_none(item: RustItem, context: PromptContext) -> GeneratedDoc | None:
+    try:
+        return TemplateGenerator().generate(item, context)
+    except Exception:  # noqa: BLE001 - logged; the item is reported as failed
+        log.exception("template generation failed for %s", item.label)
+        return None
+
+
+def _close(generator: DocGenerator) -> None:
+    close = getattr(generator, "close", None)
+    if close is not None:
+        try:
+            close()
+        except Exception:  # noqa: BLE001
+            log.exception("closing %s failed", generator.name)

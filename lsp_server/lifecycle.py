@@ -1,0 +1,98 @@
+"""Start-up, settings and document sync handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+
+from lsprotocol import types
+
+from lsp_server import diagnostics
+from lsp_server.server import RustdocServer
+from lsp_server.settings import SECTION, merge, parse_settings, unwrap_section
+
+log = logging.getLogger(__name__)
+
+CONFIGURATION_TIMEOUT_S = 5.0
+
+
+def initialize(ls: RustdocServer, params: types.InitializeParams) -> None:
+    ls.bind_loop()
+    ls.initialization_options = unwrap_section(params.initialization_options)
+    log.info("client %s, position encoding %s", params.client_info.name if params.client_info else "?", ls.position_encoding)
+
+
+async def initialized(ls: RustdocServer, params: types.InitializedParams) -> None:  # noqa: ARG001
+    await apply_settings(ls, await _pull_configuration(ls))
+    if ls._capability("workspace", "did_change_configuration", "dynamic_registration"):
+        registration = types.Registration(
+            id=str(uuid.uuid4()), method=types.WORKSPACE_DID_CHANGE_CONFIGURATION, register_options={"section": SECTION}
+        )
+        try:
+            await asyncio.wait_for(
+                ls.client_register_capability_async(types.RegistrationParams(registrations=[registration])),
+                CONFIGURATION_TIMEOUT_S,
+            )
+        except Exception as err:  # noqa: BLE001 - settings still come from initializationOptions
+            log.info("didChangeConfiguration not registered: %s", err or type(err).__name__)
+
+
+async def did_change_configuration(ls: RustdocServer, params: types.DidChangeConfigurationParams) -> None:
+    pushed = unwrap_section(params.settings) if isinstance(params.settings, dict) else None
+    pulled = await _pull_configuration(ls)
+    await apply_settings(ls, pulled if pulled is not None else pushed)
+
+
+async def _pull_configuration(ls: RustdocServer) -> Any:
+    """The client's `rustdocGen` section, or None when it has none to give."""
+    if not ls.client_supports_configuration:
+        return None
+    try:
+        result = await asyncio.wait_for(
+            ls.workspace_configuration_async(types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])),
+            CONFIGURATION_TIMEOUT_S,
+        )
+    except Exception as err:  # noqa: BLE001 - fall back to initializationOptions
+        log.info("workspace/configuration failed: %s", err or type(err).__name__)
+        return None
+    value = result[0] if result else None
+    return unwrap_section(value) if isinstance(value, dict) else None
+
+
+async def apply_settings(ls: RustdocServer, configuration: Any) -> None:
+    """Settings = initializationOptions, overridden by what workspace/configuration says."""
+    base = ls.initialization_options if isinstance(ls.initialization_options, dict) else {}
+    raw = merge(base, configuration) if isinstance(configuration, dict) else base
+    settings, problems = parse_settings(raw)
+    if problems:
+        ls.show("rustdoc-gen: ignored bad settings: " + "; ".join(problems), types.MessageType.Warning)
+    old = ls.settings
+    ls.settings = settings
+    log.info("settings: %s", settings)
+    ls.worker.configure(settings.model)
+    if settings.diagnostics != old.diagnostics or settings.generate != old.generate:
+        for doc in ls.documents:
+            diagnostics.schedule(ls, doc.uri, delay=0)
+
+
+def did_open(ls: RustdocServer, params: types.DidOpenTextDocumentParams) -> None:
+    ls.documents.open(params.text_document)
+    diagnostics.schedule(ls, params.text_document.uri, delay=0)
+
+
+def did_change(ls: RustdocServer, params: types.DidChangeTextDocumentParams) -> None:
+    doc = ls.documents.change(params.text_document, params.content_changes, ls.position_encoding)
+    if doc is not None:
+        diagnostics.schedule(ls, doc.uri)
+
+
+def did_close(ls: RustdocServer, params: types.DidCloseTextDocumentParams) -> None:
+    uri = params.text_document.uri
+    ls.documents.close(uri)
+    diagnostics.clear(ls, uri)
+
+
+def shutdown(ls: RustdocServer, params: None = None) -> None:  # noqa: ARG001
+    ls.worker.close()

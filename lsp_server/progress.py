@@ -1,0 +1,109 @@
+"""Work-done progress for a generation: begin, token counts as they come, end; cancellable.
+
+The token loop runs on the worker thread, so reports hop to the event loop and
+are throttled (an editor needs a few updates a second, not one per token).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+
+if TYPE_CHECKING:
+    from lsp_server.server import RustdocServer
+
+log = logging.getLogger(__name__)
+
+REPORT_INTERVAL_S = 0.1
+CREATE_TIMEOUT_S = 5.0
+
+
+class GenerationProgress:
+    """`async with GenerationProgress(ls, title) as progress:` around one generation request.
+
+    Does nothing (and is never cancelled) when the client supports no work-done progress.
+    """
+
+    def __init__(self, ls: RustdocServer, title: str, token: types.ProgressToken | None = None):
+        self._ls = ls
+        self._title = title
+        self._token = token
+        self._loop = asyncio.get_running_loop()
+        self._active = False
+        self._last_report = 0.0
+        self._last_message: str | None = None
+        self._cancelled = False
+
+    async def __aenter__(self) -> GenerationProgress:
+        ls = self._ls
+        if self._token is None:
+            if not ls.client_supports_progress:
+                return self
+            token = f"rustdoc-gen/{uuid.uuid4()}"
+            try:
+                await asyncio.wait_for(ls.work_done_progress.create_async(token), CREATE_TIMEOUT_S)
+            except Exception as err:  # noqa: BLE001 - a client that refuses progress still gets its doc
+                log.info("work-done progress not created: %s", err or type(err).__name__)
+                return self
+            self._token = token
+        self._active = True
+        try:
+            ls.work_done_progress.begin(
+                self._token,
+                types.WorkDoneProgressBegin(title=self._title, cancellable=True, message="Waiting for the model", percentage=0),
+            )
+        except Exception:  # noqa: BLE001
+            log.exception("progress begin failed")
+            self._active = False
+        return self
+
+    async def __aexit__(self, exc_type, exc, tb) -> None:
+        if not self._active:
+            return
+        if exc_type is None:
+            message = "Done"
+        elif self.cancelled() or issubclass(exc_type, asyncio.CancelledError):
+            message = "Cancelled"
+        else:
+            message = "Failed"
+        try:
+            self._ls.work_done_progress.end(self._token, types.WorkDoneProgressEnd(message=message))
+        except Exception:  # noqa: BLE001 - the client may be gone
+            log.debug("progress end not sent", exc_info=True)
+        self._ls.work_done_progress.tokens.pop(self._token, None)
+        self._active = False
+
+    def cancelled(self) -> bool:
+        """Whether the user cancelled this progress (safe to call from any thread)."""
+        if self._cancelled:
+            return True
+        if self._token is None:
+            return False
+        future = self._ls.work_done_progress.tokens.get(self._token)
+        self._cancelled = future is not None and future.cancelled()
+        return self._cancelled
+
+    def report(self, message: str, percentage: int | None = None, *, force: bool = False) -> None:
+        """Report from any thread; throttled unless `force`."""
+        if not self._active or message == self._last_message:
+            return
+        now = time.monotonic()
+        if not force and now - self._last_report < REPORT_INTERVAL_S:
+            return
+        self._last_report = now
+        self._last_message = message
+        value = types.WorkDoneProgressReport(message=message, percentage=percentage, cancellable=True)
+        self._loop.call_soon_threadsafe(self._send, value)
+
+    def _send(self, value: types.WorkDoneProgressReport) -> None:
+        if not self._active:
+            return
+        try:
+            self._ls.work_done_progress.report(self._token, value)
+        except Exception:  # noqa: BLE001 - the client may be gone
+            log.debug("progress report not sent", exc_info=True)
