@@ -1,0 +1,261 @@
+"""Repair a model's doc before it reaches the editor.
+
+Takes the doc text (already through `prompt.parse_completion`), fixes what the
+checker found where a fix is safe (missing `# Errors`/`# Panics`/`# Safety` from
+the template engine, a needless `# Safety`, bare identifiers, hallucinated
+parameters, a broken or unclosed example, a summary that is not a sentence),
+and falls back to the template engine when an error-severity finding remains.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rustdoc_core.doc_checker import (
+    MAX_FIRST_PARAGRAPH,
+    Finding,
+    IMPERATIVE_VERBS,
+    check_doc,
+    code_like_words,
+    declares_main,
+    generic_types_in_prose,
+    rust_block_parses,
+    summary_range,
+    unknown_params,
+)
+from rustdoc_core.doc_text import code_blocks, normalize_doc, prose_lines
+from rustdoc_core.rust_items import RustItem
+from rustdoc_core.template_engine import SECTION_ORDER, section_text, summary, template_doc, third_person
+
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+_LIST_ITEM = re.compile(r"^(\s*)(?:[*+-]|\d+[.)])\s+")
+_FENCE_OPEN = re.compile(r"^\s*(```+|~~~+)")
+_SAFE_WORD = re.compile(r"^[\w:.!&]+(\(\))?$")
+_ARGUMENT_SECTIONS = ("arguments", "parameters", "args", "params", "argument", "parameter")
+
+
+@dataclass(frozen=True)
+class RepairedDoc:
+    text: str
+    origin: str  # "model" | "repaired" | "template"
+    findings: tuple[Finding, ...]
+
+
+def repair_doc(item: RustItem, doc: str) -> RepairedDoc:
+    """The doc to insert for `item` given a model's doc; never one with error-severity findings."""
+    doc = normalize_doc(doc)
+    findings = tuple(check_doc(item, doc))
+    if not findings:
+        return RepairedDoc(doc, "model", findings)
+    codes = {f.code for f in findings}
+    if "empty-doc" in codes:
+        return RepairedDoc(template_doc(item), "template", findings)
+    text = doc
+    text = _repair_fences(text)
+    if "needless-safety" in codes:
+        text = remove_section(text, "Safety")
+    if "unknown-param" in codes:
+        text = _remove_unknown_params(item, text)
+    text = _backtick_code(text)
+    text = _repair_summary(item, text)
+    text = add_missing_sections(item, text)
+    text = normalize_doc(text)
+    after = check_doc(item, text)
+    if not text.strip() or any(f.severity == "error" for f in after):
+        return RepairedDoc(template_doc(item), "template", findings)
+    return RepairedDoc(text, "repaired" if text != doc else "model", findings)
+
+
+# --- sections --------------------------------------------------------------------------
+
+
+def _headings(lines: list[str]) -> list[tuple[int, int, str]]:
+    """(line, level, title) of the headings outside code fences."""
+    out = []
+    for number, line in prose_lines("\n".join(lines)):
+        match = _HEADING.match(line)
+        if match:
+            out.append((number, len(match.group(1)), match.group(2).strip()))
+    return out
+
+
+def _section_range(lines: list[str], title: str) -> tuple[int, int] | None:
+    headings = _headings(lines)
+    for i, (number, level, name) in enumerate(headings):
+        if name.lower() == title.lower():
+            end = next((n for n, lv, _ in headings[i + 1 :] if lv <= level), len(lines))
+            return number, end
+    return None
+
+
+def remove_section(doc: str, title: str) -> str:
+    """The doc without its `# title` section (heading and body)."""
+    lines = doc.split("\n")
+    found = _section_range(lines, title)
+    if found is None:
+        return doc
+    start, end = found
+    return "\n".join(lines[:start] + lines[end:])
+
+
+def add_missing_sections(item: RustItem, doc: str) -> str:
+    """Add the template's `# Errors`/`# Panics`/`# Safety` text for required sections the doc lacks."""
+    present = {title.lower() for _, _, title in _headings(doc.split("\n"))}
+    missing = [
+        name for name in SECTION_ORDER
+        if name.lower() not in present and any(f.code == f"missing-{name.lower()}" for f in check_doc(item, doc))
+    ]
+    if not missing:
+        return doc
+    block = "\n\n".join(f"# {name}\n\n{section_text(item, name)}" for name in missing)
+    lines = doc.split("\n")
+    examples = _section_range(lines, "Examples")
+    if examples is None:
+        return doc.rstrip("\n") + "\n\n" + block
+    start = examples[0]
+    head = "\n".join(lines[:start]).rstrip("\n")
+    return head + "\n\n" + block + "\n\n" + "\n".join(lines[start:])
+
+
+def _drop_empty_section(doc: str, titles: tuple[str, ...]) -> str:
+    lines = doc.split("\n")
+    for title in titles:
+        found = _section_range(lines, title)
+        if found and not any(line.strip() for line in lines[found[0] + 1 : found[1]]):
+            lines = lines[: found[0]] + lines[found[1] :]
+    return "\n".join(lines)
+
+
+# --- code fences -----------------------------------------------------------------------
+
+
+def _repair_fences(doc: str) -> str:
+    lines = doc.split("\n")
+    blocks = code_blocks(doc)
+    if blocks and not blocks[-1].closed:
+        fence = _FENCE_OPEN.match(lines[blocks[-1].start_line])
+        lines.append(fence.group(1) if fence else "```")
+        doc = "\n".join(lines)
+    # Bottom-up, so earlier blocks keep their line numbers.
+    for block in reversed(code_blocks(doc)):
+        if not block.is_rust or "compile_fail" in block.info or not block.doctest_source().strip():
+            continue
+        lines = doc.split("\n")
+        end = block.start_line + block.body.count("\n") + 3
+        if not rust_block_parses(block):
+            doc = "\n".join(lines[: block.start_line] + lines[end:])
+        elif declares_main(block):
+            body = _unwrap_main(block.body)
+            if body is not None:
+                doc = "\n".join(lines[: block.start_line + 1] + body.split("\n") + lines[end - 1 :])
+    return _drop_empty_section(doc, ("Examples", "Example"))
+
+
+def _unwrap_main(body: str) -> str | None:
+    """A doctest body `fn main() { ... }` without the wrapper rustdoc adds anyway, or None."""
+    lines = body.split("\n")
+    opens = [i for i, line in enumerate(lines) if re.match(r"^\s*fn main\(\)\s*\{\s*$", line)]
+    closing = [i for i, line in enumerate(lines) if line.strip()]
+    if len(opens) != 1 or not closing or lines[closing[-1]].strip() != "}":
+        return None
+    start, end = opens[0], closing[-1]
+    inner = lines[start + 1 : end]
+    indents = [len(line) - len(line.lstrip()) for line in inner if line.strip()]
+    cut = min(indents) if indents else 0
+    unwrapped = lines[:start] + [line[cut:] for line in inner] + lines[end + 1 :]
+    return "\n".join(unwrapped).strip("\n")
+
+
+# --- parameters ------------------------------------------------------------------------
+
+
+def _remove_unknown_params(item: RustItem, doc: str) -> str:
+    mentions = unknown_params(item, doc)
+    lines = doc.split("\n")
+    drop: set[int] = set()
+    summary_start, summary_end = summary_range(doc)
+    for line, name, how in mentions:
+        if how == "entry":
+            drop.add(line)
+            indent = len(_LIST_ITEM.match(lines[line]).group(1)) if _LIST_ITEM.match(lines[line]) else 0
+            j = line + 1
+            while j < len(lines) and lines[j].strip() and not _LIST_ITEM.match(lines[j]) and len(lines[j]) - len(lines[j].lstrip()) > indent:
+                drop.add(j)
+                j += 1
+        elif not summary_start <= line < summary_end:
+            lines[line] = _without_sentences_naming(lines[line], name)
+    kept = [line for i, line in enumerate(lines) if i not in drop]
+    return _drop_empty_section("\n".join(kept), _ARGUMENT_SECTIONS)
+
+
+def _without_sentences_naming(line: str, name: str) -> str:
+    indent = line[: len(line) - len(line.lstrip())]
+    sentences = re.split(r"(?<=[.!?])\s+", line.strip())
+    kept = [s for s in sentences if f"`{name}`" not in s]
+    return indent + " ".join(kept) if kept else ""
+
+
+# --- doc_markdown ----------------------------------------------------------------------
+
+
+def _wrap(line: str, start: int, end: int) -> str:
+    return line[:start] + "`" + line[start:end] + "`" + line[end:]
+
+
+def _backtick_code(doc: str) -> str:
+    """Backticks around prose that reads as code: `Vec<T>` first (an HTML tag to rustdoc), then
+    the words clippy's doc_markdown flags, where wrapping them cannot break the Markdown."""
+    lines = doc.split("\n")
+    spans: dict[int, list[tuple[int, int]]] = {}
+    for number, col, _ in generic_types_in_prose(doc):
+        line = lines[number]
+        start = col
+        while start > 0 and (line[start - 1].isalnum() or line[start - 1] in "_:"):
+            start -= 1
+        end = line.index(">", col) + 1
+        spans.setdefault(number, []).append((start, end))
+    for number, found in spans.items():
+        for start, end in sorted(set(found), reverse=True):
+            lines[number] = _wrap(lines[number], start, end)
+    doc = "\n".join(lines)
+    lines = doc.split("\n")
+    for word in sorted(code_like_words(doc), key=lambda w: (w.line, -w.col)):
+        if not _SAFE_WORD.match(word.word):
+            continue
+        line = lines[word.line]
+        if line[word.col : word.col + len(word.word)] != word.word:
+            continue
+        lines[word.line] = _wrap(line, word.col, word.col + len(word.word))
+    return "\n".join(lines)
+
+
+# --- summary ---------------------------------------------------------------------------
+
+
+def _repair_summary(item: RustItem, doc: str) -> str:
+    lines = doc.split("\n")
+    start, end = summary_range(doc)
+    if start >= end:
+        return summary(item) + "\n\n" + doc.lstrip("\n")
+    first = lines[start].lstrip()
+    indent = lines[start][: len(lines[start]) - len(first)]
+    word = re.split(r"[\s,.:;]", first, maxsplit=1)[0]
+    if (item.is_fn or item.kind == "macro") and word in IMPERATIVE_VERBS:
+        first = third_person(word.lower()).capitalize() + first[len(word) :]
+    if first[:1].islower():
+        first = first[0].upper() + first[1:]
+    lines[start] = indent + first
+    last = lines[end - 1].rstrip()
+    if not last.endswith("."):
+        lines[end - 1] = (last[:-1] if last[-1:] in ",;:" else last) + "."
+    raw = "\n".join(lines[start:end])
+    if len(raw) > MAX_FIRST_PARAGRAPH:
+        paragraph = " ".join(line.strip() for line in lines[start:end])
+        sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z`])", paragraph)
+        if len(sentences) > 1 and len(sentences[0]) <= MAX_FIRST_PARAGRAPH:
+            new = [sentences[0], "", " ".join(sentences[1:])]
+        else:
+            new = [summary(item), "", paragraph]
+        lines = lines[:start] + new + lines[end:]
+    return "\n".join(lines)
