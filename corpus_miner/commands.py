@@ -110,9 +110,12 @@ def validate(dataset: Path) -> None:
 
     if not dataset.exists():
         raise UserError(f"no such dataset directory: {dataset}")
-    problems = validate_dataset(dataset)
+    problems = validate_dataset(dataset, include_warnings=True)
     for problem in problems:
-        stdout.print(f"{dataset / problem.path}{':' + str(problem.line) if problem.line is not None else ''}: {problem.message}", markup=False)
-    if problems:
-        raise UserError(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {dataset}")
-    stdout.print(f"{dataset}: ok")
+        where = f"{dataset / problem.path}" + (f":{problem.line}" if problem.line is not None else "")
+        stdout.print(f"{where}: {problem.severity}: {problem.message}", markup=False)
+    errors = sum(p.severity == "error" for p in problems)
+    if errors:
+        raise UserError(f"{errors} error{'s' if errors != 1 else ''} in {dataset}")
+    warnings = len(problems) - errors
+    stdout.print(f"{dataset}: ok" + (f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""))

@@ -8,6 +8,7 @@ import json
 import logging
 import multiprocessing
 import os
+import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -98,8 +99,12 @@ def check_output(out: Path) -> None:
     probe = parent
     while not probe.exists():
         probe = probe.parent
-    if not probe.is_dir() or not os.access(probe, os.W_OK | os.X_OK):
-        raise UserError(f"cannot write the dataset to {out}: {probe} is not writable")
+    if not probe.is_dir():
+        raise UserError(f"cannot write the dataset to {out}: {probe} is not a directory")
+    try:  # a real probe: permission bits do not tell for root, /proc or read-only mounts
+        os.rmdir(tempfile.mkdtemp(prefix=".rustdoc-gen-probe.", dir=probe))
+    except OSError as exc:
+        raise UserError(f"cannot write the dataset to {out}: {exc.strerror or exc}") from None
 
 
 def mine_dataset(sources: Sequence[RepoSource], out: Path, options: MineOptions = MineOptions()) -> dict[str, Any]:
@@ -117,8 +122,8 @@ def mine_dataset(sources: Sequence[RepoSource], out: Path, options: MineOptions 
                 stats = _mine_into(tmp, planned, splits, options, pool)
                 _write_json(tmp / STATS_FILE, stats)
                 _write_text(tmp / CARD_FILE, dataset_card(stats))
-        except PermissionError as exc:
-            raise UserError(f"cannot write the dataset to {out}: {exc.strerror}") from None
+        except OSError as exc:
+            raise UserError(f"cannot write the dataset to {out}: {exc.strerror or exc}") from None
     finally:
         if pool is not None:
             pool.terminate()
@@ -167,9 +172,13 @@ def _mine_into(directory: Path, planned, splits: dict[tuple[str, str], str], opt
     finally:
         writer.close(finish=finished)
     _summary(repo_stats)
-    for split in SPLITS:
-        if not split_counts[split]:
+    for split, ratio in zip(SPLITS, options.extract.ratios):
+        if not split_counts[split] and ratio > 0:
             log.warning("the %s split is empty: mine more files, or change --split", split)
+    for split in SPLITS[1:]:
+        for name in sorted(set(writer.missing[SPLITS[0]]) - writer.missing[split]):
+            log.warning("field %r is set in %s but never in train: datasets.load_dataset('json', ...) will fail; "
+                        "mine more files or change --seed", name, split)
     dropped: Counter[str] = Counter()
     for stats in repo_stats:
         dropped.update(stats.dropped)

@@ -40,13 +40,19 @@ class Problem:
     path: str
     line: int | None
     message: str
+    severity: str = "error"  # "error": the dataset is unusable as is; "warning": it loads, with a caveat
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}" if self.line is not None else f"{self.path}: {self.message}"
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.severity}: {self.message}"
 
 
-def validate_dataset(directory: str | Path) -> list[Problem]:
-    """All problems found in the dataset at `directory`; empty when it is sound."""
+def validate_dataset(directory: str | Path, *, include_warnings: bool = False) -> list[Problem]:
+    """The errors found in the dataset at `directory` (and warnings if asked); empty when it is sound.
+
+    Warnings are what a small corpus cannot avoid and `datasets.load_dataset("json", ...)`
+    trips over: an empty split, or a nullable field set only outside train.
+    """
     directory = Path(directory)
     if not directory.is_dir():
         return [Problem(str(directory), None, "not a directory")]
@@ -107,7 +113,9 @@ def validate_dataset(directory: str | Path) -> list[Problem]:
     for split in SPLITS[1:]:
         for name in sorted(typed[split] - typed[SPLITS[0]]):
             problems.append(Problem(f"{split}.jsonl", None, f"field {name!r} is set here but null or empty in every train record: "
-                                    "datasets.load_dataset('json', ...) takes its type from train and fails"))
+                                    "datasets.load_dataset('json', ...) takes its type from train and fails", "warning"))
+    if not include_warnings:
+        problems = [p for p in problems if p.severity == "error"]
     return problems
 
 
@@ -198,7 +206,7 @@ def _check_counts(stats: dict[str, Any], counts: Counter[str]) -> list[Problem]:
         if expected != counts[split]:
             out.append(Problem(STATS_FILE, None, f"says {split} has {expected} records; {split}.jsonl has {counts[split]}"))
         if counts[split] == 0 and ratios.get(split, 0) > 0:
-            out.append(Problem(f"{split}.jsonl", None, "empty split (datasets.load_dataset cannot load an empty split)"))
+            out.append(Problem(f"{split}.jsonl", None, "empty split (datasets.load_dataset cannot load an empty split)", "warning"))
     total = sum(counts.values())
     if stats.get("records") != total:
         out.append(Problem(STATS_FILE, None, f"says {stats.get('records')} records in all; the splits hold {total}"))
