@@ -465,9 +465,12 @@ class _ItemReader:
             pending = []
             if item is None:
                 continue
-            if member_kind == "variant":
+            if member_kind == "variant" or parent.kind == "variant":
                 item = replace(item, visibility="pub" if parent.is_public else parent.visibility)
             yield item
+            if child.type == "enum_variant":
+                # Fields of a struct-like variant are documentable too (`missing_docs` asks for them).
+                yield from self._members(child, item, containers + (c,), in_test, in_error)
 
     def _item(
         self,
