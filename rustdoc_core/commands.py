@@ -70,6 +70,7 @@ def generate(
         FileJob,
         InputError,
         ItemOutcome,
+        collect_result_aliases,
         document_file,
         plan_file,
         rust_files,
@@ -117,6 +118,7 @@ def generate(
         except ModelLoadError as err:
             raise UserError(str(err)) from err
 
+    aliases = collect_result_aliases(job.source for job in jobs)
     outcomes: list[ItemOutcome] = []
     diffs: list[str] = []
     changed = 0
@@ -137,7 +139,7 @@ def generate(
             for job in jobs:
                 if not job.work:
                     continue
-                result = document_file(job, generator, on_item=on_item)
+                result = document_file(job, generator, on_item=on_item, result_aliases=aliases)
                 if not result.changed:
                     continue
                 changed += 1

@@ -70,8 +70,8 @@ def doc_edit(source: RustSource, item: RustItem, doc: str) -> DocEdit:
         raise DocEditError(f"empty doc for {item.label}")
     lines = source.lines
     if item.doc is None:
-        head_line = lines.line_of_byte(item.head_byte)
-        _require_own_line(source, item, lines.line_starts[head_line], item.head_byte)
+        if shares_line(source, item):
+            return inline_doc_edit(source, [(item, doc)])
         newline = line_ending(source.data, item.doc_line if item.doc_line < lines.line_count - 1 else None)
         return DocEdit(item.doc_line, item.doc_line, render_doc_comment(doc, item.indent, newline))
 
@@ -94,9 +94,66 @@ def _indent_of(source: RustSource, line: int) -> str:
     return text[: len(text) - len(text.lstrip())]
 
 
-def _require_own_line(source: RustSource, item: RustItem, line_start: int, head: int) -> None:
-    if source.data[line_start:head].strip():
-        raise DocEditError(f"{item.label} shares its line with other code; put it on its own line to document it")
+def shares_line(source: RustSource, item: RustItem) -> bool:
+    """Whether code stands before the item's head on its line (`A { x: u8, y: u8 }`, `struct A; struct B;`)."""
+    line_start = source.lines.line_starts[source.lines.line_of_byte(item.head_byte)]
+    return bool(source.data[line_start : item.head_byte].strip())
+
+
+def inline_doc(doc: str) -> str:
+    """A doc that fits inside a line of code: `/** text */ `, or `#[doc = "..."] ` when it has several lines."""
+    text = doc.strip()
+    if "\n" not in text and "*/" not in text and "/*" not in text:
+        return f"/** {text} */ "
+    return f"#[doc = {rust_string_literal(text)}] "
+
+
+def rust_string_literal(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{{{ord(ch):x}}}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def inline_doc_edit(source: RustSource, placements: Sequence[tuple[RustItem, str]]) -> DocEdit:
+    """One line rewritten with a doc inserted right before each item's head (all heads on that line).
+
+    For items that share their line with other code, where `///` lines cannot
+    go without moving code: the code's bytes stay as they were, only the docs
+    are added between them.
+    """
+    lines = source.lines
+    head_lines = {lines.line_of_byte(item.head_byte) for item, _ in placements}
+    if len(head_lines) != 1:
+        raise ValueError("inline docs of one edit must share one line")
+    (line,) = head_lines
+    for item, doc in placements:
+        if item.doc is not None:
+            raise DocEditError(f"the doc of {item.label} shares its line with code; edit it by hand")
+        if not doc.strip():
+            raise DocEditError(f"empty doc for {item.label}")
+    start = lines.line_starts[line]
+    end = lines.line_starts[line + 1] if line + 1 < lines.line_count else len(source.data)
+    data = source.data
+    pieces: list[bytes] = []
+    cursor = start
+    for item, doc in sorted(placements, key=lambda p: p[0].head_byte):
+        pieces.append(data[cursor : item.head_byte])
+        pieces.append(inline_doc(doc).encode("utf-8"))
+        cursor = item.head_byte
+    pieces.append(data[cursor:end])
+    return DocEdit(line, line + 1, b"".join(pieces).decode("utf-8"))
 
 
 _DOC_ONLY_ATTR = re.compile(r"^#\[\s*(doc\s*=|cfg_attr\s*\((?:[^,()]|\([^()]*\))*,\s*doc\s*=)", re.S)

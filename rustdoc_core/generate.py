@@ -12,7 +12,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rustdoc_core.doc_edits import DocEdit, DocEditError, apply_edits, crate_doc_edit, has_inner_doc
+from rustdoc_core.doc_edits import (
+    DocEdit,
+    DocEditError,
+    apply_edits,
+    crate_doc_edit,
+    doc_edit,
+    has_inner_doc,
+    inline_doc_edit,
+    shares_line,
+)
 from rustdoc_core.generators import DocGenerator, GenerationCancelled
 from rustdoc_core.prompt import prompt_context
 from rustdoc_core.rust_items import RustItem, RustSource
@@ -126,6 +135,79 @@ def _package_info(path: Path) -> tuple[str, str | None]:
     return path.parent.parent.name if path.parent.name == "src" else path.stem, None
 
 
+# --- `type X<T> = Result<T, E>` aliases ------------------------------------------------------------
+
+_TYPE_ALIAS = re.compile(r"^(?:pub(?:\s*\([^)]*\))?\s+)?type\s+(\w+)\s*(?:<(.*?)>)?\s*=\s*(.+?)\s*;?\s*$", re.S)
+
+
+@dataclass(frozen=True)
+class ResultAlias:
+    """`type MathResult<T> = Result<T, MathError>`: its generic parameter names and target."""
+
+    params: tuple[str, ...]
+    target: str
+
+
+def collect_result_aliases(sources: Iterable[RustSource]) -> dict[str, ResultAlias]:
+    """Type aliases (outside impls and traits) that stand for a `Result`, by name, across the given files.
+
+    clippy sees through `fn f() -> MathResult<()>` and asks for `# Errors`; the
+    item model reads the written return type only, so `generate` expands these.
+    """
+    from rustdoc_core.rust_items import returns_result
+
+    aliases: dict[str, ResultAlias] = {}
+    for source in sources:
+        for item in source.items():
+            if item.kind != "type" or item.container is not None:
+                continue
+            match = _TYPE_ALIAS.match(" ".join(item.source.split()))
+            if not match or not returns_result(match.group(3)):
+                continue
+            params = tuple(
+                p.split(":")[0].split("=")[0].strip()
+                for p in _split_top_level(match.group(2) or "")
+                if p.strip() and not p.strip().startswith("'")
+            )
+            aliases[match.group(1)] = ResultAlias(params, match.group(3))
+    return aliases
+
+
+def resolve_result_alias(item: RustItem, aliases: dict[str, ResultAlias]) -> RustItem:
+    """`item` with a return type written through a Result alias expanded (`MathResult<i64>` -> `Result<i64, MathError>`)."""
+    from dataclasses import replace
+
+    from rustdoc_core.rust_items import returns_result
+
+    if not item.is_fn or not item.return_type or returns_result(item.return_type):
+        return item
+    head, _, rest = item.return_type.partition("<")
+    alias = aliases.get(head.strip().split("::")[-1])
+    if alias is None:
+        return item
+    args = [a for a in _split_top_level(rest.rsplit(">", 1)[0]) if a.strip() and not a.strip().startswith("'")] if rest else []
+    target = alias.target
+    for param, arg in zip(alias.params, args):
+        target = re.sub(rf"\b{re.escape(param)}\b", arg.strip(), target)
+    return replace(item, return_type=target)
+
+
+def _split_top_level(text: str) -> list[str]:
+    parts, depth, current = [], 0, []
+    for ch in text:
+        if ch in "<([":
+            depth += 1
+        elif ch in ">)]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return parts
+
+
 @dataclass
 class ItemOutcome:
     """What happened to one item (or the crate doc) of a file."""
@@ -205,6 +287,7 @@ def document_file(
     *,
     on_item: Callable[[ItemOutcome], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    result_aliases: dict[str, ResultAlias] | None = None,
 ) -> FileResult:
     """Generate a doc for each chosen item of `job` and apply them all to its text.
 
@@ -228,10 +311,18 @@ def document_file(
         except Exception as err:  # the items still get their docs
             log.debug("crate doc failed", exc_info=True)
             record(ItemOutcome(job.path, 0, "crate doc (//!)", "failed", message=f"{type(err).__name__}: {err}"))
+    # Items sharing a line with other code get inline docs, one edit per line for all of them.
+    inline: dict[int, list[tuple[RustItem, str, str]]] = {}
     for item in job.items:
         try:
+            if result_aliases:
+                item = resolve_result_alias(item, result_aliases)
             generated = generator.generate(item, prompt_context(job.source, item), should_stop=should_stop)
-            edit = _edit_for(job, item, generated.text)
+            if item.doc is None and shares_line(job.source, item):
+                line = job.source.lines.line_of_byte(item.head_byte)
+                inline.setdefault(line, []).append((item, generated.text, generated.origin))
+                continue
+            edit = doc_edit(job.source, item, generated.text)
         except GenerationCancelled:
             raise
         except DocEditError as err:
@@ -243,14 +334,17 @@ def document_file(
             continue
         edits.append(edit)
         record(ItemOutcome(job.path, item.start_line, item.label, "documented", generated.origin))
+    for placements in inline.values():
+        try:
+            edits.append(inline_doc_edit(job.source, [(item, text) for item, text, _ in placements]))
+        except DocEditError as err:
+            for item, _, _ in placements:
+                record(ItemOutcome(job.path, item.start_line, item.label, "skipped", message=str(err)))
+            continue
+        for item, _, origin in placements:
+            record(ItemOutcome(job.path, item.start_line, item.label, "documented", origin))
     edits = _drop_overlaps(edits, job, outcomes)
     return FileResult(job.path, job.text, apply_edits(job.text, edits), outcomes)
-
-
-def _edit_for(job: FileJob, item: RustItem, doc: str) -> DocEdit:
-    from rustdoc_core.doc_edits import doc_edit
-
-    return doc_edit(job.source, item, doc)
 
 
 def _drop_overlaps(edits: list[DocEdit], job: FileJob, outcomes: list[ItemOutcome]) -> list[DocEdit]:

@@ -10,7 +10,9 @@ from rustdoc_core.doc_edits import (
     crate_doc_line,
     doc_edit,
     has_inner_doc,
+    inline_doc_edit,
     line_ending,
+    shares_line,
 )
 from rustdoc_core.rust_items import RustSource
 
@@ -80,11 +82,34 @@ def test_non_ascii_identifiers_and_text_survive():
     assert out == "/// Greets `name` — höflich.\n" + text
 
 
-def test_item_sharing_a_line_with_code_is_refused_not_mangled():
-    source = RustSource("pub struct A; pub struct B;\n")
+def test_item_sharing_a_line_with_code_gets_an_inline_doc_and_the_code_bytes_stay():
+    text = "pub struct A; pub struct B;\n"
+    source = RustSource(text)
     b = source.items()[1]
+    assert shares_line(source, b) and not shares_line(source, source.items()[0])
+    out = apply_edits(text, [doc_edit(source, b, "The B.")])
+    assert out == "pub struct A; /** The B. */ pub struct B;\n"
+    assert RustSource(out).items()[1].doc.text == "The B."
+
+
+def test_fields_of_a_one_line_variant_share_one_edit_and_multi_line_docs_become_doc_attributes():
+    text = "pub enum Shape {\n    Rect { w: u32, h: u32 },\n}\n"
+    source = RustSource(text)
+    w, h = (i for i in source.items() if i.kind == "field")
+    edit = inline_doc_edit(source, [(w, "The width."), (h, 'The "height".\n\nIn pixels.')])
+    assert edit.start_line == 1 and edit.end_line == 2
+    out = apply_edits(text, [edit])
+    assert out == '    Rect { /** The width. */ w: u32, #[doc = "The \\"height\\".\\n\\nIn pixels."] h: u32 },\n'.join(
+        ["pub enum Shape {\n", "}\n"]
+    )
+    docs = {i.name: i.doc.text for i in RustSource(out).items() if i.kind == "field"}
+    assert docs == {"w": "The width.", "h": 'The "height".\n\nIn pixels.'}
+
+
+def test_an_inline_doc_of_an_item_that_has_one_is_refused():
+    source = RustSource("pub struct A; /** Old. */ pub struct B;\n")
     with pytest.raises(DocEditError, match="shares its line"):
-        doc_edit(source, b, "The B.")
+        doc_edit(source, source.items()[1], "New.")
 
 
 def test_empty_doc_is_refused():
