@@ -1,0 +1,215 @@
+"""Headless Neovim (Debian's 0.7.2) as a real client of `rustdoc-gen serve`, set up
+with the very Lua module users load (editors/neovim): open real Rust files,
+request the "Generate rustdoc" code action at a position, resolve it, apply it
+with the negotiated offset encoding, write the buffers, and compare the files
+on disk with what the shared core says the edit is."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from rustdoc_core.doc_edits import apply_edits, doc_edit
+from rustdoc_core.rust_items import RustSource
+from rustdoc_core.template_engine import template_doc
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+NEOVIM_MODULE = REPO_ROOT / "editors" / "neovim"
+TIMEOUT_MS = 30_000
+
+# Reads the cases from RUSTDOC_GEN_NVIM_CASES, drives the client, writes what it
+# saw to the result file; exits non-zero (cquit) on any failure.
+DRIVER_LUA = r"""
+local request = vim.fn.json_decode(table.concat(vim.fn.readfile(os.getenv("RUSTDOC_GEN_NVIM_CASES")), "\n"))
+local result = { cases = {} }
+
+local function finish(ok)
+  vim.fn.writefile({ vim.fn.json_encode(result) }, request.result)
+  vim.cmd(ok and "qall!" or "cquit 2")
+end
+
+local ok, err = xpcall(function()
+  local rustdoc_gen = require("rustdoc_gen")
+  rustdoc_gen.setup({ cmd = request.cmd })
+  for _, case in ipairs(request.cases) do
+    vim.cmd("edit " .. vim.fn.fnameescape(case.file))
+    local bufnr = vim.api.nvim_get_current_buf()
+    assert(vim.bo[bufnr].filetype == "rust", "filetype is " .. vim.bo[bufnr].filetype)
+    local client
+    local attached = vim.wait(request.timeout_ms, function()
+      client = rustdoc_gen.clients(bufnr)[1]
+      return client ~= nil and client.initialized == true
+    end, 10)
+    assert(attached, "the rustdoc-gen client did not attach and initialize")
+    result.offset_encoding = client.offset_encoding
+    result.root_dir = client.config.root_dir
+
+    local position = { line = case.line, character = case.character }
+    local params = {
+      textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+      range = { start = position, ["end"] = position },
+      context = { diagnostics = {} },
+    }
+    local responses, request_err = vim.lsp.buf_request_sync(bufnr, "textDocument/codeAction", params, request.timeout_ms)
+    assert(responses, "textDocument/codeAction: " .. tostring(request_err))
+    local response = responses[client.id]
+    assert(response and not response.err, "textDocument/codeAction failed: " .. vim.inspect(response))
+    local titles, action = {}, nil
+    for _, candidate in ipairs(response.result or {}) do
+      table.insert(titles, candidate.title)
+      if action == nil and candidate.kind == "refactor.rewrite.rustdoc" then
+        action = candidate
+      end
+    end
+    assert(action, "no rustdoc action among " .. vim.inspect(titles))
+    local listed_with_edit = action.edit ~= nil
+    if not action.edit then
+      local resolved = client.request_sync("codeAction/resolve", action, request.timeout_ms, bufnr)
+      assert(resolved and not resolved.err, "codeAction/resolve failed: " .. vim.inspect(resolved))
+      action = resolved.result
+    end
+    assert(action.edit, "the resolved action has no edit")
+    vim.lsp.util.apply_workspace_edit(action.edit, client.offset_encoding)
+    vim.cmd("write")
+    table.insert(result.cases, { titles = titles, title = action.title, listed_with_edit = listed_with_edit })
+  end
+  result.clients = #rustdoc_gen.clients()
+end, debug.traceback)
+
+if not ok then
+  result.error = tostring(err)
+end
+finish(ok)
+"""
+
+# Fixture: a Rust file whose item lines are not ASCII (umlauts and ß: 1 UTF-16
+# unit, 2 UTF-8 bytes; the crab: 2 UTF-16 units, 4 bytes), with CRLF line
+# endings, to pin positions and line endings through a real client.
+NON_ASCII_RS = (
+    "//! Maße und Größen 🦀.\r\n"
+    "\r\n"
+    "/// Ein Maß in Metern 📏.\r\n"
+    "pub struct Maß(pub f64);\r\n"
+    "\r\n"
+    "impl Maß {\r\n"
+    '    #[must_use = "🦀 größer"] pub fn größe(&self, faktor: f64) -> f64 {\r\n'
+    "        self.0 * faktor\r\n"
+    "    }\r\n"
+    "}\r\n"
+)
+
+
+def _server_cmd() -> list[str]:
+    """The venv's console script, as a user would configure it (cmd = {"rustdoc-gen", "serve"})."""
+    script = Path(sys.executable).with_name("rustdoc-gen")
+    if script.exists():
+        return [str(script), "serve"]
+    return [sys.executable, "-m", "rustdoc_core", "serve"]
+
+
+def _position(text: str, needle: str, skip: str = "") -> tuple[int, int]:
+    """(line, UTF-16 character) of `needle` (plus len(skip)) in `text`."""
+    offset = text.index(needle) + len(skip)
+    line = text.count("\n", 0, offset)
+    line_start = text.rfind("\n", 0, offset) + 1
+    return line, len(text[line_start:offset].encode("utf-16-le")) // 2
+
+
+def _expected(text: str, line: int, character: int) -> str:
+    source = RustSource(text)
+    item = source.item_at(line, character, "utf-16")
+    assert item is not None
+    return apply_edits(text, [doc_edit(source, item, template_doc(item))])
+
+
+def _run_neovim(tmp_path: Path, cases: list[dict]) -> dict:
+    nvim = shutil.which("nvim")
+    assert nvim, "nvim is not installed: run scripts/install-editor-deps"
+    driver = tmp_path / "driver.lua"
+    driver.write_text(DRIVER_LUA, encoding="utf-8")
+    request = tmp_path / "cases.json"
+    result = tmp_path / "result.json"
+    request.write_text(
+        json.dumps({"cmd": _server_cmd(), "cases": cases, "timeout_ms": TIMEOUT_MS, "result": str(result)}),
+        encoding="utf-8",
+    )
+    proc = subprocess.run(
+        [nvim, "--headless", "--clean", "-n", "-c", f"set rtp+={NEOVIM_MODULE}", "-c", f"luafile {driver}"],
+        env={"PATH": str(Path(sys.executable).parent) + ":/usr/bin:/bin", "HOME": str(tmp_path),
+             "XDG_STATE_HOME": str(tmp_path / "state"), "XDG_CACHE_HOME": str(tmp_path / "cache"),
+             "XDG_CONFIG_HOME": str(tmp_path / "config"), "XDG_DATA_HOME": str(tmp_path / "data"),
+             "RUSTDOC_GEN_NVIM_CASES": str(request)},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    outcome = json.loads(result.read_text(encoding="utf-8")) if result.exists() else {}
+    assert proc.returncode == 0 and "error" not in outcome, (
+        f"nvim exited {proc.returncode}: {outcome.get('error')}\nstdout: {proc.stdout[-2000:]}\nstderr: {proc.stderr[-2000:]}"
+    )
+    return outcome
+
+
+def test_neovim_code_action_writes_the_doc_into_real_rust_files(crate_copy, tmp_path: Path) -> None:
+    crate = crate_copy("globset")
+    lib_rs = crate / "src" / "lib.rs"
+    lib_text = lib_rs.read_text(encoding="utf-8")
+    lib_line, lib_char = _position(lib_text, "fn new_regex(pat: &str)", skip="fn ")
+    # The fixture lives in the same crate: one server, two buffers.
+    masse_rs = crate / "src" / "masse.rs"
+    masse_rs.write_bytes(NON_ASCII_RS.encode("utf-8"))
+    # The cursor on `faktor`, after the crab (surrogate pair) and `ö`/`ß` on that line.
+    masse_line, masse_char = _position(NON_ASCII_RS, "faktor: f64")
+    expected_lib = _expected(lib_text, lib_line, lib_char)
+    expected_masse = _expected(NON_ASCII_RS, masse_line, masse_char)
+
+    outcome = _run_neovim(
+        tmp_path,
+        [
+            {"file": str(lib_rs), "line": lib_line, "character": lib_char},
+            {"file": str(masse_rs), "line": masse_line, "character": masse_char},
+        ],
+    )
+
+    assert outcome["offset_encoding"] == "utf-16"  # what 0.7.2 negotiates
+    assert outcome["root_dir"] == str(crate)  # Cargo.toml marks the root
+    assert outcome["clients"] == 1  # both buffers share the client of that root
+    lib_case, masse_case = outcome["cases"]
+    assert lib_case["title"] == "Generate rustdoc for `fn new_regex`"
+    assert not lib_case["listed_with_edit"]  # the edit is computed in codeAction/resolve
+    assert masse_case["title"] == "Generate rustdoc for `fn größe`"
+    assert lib_rs.read_text(encoding="utf-8") == expected_lib
+    assert masse_rs.read_bytes().decode("utf-8") == expected_masse
+    assert expected_masse != NON_ASCII_RS and "\r\n    /// " in expected_masse
+
+
+def test_neovim_module_forwards_setup_options_as_the_contract_settings(tmp_path: Path) -> None:
+    """setup() forwards `model`/`diagnostics`/`generate` as the `rustdocGen` settings object."""
+    nvim = shutil.which("nvim")
+    assert nvim, "nvim is not installed: run scripts/install-editor-deps"
+    out = tmp_path / "settings.json"
+    lua = (
+        'assert(vim.fn.has("nvim-0.7") == 1); '
+        'local m = require("rustdoc_gen"); '
+        'm.setup({ model = { path = "~/models/q.gguf", maxTokens = 128 }, diagnostics = { enable = true } }); '
+        f'vim.fn.writefile({{ vim.fn.json_encode(m.server_settings()) }}, "{out}")'
+    )
+    proc = subprocess.run(
+        [nvim, "--headless", "--clean", "-n", "-c", f"set rtp+={NEOVIM_MODULE}", "-c", f"lua {lua}", "-c", "qall!"],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    settings = json.loads(out.read_text(encoding="utf-8"))
+    assert settings == {
+        "model": {"path": f"{tmp_path}/models/q.gguf", "maxTokens": 128, "temperature": 0, "contextSize": 4096},
+        "diagnostics": {"enable": True},
+        "generate": {"includePrivate": False},
+    }
