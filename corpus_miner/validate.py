@@ -62,6 +62,7 @@ def validate_dataset(directory: str | Path, *, include_warnings: bool = False) -
         problems.append(Problem(CARD_FILE, None, "missing dataset card"))
     ids: dict[str, str] = {}
     file_split: dict[tuple[str, str], str] = {}
+    overlaps: set[tuple[str, str, str]] = set()
     counts: Counter[str] = Counter()
     typed: dict[str, set[str]] = {split: set() for split in SPLITS}
     version = stats.get("prompt_format_version") if stats else None
@@ -102,7 +103,8 @@ def validate_dataset(directory: str | Path, *, include_warnings: bool = False) -
                         ids[rid] = f"{name}:{number}"
                 if isinstance(repo, str) and isinstance(rpath, str):
                     other = file_split.setdefault((repo, rpath), split)
-                    if other != split:
+                    if other != split and (repo, rpath, split) not in overlaps:
+                        overlaps.add((repo, rpath, split))  # reported once per file, not per record
                         found.append(Problem(name, number, f"file {repo}/{rpath} is in both {other} and {split}: splits must be disjoint by file"))
         if len(found) > MAX_PROBLEMS_PER_FILE:
             extra = len(found) - MAX_PROBLEMS_PER_FILE
