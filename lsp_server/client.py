@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 from lsprotocol import types
 from pygls.lsp.client import LanguageClient
@@ -73,6 +73,21 @@ class RecordingClient(LanguageClient):
         """What `workspace/configuration` answers for `rustdocGen` (None: nothing)."""
         self.server_log: list[str] = []
         self._register()
+        self._tell_commands_from_actions()
+
+    def _tell_commands_from_actions(self) -> None:
+        """Tell a Command from a CodeAction the way editors do: a Command's `command` is a string.
+
+        lsprotocol's converter takes a CodeAction that carries a `command` for a Command.
+        """
+        converter = self.protocol._converter
+
+        def structure(obj: Any, _: Any) -> types.Command | types.CodeAction:
+            if isinstance(obj, dict) and isinstance(obj.get("command"), str):
+                return converter.structure(obj, types.Command)
+            return converter.structure(obj, types.CodeAction)
+
+        converter.register_structure_hook(Union[types.Command, types.CodeAction], structure)
 
     def _register(self) -> None:
         @self.feature(types.WINDOW_SHOW_MESSAGE)
@@ -123,6 +138,29 @@ class RecordingClient(LanguageClient):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"timed out after {timeout}s waiting for {what}; server log:\n" + "\n".join(self.server_log[-30:]))
             await asyncio.sleep(0.01)
+
+    async def code_actions(
+        self,
+        uri: str,
+        start: tuple[int, int],
+        end: tuple[int, int] | None = None,
+        *,
+        only: Sequence[str] | None = None,
+        diagnostics: Sequence[types.Diagnostic] = (),
+    ) -> list[types.CodeAction]:
+        """`textDocument/codeAction` at a cursor (or over a selection); [] for none."""
+        end = end or start
+        result = await self.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri),
+                range=types.Range(
+                    start=types.Position(line=start[0], character=start[1]),
+                    end=types.Position(line=end[0], character=end[1]),
+                ),
+                context=types.CodeActionContext(diagnostics=list(diagnostics), only=list(only) if only else None),
+            )
+        )
+        return [a for a in result or [] if isinstance(a, types.CodeAction)]
 
     def open(self, uri: str, text: str, version: int = 1) -> None:
         self.text_document_did_open(
@@ -180,3 +218,43 @@ async def server_session(
             await asyncio.wait_for(client.stop(), 10)
         with contextlib.suppress(Exception):
             await asyncio.wait_for(drain, 5)
+
+
+def _offset(text: str, position: types.Position, encoding: str) -> int:
+    """Index into `text` of an LSP position (characters counted in `encoding` units)."""
+    lines = text.split("\n")
+    if position.line >= len(lines):
+        return len(text)
+    start = sum(len(line) + 1 for line in lines[: position.line])
+    line = lines[position.line]
+    units = 0
+    for index, ch in enumerate(line):
+        if units >= position.character:
+            return start + index
+        units += {"utf-8": len(ch.encode("utf-8")), "utf-16": 2 if ord(ch) > 0xFFFF else 1}.get(encoding, 1)
+    return start + len(line)
+
+
+def apply_text_edits(text: str, edits: Sequence[types.TextEdit], encoding: str = "utf-16") -> str:
+    """Apply LSP text edits to `text` the way an editor does (ranges refer to the original text)."""
+    spans = sorted(
+        ((_offset(text, e.range.start, encoding), _offset(text, e.range.end, encoding), e.new_text) for e in edits),
+        key=lambda span: span[:2],
+    )
+    out, last = [], 0
+    for start, end, new_text in spans:
+        assert start >= last, "overlapping edits"
+        out.append(text[last:start])
+        out.append(new_text)
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def edits_for(edit: types.WorkspaceEdit | None, uri: str) -> list[types.TextEdit]:
+    """The text edits a workspace edit makes to one document (documentChanges or changes)."""
+    if edit is None:
+        return []
+    if edit.document_changes:
+        return [e for change in edit.document_changes if getattr(change, "text_document", None) and change.text_document.uri == uri for e in change.edits]
+    return list((edit.changes or {}).get(uri, []))
