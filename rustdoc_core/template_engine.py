@@ -12,6 +12,7 @@ compiles, and a placeholder would be worse than none.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
 from rustdoc_core.doc_checker import MAX_FIRST_PARAGRAPH, check_doc, code_like_words, required_sections
@@ -35,22 +36,22 @@ ABBREVIATIONS = {
 }
 
 VERBS = frozenset("""
-accept access acquire add adjust advance allocate allow append apply assert assign attach attempt
+accept access acquire add adjust associate augment advance allocate allow append apply assert assign attach attempt
 begin bind build calculate call cancel canonicalize capture check choose clear clone close collect
 combine commit compare compile complete compute configure connect consume contain convert copy count
 create decode decrement deduplicate define delete deny deserialize detach detect determine disable
 discard dispatch display drain drop dump emit enable encode end ensure enter erase escape evaluate
 execute exit expand expect explain export extend extract fail fetch fill filter find finish fix flatten
 flush fold format free generate get grow handle hash hide ignore import increment initialize insert
-inspect install intern interpret invalidate invoke join keep kill launch leak list load lock log
+inspect install intern locate interpolate interpret invalidate invoke join keep kill launch leak list load lock log
 lookup make map mark match measure merge modify move normalize notify open optimize order parse pause
 peek perform poll pop prepare prepend print process produce prune push put query quote read rebuild
 receive record recover reduce refresh register reject release reload remove rename render reopen
 replace report request reserve reset resize resolve restore resume retain retrieve reverse rewind run
-save scan schedule search seek select send serialize set setup shift show shrink shutdown skip sort
+save scan schedule search seek select send serialize set setup shift show shrink shutdown cleanup teardown skip sort
 spawn split start stop store strip submit subscribe substitute swap switch sync take tell terminate
 test toggle tokenize touch trace track transform translate traverse trim truncate try unescape
-uninstall unlock unpack unregister unwrap update upgrade validate verify visit wait walk watch wrap
+uninstall unlock unpack unregister unwrap update upgrade use validate verify visit wait walk watch wrap
 write yield
 """.split())
 
@@ -94,7 +95,10 @@ def _word(word: str) -> str:
 
 
 def words_of(name: str) -> list[str]:
-    return [_word(w) for w in split_identifier(name)]
+    parts = split_identifier(name)
+    if name.isupper():  # SCREAMING_SNAKE_CASE consts: words, not acronyms
+        parts = [p.lower() for p in parts]
+    return [_word(w) for w in parts]
 
 
 def _phrase(words: list[str]) -> str:
@@ -129,7 +133,7 @@ def _the(words: list[str]) -> str:
     phrase = _phrase(words)
     if not words:
         return "the value"
-    if words[0] in _DETERMINERS or words[0] in _PREPOSITIONS:
+    if words[0] in _DETERMINERS and len(words) > 1:
         return phrase
     return f"the {phrase}"
 
@@ -148,8 +152,18 @@ def _plural(word: str) -> str:
     return word + "s"
 
 
+_PHRASAL = {"lookup": ("look", "up"), "setup": ("set", "up"), "shutdown": ("shut", "down"), "cleanup": ("clean", "up"), "teardown": ("tear", "down")}
+
+
+def _infinitive(verb: str) -> str:
+    return " ".join(_PHRASAL[verb]) if verb in _PHRASAL else verb
+
+
 def third_person(verb: str) -> str:
     """`parse` -> `parses`, `push` -> `pushes`, `copy` -> `copies`, `do` -> `does`."""
+    if verb in _PHRASAL:
+        base, particle = _PHRASAL[verb]
+        return f"{third_person(base)} {particle}"
     irregular = {"be": "is", "have": "has", "do": "does", "go": "goes"}
     if verb in irregular:
         return irregular[verb]
@@ -202,6 +216,13 @@ def _ok_type(ret: str | None) -> str | None:
     return ret
 
 
+def _option_inner(ty: str | None) -> str | None:
+    """`Option<T>` -> `T`; other types unchanged."""
+    if ty and re.match(r"^([\w:]*::)?Option\s*<", ty):
+        return ty.split("<", 1)[1].rsplit(">", 1)[0].strip()
+    return ty
+
+
 # --- who the item belongs to -------------------------------------------------------------
 
 
@@ -248,44 +269,74 @@ def _returns_self(item: RustItem) -> bool:
 # --- summaries -----------------------------------------------------------------------------
 
 
+_CREATION_VERBS = frozenset("""
+build compile parse clone create make generate render format read load convert compute calculate collect
+encode decode serialize deserialize escape unescape find search split join merge resolve normalize expand
+evaluate open spawn fetch produce construct prepare
+""".split())
+_PRIMITIVES = frozenset("u8 u16 u32 u64 u128 usize i8 i16 i32 i64 i128 isize f32 f64 char bool str".split())
+
+
+def _self_mode(item: RustItem) -> str | None:
+    """`ref`, `mut` or `value` for a method's receiver, None without one."""
+    for p in item.params:
+        if p.is_self:
+            pattern = p.pattern.replace(" ", "")
+            if pattern.startswith("&") and "mut" in pattern:
+                return "mut"
+            if pattern.startswith("&"):
+                return "ref"
+            return "value"
+    return None
+
+
 def _fn_summary(item: RustItem) -> str:
     name = item.name[2:] if item.name.startswith("r#") else item.name
-    raw = split_identifier(name)
+    raw = split_identifier(name) or [name]
     lower = [w.lower() for w in raw]
     words = [_word(w) for w in raw]
     owner = owner_type(item)
     owner_code = f"`{owner}`" if owner else None
     this = _owner_phrase(item)
     has_self = _has_self(item)
+    mode = _self_mode(item)
     given = _given(item)
+    others = _other_params(item)
     ret = item.return_type
     ok = _ok_type(ret)
     unit = ok in (None, "()")
     is_bool = ok == "bool"
     subject = this if has_self else (given or "it")
+    value_type = type_name(_option_inner(ok))
+    made = owner_code or (f"`{value_type}`" if value_type else "value")
 
     special = _special_fn(name, item, this, owner_code, given)
     if special:
         return special
+    if "unchecked" in lower and len(lower) > 1 and "_" in name:
+        checked = "_".join(w for w in name.split("_") if w.lower() != "unchecked")
+        return _fn_summary(replace(item, name=checked))[:-1] + ", skipping the usual checks."
     first, rest, rest_words = lower[0], lower[1:], words[1:]
+    is_verb = first in VERBS and first != "match"
 
     if first == "new" and not has_self:
-        made = owner_code or (f"`{type_name(ok)}`" if type_name(ok) else "value")
         if rest_words and rest[0] == "with":
             rest_words = rest_words[1:]
-        tail = f" with the given {_phrase(rest_words)}" if rest_words else ""
+        tail = f" with the given {_named(item, rest[1:] if rest and rest[0] == 'with' else rest, rest_words)}" if rest_words else ""
         return f"Creates a new {made}{tail}."
     if first == "with" and rest and not has_self:
-        made = owner_code or (f"`{type_name(ok)}`" if type_name(ok) else "value")
-        return f"Creates a new {made} with the given {_phrase(rest_words)}."
+        return f"Creates a new {made} with the given {_named(item, rest, rest_words)}."
     if first == "with" and rest and has_self:
-        if unit:
-            return f"Sets the {_phrase(rest_words)}."
-        return f"Sets the {_phrase(rest_words)} and returns the result."
+        if mode == "ref" and not unit:
+            return f"Returns a copy of {this} with the given {_phrase(rest_words)}."
+        return f"Sets the {_phrase(rest_words)}." if unit or _returns_self(item) else f"Sets the {_phrase(rest_words)} and returns the result."
     if first == "from" and rest and not has_self:
-        made = owner_code or (f"`{type_name(ok)}`" if type_name(ok) else "value")
-        return f"Creates {_article(made)} {made} from the given {_phrase(rest_words)}."
+        return f"Creates {_article(made)} {made} from the given {_named(item, rest, rest_words)}."
     if first == "try" and rest:
+        if rest[0] == "from" and len(rest) > 1:
+            return f"Tries to create {_article(made)} {made} from {_the(rest_words[1:])}."
+        if rest[0] not in VERBS:
+            return f"Tries to get {_the(rest_words)}."
         inner = _verb_phrase(rest, rest_words, item, this, given, infinitive=True)
         return f"Tries to {inner}."
     if first == "to" and rest and has_self:
@@ -298,23 +349,23 @@ def _fn_summary(item: RustItem) -> str:
         return f"Converts {this} into {_np(rest_words)}."
     if first == "is" and len(rest) > 1 and rest[-1] in ("set", "enabled", "present", "disabled", "empty"):
         return f"Returns `true` if {_phrase(rest_words[:-1])} is {rest_words[-1]}."
+    if first == "is" and rest and rest[0] == "match":
+        if has_self and given:
+            return f"Returns `true` if {given} matches {this}."
+        return f"Returns `true` if {subject} matches."
     if first == "is" and rest:
-        if rest == ["match"]:
-            return f"Returns `true` if {subject} matches{' ' + given if has_self and given else ''}."
         return f"Returns `true` if {subject} is {_phrase(rest_words)}."
     if first in ("has", "can", "should", "must", "needs", "will") and rest:
         obj = _np(rest_words) if first == "has" else _phrase(rest_words)
-        return f"Returns `true` if {subject} {first} {obj}."
-    if is_bool and len(first) > 3 and first.endswith("s") and first[:-1] in VERBS | {"contain", "exist", "equal", "support", "start", "end", "match", "include", "overlap", "intersect"}:
-        tail = f" the given `{_other_params(item)[0].names[0]}`" if given and (not rest or rest[-1] in _PREPOSITIONS) else ""
-        phrase = _phrase([first] + rest_words)
-        if first.endswith("es") and first[:-2] in VERBS and first[:-2] + "es" == first and third_person(first[:-2]) == first:
-            pass
-        return f"Returns `true` if {subject} {phrase}{tail}."
+        tail = f" for {given}" if has_self and given else ""
+        return f"Returns `true` if {subject} {first} {obj}{tail}."
+    if is_bool and len(first) > 3 and first.endswith("s") and first[:-1] in VERBS | {"contain", "exist", "equal", "support", "start", "end", "include", "overlap", "intersect"}:
+        tail = f" {given}" if has_self and given and (not rest or rest[-1] in _PREPOSITIONS) else ""
+        return f"Returns `true` if {subject} {_phrase([first] + rest_words)}{tail}."
     if first == "set" and rest:
         return f"Sets {_the(rest_words)}."
     if first == "get" and rest:
-        return f"Returns {_the(rest_words)}."
+        return f"Returns {_the(rest_words)}{' for ' + given if given else ''}."
     if first == "get":
         return f"Returns the value for {given}." if given else f"Returns the value of {this}."
     if "iter" in lower and (first == "iter" or lower[-1] == "iter"):
@@ -322,56 +373,74 @@ def _fn_summary(item: RustItem) -> str:
         kind = "a mutable iterator" if "mut" in lower else "an iterator"
         target = _the(over) if over else this
         return f"Returns {kind} over {target}."
-    if first in VERBS and first not in ("match",):
-        return _cap(_verb_phrase(lower, words, item, this, given, infinitive=False)) + "."
-    # a noun phrase: a getter, a builder option, a computed property
-    noun = _phrase(words)
-    others = _other_params(item)
-    if has_self and len(others) == 1 and (_returns_self(item) or unit):
+    # builder options: `fn case_insensitive(&mut self, yes: bool) -> &mut Self`
+    if mode in ("mut", "value") and len(others) == 1 and (_returns_self(item) or unit):
         if others[0].type == "bool":
-            return f"Sets whether {noun} is enabled."
-        return f"Sets the {noun}."
+            return f"Sets whether to {_phrase(words)}." if is_verb else f"Sets whether {_phrase(words)} is enabled."
+        if not is_verb or (rest and rest[0] not in _PREPOSITIONS and rest[0] not in _DETERMINERS):
+            return f"Sets the {_phrase(words)}."
+    # getters: `fn start(&self) -> usize`, `fn capture_count(&self) -> usize`
+    if mode == "ref" and not others and not unit and not is_bool and first not in _CREATION_VERBS and not item.returns_result:
+        return f"Returns {_the(words)}."
+    if is_verb:
+        return _cap(_verb_phrase(lower, words, item, this, given, infinitive=False)) + "."
+    # a noun phrase: a getter, a constructor, a computed property
+    noun = _phrase(words)
     if not has_self and owner_code and _returns_self(item):
         return f"Creates {_article(owner_code)} {owner_code}{' from ' + given if given else ''}."
     if is_bool:
         return f"Returns `true` if {noun} is enabled." if has_self and not others else f"Returns `true` if {noun} holds for {given or subject}."
     if unit:
         return f"Handles {_the(words)}{' for ' + given if given else ''}."
-    if has_self:
-        return f"Returns the {noun}{' for ' + given if given else ''}."
-    if given:
-        return f"Returns the {noun} of {given}."
-    return f"Returns the {noun}."
+    if given and lower[-1] in _PREPOSITIONS:
+        return f"Returns {_the(words)} {given}."
+    return f"Returns {_the(words)}{' for ' + given if given else ''}."
+
+
+def _named(item: RustItem, parts: list[str], words: list[str]) -> str:
+    """The words, or the parameter they name in backticks (`from_path(path)` -> `path`)."""
+    name = "_".join(parts)
+    if name in item.param_names:
+        return f"`{name}`"
+    return _phrase(words)
 
 
 def _verb_phrase(lower: list[str], words: list[str], item: RustItem, this: str, given: str | None, *, infinitive: bool) -> str:
     verb = lower[0]
     if verb not in VERBS and not infinitive:
         return f"handles {_the(words)}"
-    verb_text = verb if infinitive else third_person(verb)
+    verb_text = _infinitive(verb) if infinitive else third_person(verb)
     rest = words[1:]
     ok = _ok_type(item.return_type)
+    target = type_name(ok) if ok not in (None, "()", "bool") and type_name(ok) not in _PRIMITIVES else None
+    if target == "Self":
+        target = owner_type(item)
     if not rest:
         if verb in ("new", "create") or (infinitive and verb == "from"):
             owner = owner_type(item)
             return f"{'create' if infinitive else 'creates'} a new `{owner}`" if owner else f"{verb_text} a new value"
-        if infinitive and verb == "into":
-            return f"convert {this} into {_np([])}" if ok in (None, "()") else f"convert {this}"
+        if verb in _CREATION_VERBS and target and (target != owner_type(item) or not _has_self(item)):
+            made = f"{_article(target)} `{target}`"
+            return f"{verb_text} {made} from {given}" if given else f"{verb_text} {made}"
         if given:
             return f"{verb_text} {given}"
         if _has_self(item):
             return f"{verb_text} {this}"
-        target = type_name(ok) if ok not in (None, "()") else None
         if target:
             return f"{verb_text} {_article(target)} `{target}`"
-        return f"{verb_text}"
+        return f"{verb_text} the input"
     if rest[-1] in _PREPOSITIONS:
-        tail = f" {given}" if given else ""
+        params = [p for p in _other_params(item) if len(p.names) == 1]
+        tail = f" the given `{params[-1].names[0]}`" if params else ""
         if not tail:
             rest = rest[:-1]
         return f"{verb_text} {_the(rest) if rest and rest[0] not in _PREPOSITIONS else _phrase(rest)}{tail}".rstrip()
     if rest[0] in _PREPOSITIONS:
         return f"{verb_text} {_phrase(rest)}"
+    if len(rest) == 1 and rest[0] in _DETERMINERS:
+        return f"{verb_text} {rest[0]}"
+    if verb in _CREATION_VERBS and given and not _has_self(item):
+        return f"{verb_text} {_the(rest)} from {given}"
     return f"{verb_text} {_the(rest)}"
 
 
@@ -447,7 +516,7 @@ def _type_summary(item: RustItem) -> str:
     elif item.kind in ("struct", "union"):
         wrapped = _newtype_field(item)
         if wrapped:
-            summary = f"{summary[:-1]} that wraps {wrapped}."
+            summary = f"{summary[:-1]} wrapping {wrapped}."
     return summary
 
 
@@ -457,6 +526,8 @@ def _newtype_field(item: RustItem) -> str | None:
         return None
     inner = match.group(1).strip()
     inner = re.sub(r"^pub(\([^)]*\))?\s+", "", inner)
+    if inner == "()":
+        return None
     if "," in inner.replace(", ", ",").split("<")[0] or not inner:
         return None
     if _split_top(inner)[1:]:
@@ -570,6 +641,7 @@ def _parser():
 def _split_top(text: str) -> list[str]:
     """Top-level comma-separated parts of a macro's or tuple's arguments."""
     parts, depth, current, quote = [], 0, "", None
+    angles: list[bool] = []
     i = 0
     while i < len(text):
         ch = text[i]
@@ -584,11 +656,13 @@ def _split_top(text: str) -> list[str]:
         elif ch == '"':
             quote = ch
             current += ch
-        elif ch in "([{<":
+        elif ch in "([{" or (ch == "<" and i and (text[i - 1].isalnum() or text[i - 1] in "_:") and text[i + 1 : i + 2] != "="):
             depth += 1
+            angles.append(ch == "<")
             current += ch
-        elif ch in ")]}>" and not (ch == ">" and i and text[i - 1] in "-="):
+        elif (ch in ")]}" or (ch == ">" and angles and angles[-1] and text[i - 1] not in "-=")) and angles:
             depth -= 1
+            angles.pop()
             current += ch
         elif ch == "," and depth == 0:
             parts.append(current.strip())
