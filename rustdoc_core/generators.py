@@ -227,11 +227,14 @@ class LlamaGenerator:
             def per_token(input_ids: Any, logits: Any) -> bool:  # noqa: ARG001 - llama-cpp-python's signature
                 # Called after each sampled token; `input_ids` is the evaluated context, without that token.
                 nonlocal cancelled, produced
+                if cancelled:
+                    return True
                 count = len(input_ids) - len(prompt) + 1
-                if count > produced:
-                    produced = count
-                    if on_token is not None:
-                        on_token(produced)
+                if count <= produced:
+                    return False  # llama-cpp-python asks once more after the last token
+                produced = count
+                if on_token is not None:
+                    on_token(produced)
                 if should_stop is not None and should_stop():
                     cancelled = True
                     return True
