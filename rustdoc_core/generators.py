@@ -113,6 +113,10 @@ class LlamaGenerator:
     system prompt, and the whole prompt when an item is asked for again), so
     only the new part of a prompt is evaluated. One generation at a time: calls
     from several threads queue on a lock.
+
+    llama-cpp-python's `LlamaRAMCache` is not used: it saves the whole llama state
+    plus a batch-by-vocabulary score array (hundreds of MB for Qwen's 152k vocab)
+    after every call, which costs more than re-evaluating a short item prompt.
     """
 
     def __init__(

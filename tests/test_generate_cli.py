@@ -95,7 +95,7 @@ def test_existing_docs_are_kept_unless_overwrite(tmp_path):
 
 def test_crlf_non_ascii_and_missing_final_newline_survive_write(tmp_path):
     crate = tmp_path / "crate"
-    shutil.copytree(FIXTURES / "grüße_text", crate)
+    shutil.copytree(FIXTURES / "gruesse_text", crate)
     lib = crate / "src" / "lib.rs"
     module = crate / "src" / "zähler.rs"
     lib_before, module_before = lib.read_bytes(), module.read_bytes()
