@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from rustdoc_core.prompt import PROMPT_FORMAT_VERSION, prompt_context, training_record
 from rustdoc_core.rust_items import RustItem, RustSource, new_parser
@@ -116,6 +117,7 @@ def extract_file(task: FileTask) -> FileResult:
     items = source.items()
     result.has_errors = source.has_errors()
     hidden: list[tuple[int, int]] = []  # byte ranges of doc-hidden containers
+    module_path: list[str] | None = None
     for item in items:
         is_hidden = item.doc_hidden or any(start <= item.start_byte < end for start, end in hidden)
         if is_hidden and item.kind in ("mod", "trait", "struct", "enum", "union"):
@@ -128,7 +130,9 @@ def extract_file(task: FileTask) -> FileResult:
         if reason is not None:
             result.dropped[reason] += 1
             continue
-        result.candidates.append(_candidate(task, source, item, task.split))
+        if module_path is None:
+            module_path = file_module_path(task.root, task.relpath, task.repo)
+        result.candidates.append(_candidate(task, source, item, module_path))
     result.candidates.sort(key=lambda c: c.order)
     return result
 
@@ -174,6 +178,29 @@ def record_id(repo: str, path: str, start_line: int, kind: str, name: str) -> st
 def near_text(text: str) -> str:
     """Text with case, punctuation and spacing erased: what near-duplicates share."""
     return _NOT_WORD.sub(" ", text.lower()).strip()
+
+
+def plain(value: Any) -> Any:
+    """`dataclasses.asdict` for JSON, without its deep copies (a third of mining time).
+
+    Gives the same JSON as `json.dumps(item.to_dict())`, so `RustItem.from_dict` restores it.
+    """
+    cls = type(value)
+    if cls in _SCALARS:
+        return value
+    if cls is tuple or cls is list:
+        return [v if type(v) in _SCALARS else plain(v) for v in value]
+    names = getattr(cls, "__dataclass_fields__", None)
+    if names is None:
+        return value
+    out = {}
+    for name in names:
+        v = getattr(value, name)
+        out[name] = v if type(v) in _SCALARS else plain(v)
+    return out
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def cap_bytes(text: str, limit: int) -> str:
@@ -222,7 +249,7 @@ def file_module_path(root: str, relpath: str, repo: str) -> list[str]:
     return [name, *(p.replace("-", "_") for p in parts)]
 
 
-def _candidate(task: FileTask, source: RustSource, item: RustItem, split: str) -> Candidate:
+def _candidate(task: FileTask, source: RustSource, item: RustItem, module_path: list[str]) -> Candidate:
     assert item.doc is not None
     doc = item.doc.text
     cap = task.options.max_source_bytes
@@ -248,10 +275,10 @@ def _candidate(task: FileTask, source: RustSource, item: RustItem, split: str) -
         "visibility": item.visibility,
         "attributes": list(item.attributes),
         "container": container,
-        "module_path": file_module_path(task.root, task.relpath, task.repo) + list(item.module_path),
+        "module_path": module_path + list(item.module_path),
         "source": stored.source,
-        "item_json": json.dumps(stored.to_dict(), ensure_ascii=False),
-        "context_json": json.dumps(context.to_dict(), ensure_ascii=False),
+        "item_json": json.dumps(plain(stored), ensure_ascii=False),
+        "context_json": json.dumps(plain(context), ensure_ascii=False),
         "doc": doc,
         "doc_styles": list(item.doc.styles),
         "sections": sections,
@@ -263,7 +290,7 @@ def _candidate(task: FileTask, source: RustSource, item: RustItem, split: str) -
     return Candidate(
         exact_key=hashlib.blake2b(f"{doc}\0{signature}".encode(), digest_size=16).digest(),
         near_key=hashlib.blake2b(f"{near_text(doc)}\0{near_text(signature)}".encode(), digest_size=16).digest(),
-        split=split,
+        split=task.split,
         kind=item.kind,
         sections=sections,
         line=json.dumps(record, ensure_ascii=False),

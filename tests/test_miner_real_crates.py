@@ -100,3 +100,16 @@ def test_one_worker_and_two_give_byte_identical_datasets(mined, crates, tmp_path
     mine_dataset([local_source(p) for p in crates.values()], again, MineOptions(extract=ExtractOptions(), workers=1))
     for name in ("train.jsonl", "validation.jsonl", "test.jsonl", "stats.json", "README.md"):
         assert (again / name).read_bytes() == (out / name).read_bytes(), name
+
+
+def test_fast_item_serialization_matches_to_dict(crates):
+    from corpus_miner.extract import plain
+    from rustdoc_core.prompt import prompt_context
+
+    source = RustSource((crates["globset"] / "src" / "lib.rs").read_bytes())
+    items = [i for i in source.items() if i.doc is not None]
+    assert len(items) >= 30
+    for item in items:
+        assert json.dumps(plain(item)) == json.dumps(item.to_dict())
+        context = prompt_context(source, item)
+        assert json.dumps(plain(context)) == json.dumps(context.to_dict())
