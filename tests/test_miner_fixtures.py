@@ -122,12 +122,26 @@ def test_bad_files_are_counted_and_never_crash(tmp_path):
     os.symlink("loop.rs", root / "src" / "loop.rs")  # a link to itself
     os.symlink("..", root / "src" / "nested" / "up")  # a directory loop
     os.symlink("/nonexistent/target.rs", root / "src" / "dangling.rs")
+    (root / "src" / os.fsdecode(b"bad-name-\xff.rs")).write_text("/// A file whose name is not UTF-8.\npub fn named() {}\n")
     out = tmp_path / "out"
     stats = _mine(root, out, max_file_bytes=4096)
     (repo,) = stats["repos"]
-    assert repo["files_skipped"] == {"broken-symlink": 1, "huge": 1, "not-utf8": 1, "symlink-loop": 2}
+    assert repo["files_skipped"] == {"bad-file-name": 1, "broken-symlink": 1, "huge": 1, "not-utf8": 1, "symlink-loop": 2}
     assert repo["files"] == 1 and stats["records"] == 4
     assert validate_dataset(out) == []
+
+
+@pytest.mark.parametrize("doc, reason", [
+    ("TODO: write this", "todo"), ("FIXME", "todo"), ("document me", "todo"), ("Undocumented.", "todo"),
+    ("Todo list kept by the scheduler.", None), ("Tiny.", "too-short"), ("", "empty"),
+])
+def test_docs_that_teach_nothing_are_dropped_by_reason(doc, reason):
+    from corpus_miner.extract import drop_reason
+    from rustdoc_core.rust_items import RustSource
+
+    text = f"#[doc = {json.dumps(doc)}]\npub fn f() {{}}\n"
+    (item,) = RustSource(text).items()
+    assert drop_reason(item, False, ExtractOptions()) == reason
 
 
 def test_examples_are_mined_when_asked_and_kinds_can_be_left_out(tmp_path):
