@@ -9,7 +9,7 @@ import re
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rustdoc_core.doc_edits import (
@@ -175,8 +175,6 @@ def collect_result_aliases(sources: Iterable[RustSource]) -> dict[str, ResultAli
 
 def resolve_result_alias(item: RustItem, aliases: dict[str, ResultAlias]) -> RustItem:
     """`item` with a return type written through a Result alias expanded (`MathResult<i64>` -> `Result<i64, MathError>`)."""
-    from dataclasses import replace
-
     from rustdoc_core.rust_items import returns_result
 
     if not item.is_fn or not item.return_type or returns_result(item.return_type):
@@ -233,10 +231,12 @@ class FileJob:
     items: list[RustItem]
     needs_crate_doc: bool
     already_documented: int = 0
+    unreadable: list[RustItem] = field(default_factory=list)
+    """Items inside code the parser could not read: left alone, reported as skipped."""
 
     @property
     def work(self) -> int:
-        return len(self.items) + (1 if self.needs_crate_doc else 0)
+        return len(self.items) + len(self.unreadable) + (1 if self.needs_crate_doc else 0)
 
 
 @dataclass
@@ -265,7 +265,11 @@ def plan_file(path: Path, *, include_private: bool = False, overwrite: bool = Fa
     source = RustSource(text)
     chosen: list[RustItem] = []
     documented = 0
+    unreadable: list[RustItem] = []
     for item in source.items():
+        if item.in_error and item.doc is None and needs_doc(replace(item, in_error=False), include_private):
+            unreadable.append(item)
+            continue
         if not needs_doc(item, include_private):
             continue
         has_doc = item.doc is not None or module_file_documented(path, item)
@@ -278,7 +282,7 @@ def plan_file(path: Path, *, include_private: bool = False, overwrite: bool = Fa
     needs_crate = crate_root and not has_inner_doc(source)
     if crate_root and not needs_crate:
         documented += 1
-    return FileJob(path, text, source, chosen, needs_crate, documented)
+    return FileJob(path, text, source, chosen, needs_crate, documented, unreadable)
 
 
 def document_file(
@@ -302,6 +306,8 @@ def document_file(
         if on_item is not None:
             on_item(outcome)
 
+    for item in job.unreadable:
+        record(ItemOutcome(job.path, item.start_line, item.label, "skipped", message="inside code with a syntax error"))
     if job.needs_crate_doc:
         try:
             edits.append(crate_doc_edit(job.source, crate_doc_text(job.path)))
@@ -372,7 +378,7 @@ def unified_diff(path: Path, old: str, new: str) -> str:
     """A `git apply`-able unified diff of one file, with `\\ No newline at end of file` where due."""
     old_lines = _diff_lines(old)
     new_lines = _diff_lines(new)
-    name = path.as_posix()
+    name = _diff_name(path)
     out = []
     for line in difflib.unified_diff(old_lines, new_lines, f"a/{name}", f"b/{name}"):
         if line.startswith(("---", "+++")):
@@ -382,6 +388,14 @@ def unified_diff(path: Path, old: str, new: str) -> str:
         else:
             out.append(line)
     return "".join(out)
+
+
+def _diff_name(path: Path) -> str:
+    """The path as `git apply` wants it after `a/`: relative to the working directory when inside it."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix().lstrip("/")
 
 
 def _diff_lines(text: str) -> list[str]:

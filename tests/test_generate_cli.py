@@ -31,18 +31,18 @@ def public_items_without_doc(text: str, include_private: bool = False) -> list[s
     return [i.label for i in RustSource(text).items() if needs_doc(i, include_private) and i.doc is None]
 
 
-def test_default_prints_a_diff_that_git_applies_and_leaves_the_file_alone(sample_copy):
+def test_default_prints_a_diff_that_git_applies_and_leaves_the_file_alone(sample_copy, monkeypatch):
+    monkeypatch.chdir(sample_copy.parent)
     before = sample_copy.read_bytes()
-    result = run(str(sample_copy))
+    result = run("sample.rs")
     assert result.exit_code == 0, result.stderr
     assert sample_copy.read_bytes() == before
     diff = result.stdout
-    assert diff.startswith(f"--- a/{sample_copy.as_posix()}")
+    assert diff.startswith("--- a/sample.rs\n+++ b/sample.rs\n")
     assert "+/// " in diff
     assert not [line for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")]
     # The diff is the same edit --write makes.
-    patch = sample_copy.parent / "docs.diff"
-    patch.write_text(diff.replace(f"a/{sample_copy.as_posix()}", "a/sample.rs").replace(f"b/{sample_copy.as_posix()}", "b/sample.rs"))
+    (sample_copy.parent / "docs.diff").write_text(diff)
     subprocess.run(["git", "apply", "docs.diff"], cwd=sample_copy.parent, check=True)
     applied = sample_copy.read_text()
     sample_copy.write_bytes(before)
@@ -107,6 +107,15 @@ def test_crlf_non_ascii_and_missing_final_newline_survive_write(tmp_path):
         kept = [line for line in after.split(b"\n") if not line.lstrip().startswith((b"///", b"//!"))]
         assert b"\n".join(kept) == before
     assert "Straße" in lib_after.decode() and "//!" in lib_after.decode()
+
+
+def test_items_in_code_with_syntax_errors_are_skipped_and_the_rest_documented(tmp_path):
+    path = tmp_path / "broken.rs"
+    path.write_text("pub fn ok() {}\n\npub fn broken( {\n    let x = ;\n}\n\npub struct After;\n")
+    result = run("--write", str(path))
+    assert result.exit_code == 0
+    assert "fn broken skipped" in result.stderr
+    assert public_items_without_doc(path.read_text()) == []  # `broken` is not readable as an item
 
 
 def test_directories_skip_target_and_hidden_dirs(tmp_path):
