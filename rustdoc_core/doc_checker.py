@@ -109,7 +109,7 @@ def required_sections(item: RustItem) -> set[str]:
     if not _is_api(item):
         return out
     if item.is_fn:
-        if item.returns_result:
+        if item.returns_result or _is_result_alias(item.return_type):
             out.add("Errors")
         if item.panic_sites:
             out.add("Panics")
@@ -118,6 +118,15 @@ def required_sections(item: RustItem) -> set[str]:
     elif item.kind == "trait" and item.is_unsafe:
         out.add("Safety")
     return out
+
+
+def _is_result_alias(return_type: str | None) -> bool:
+    """`ClapResult<T>`, `IoResult<T>`: generic names ending in `Result` are, by convention, aliases
+    of `Result` (clippy sees through them; a file alone cannot)."""
+    if not return_type or "<" not in return_type:
+        return False  # `ParseResult`, `RangeCheckResult`: plain enums more often than aliases
+    head = return_type.strip().split("<", 1)[0].strip().split("::")[-1]
+    return head.endswith("Result") and head != "Result" and head[: -len("Result")][-1:].isalnum()
 
 
 def has_section(doc: str, name: str) -> bool:

@@ -92,6 +92,13 @@ def test_required_sections_follow_clippys_doc_lints(sections_items):
     assert required["method len"] == set()
 
 
+def test_result_aliases_need_errors_too():
+    alias = item("pub fn run(self) -> ClapResult<ArgMatches> { todo() }")
+    assert required_sections(alias) == {"Errors"}
+    plain = item("pub fn check(&self) -> RangeCheckResult { self.0 }")
+    assert required_sections(plain) == set()
+
+
 def test_missing_sections_are_found_and_satisfied_by_headings(sections_items):
     load = sections_items["method load"]
     assert codes(check_doc(load, "Loads a store from `path`.")) == ["missing-errors"]
