@@ -1,0 +1,188 @@
+// End to end in a real VS Code: code-server runs the workbench and the extension
+// host; Debian's Chromium, driven by playwright-core, is the user. The packaged
+// .vsix is installed, a real crate file is opened, Ctrl+. then Enter applies
+// "Generate rustdoc", Ctrl+S saves, and the file on disk must be exactly what
+// the shared core says.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { after, before, test } from "node:test";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { serverCommand, serverPython, debianCrate, expectedText, positionOf, REPO_ROOT } from "../test/support";
+import {
+  ensureCodeServer,
+  installExtension,
+  makeProfile,
+  type RunningCodeServer,
+  startCodeServer,
+} from "./codeServer";
+
+const EXTENSION_DIR = path.join(REPO_ROOT, "vscode-extension");
+const CHROMIUM = process.env.RUSTDOC_GEN_CHROMIUM ?? "/usr/bin/chromium";
+const ARTIFACTS = path.join(REPO_ROOT, ".cache", "e2e");
+const STEP_MS = 60_000;
+
+let home: string;
+let codeServer: RunningCodeServer | undefined;
+let browser: Browser | undefined;
+let page: Page | undefined;
+let workspace: string;
+
+function log(line: string): void {
+  process.stderr.write(`[e2e] ${line}\n`);
+}
+
+function packagedVsix(): string {
+  const { version } = JSON.parse(fs.readFileSync(path.join(EXTENSION_DIR, "package.json"), "utf8")) as { version: string };
+  const vsix = path.join(EXTENSION_DIR, `rustdoc-gen-${version}.vsix`);
+  assert.ok(fs.existsSync(vsix), `${vsix} is missing: run \`npm run package\` first (npm run test:e2e does)`);
+  return vsix;
+}
+
+before(async () => {
+  assert.ok(fs.existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/install-editor-deps`);
+  const entry = ensureCodeServer(log);
+  const server = serverCommand();
+  home = fs.mkdtempSync(path.join(fs.realpathSync(os.tmpdir()), "rustdoc-gen-e2e-"));
+  workspace = path.join(home, "workspace", "globset");
+  fs.cpSync(debianCrate("globset"), workspace, { recursive: true });
+  const profile = makeProfile(home, {
+    "rustdocGen.server.path": server.command,
+    "security.workspace.trust.enabled": false,
+    "workbench.startupEditor": "none",
+    "workbench.tips.enabled": false,
+    "workbench.enableExperiments": false,
+    "extensions.autoCheckUpdates": false,
+    "extensions.autoUpdate": false,
+    "extensions.ignoreRecommendations": true,
+    "telemetry.telemetryLevel": "off",
+    "update.mode": "none",
+    "git.enabled": false,
+    "files.autoSave": "off",
+    "editor.formatOnSave": false,
+    "chat.disableAIFeatures": true,
+  });
+  log(installExtension(entry, profile, packagedVsix()).trim());
+  codeServer = await startCodeServer(entry, profile, workspace, STEP_MS);
+  log(`code-server at ${codeServer.url}`);
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-dev-shm-usage",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-default-apps",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-features=Translate,OptimizationHints,MediaRouter",
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  page.setDefaultTimeout(STEP_MS);
+});
+
+after(async () => {
+  await browser?.close().catch(() => undefined);
+  await codeServer?.stop();
+  if (home) {
+    fs.rmSync(home, { recursive: true, force: true });
+  }
+});
+
+async function saveArtifacts(name: string): Promise<void> {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page?.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) }).catch(() => undefined);
+  fs.writeFileSync(path.join(ARTIFACTS, `${name}.code-server.log`), codeServer?.output.join("") ?? "");
+  log(`screenshot and code-server log in ${ARTIFACTS}`);
+}
+
+test("Ctrl+. then Enter in VS Code writes the rustdoc, and the saved file is exactly the core's", { timeout: 300_000 }, async () => {
+  const file = path.join(workspace, "src", "lib.rs");
+  const original = fs.readFileSync(file, "utf8");
+  const position = positionOf(original, "fn new_regex(pat: &str)");
+  position.character += "fn ".length;
+  const expected = expectedText(serverPython(serverCommand()), original, position);
+  const p = page!;
+  try {
+    await p.goto(codeServer!.url);
+    await p.locator(".monaco-workbench").waitFor();
+    // The explorer shows the folder: the workbench is up.
+    await p.locator(".explorer-folders-view").waitFor();
+
+    // Quick open takes `file:line:column` (1-based).
+    await p.keyboard.press("Control+P");
+    const quickInput = p.locator(".quick-input-widget input");
+    await quickInput.waitFor();
+    await quickInput.fill(`src/lib.rs:${position.line + 1}:${position.character + 1}`);
+    await p.locator(".quick-input-list .monaco-list-row", { hasText: "lib.rs" }).first().waitFor();
+    await p.keyboard.press("Enter");
+    await p.locator(".statusbar-item", { hasText: `Ln ${position.line + 1}, Col ${position.character + 1}` }).waitFor();
+
+    // The extension started the server, which reported its state.
+    await p.locator(".statusbar-item", { hasText: "rustdoc: template" }).waitFor();
+
+    await p.locator(".monaco-editor textarea").first().focus();
+    await p.keyboard.press("Control+.");
+    const actionTitle = "Generate rustdoc for `fn new_regex`";
+    const menu = p.locator(".action-widget");
+    await menu.locator(".monaco-list-row", { hasText: actionTitle }).waitFor();
+    // Keys, not clicks: move the focus to our action if another comes first.
+    const rows = await menu.locator(".monaco-list-row.action").count();
+    for (let i = 0; i < rows; i++) {
+      if ((await menu.locator(".monaco-list-row.focused").textContent())?.includes(actionTitle)) {
+        break;
+      }
+      await p.keyboard.press("ArrowDown");
+    }
+    assert.ok((await menu.locator(".monaco-list-row.focused").textContent())?.includes(actionTitle));
+    await p.keyboard.press("Enter");
+
+    // The edit arrives through codeAction/resolve; the tab turns dirty, then clean after saving.
+    const activeTab = p.locator(".tabs-container .tab.active");
+    await p.locator(".tabs-container .tab.active.dirty").waitFor();
+    await p.keyboard.press("Control+S");
+    await p.locator(".tabs-container .tab.active.dirty").waitFor({ state: "detached" });
+    assert.match((await activeTab.textContent()) ?? "", /lib\.rs/);
+
+    assert.equal(fs.readFileSync(file, "utf8"), expected.text);
+  } catch (error) {
+    await saveArtifacts("vscode-code-action");
+    throw error;
+  }
+});
+
+test("the command palette's \"Generate rustdoc for the item at the cursor\" fills in the cursor for the server command", { timeout: 120_000 }, async () => {
+  const file = path.join(workspace, "src", "lib.rs");
+  const current = fs.readFileSync(file, "utf8");
+  const position = positionOf(current, "fn new_regex_set<I, S>");
+  position.character += "fn ".length;
+  const expected = expectedText(serverPython(serverCommand()), current, position);
+  const p = page!;
+  try {
+    await p.keyboard.press("Control+P");
+    const quickInput = p.locator(".quick-input-widget input");
+    await quickInput.waitFor();
+    await quickInput.fill(`:${position.line + 1}:${position.character + 1}`);
+    await p.keyboard.press("Enter");
+    await p.locator(".statusbar-item", { hasText: `Ln ${position.line + 1}, Col ${position.character + 1}` }).waitFor();
+
+    await p.keyboard.press("F1");
+    await quickInput.waitFor();
+    await quickInput.fill(">rustdoc-gen: Generate rustdoc for the item at the cursor");
+    await p.locator(".quick-input-list .monaco-list-row.focused", { hasText: "Generate rustdoc for the item at the cursor" }).waitFor();
+    await p.keyboard.press("Enter");
+
+    await p.locator(".tabs-container .tab.active.dirty").waitFor();
+    await p.keyboard.press("Control+S");
+    await p.locator(".tabs-container .tab.active.dirty").waitFor({ state: "detached" });
+
+    assert.equal(fs.readFileSync(file, "utf8"), expected.text);
+  } catch (error) {
+    await saveArtifacts("vscode-command-palette");
+    throw error;
+  }
+});
