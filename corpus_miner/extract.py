@@ -119,6 +119,7 @@ def extract_file(task: FileTask) -> FileResult:
     result.has_errors = source.has_errors()
     hidden: list[tuple[int, int]] = []  # byte ranges of doc-hidden containers
     module_path: list[str] | None = None
+    siblings = SiblingIndex(source)
     for item in items:
         is_hidden = item.doc_hidden or any(start <= item.start_byte < end for start, end in hidden)
         if is_hidden and item.kind in ("mod", "trait", "struct", "enum", "union"):
@@ -133,7 +134,7 @@ def extract_file(task: FileTask) -> FileResult:
             continue
         if module_path is None:
             module_path = file_module_path(task.root, task.relpath, task.repo)
-        result.candidates.append(_candidate(task, source, item, module_path))
+        result.candidates.append(_candidate(task, siblings.view(item), item, module_path))
     result.candidates.sort(key=lambda c: c.order)
     return result
 
@@ -250,11 +251,51 @@ def file_module_path(root: str, relpath: str, repo: str) -> list[str]:
     return [name, *(p.replace("-", "_") for p in parts)]
 
 
-def _candidate(task: FileTask, source: RustSource, item: RustItem, module_path: list[str]) -> Candidate:
+class SiblingIndex:
+    """A file's items grouped by container, so `prompt_context` for each item scans only
+    its siblings instead of the whole file (quadratic on big files otherwise)."""
+
+    def __init__(self, source: RustSource):
+        self.source = source
+        self.groups: dict[tuple, list[RustItem]] = {}
+        for item in source.items():
+            self.groups.setdefault(item.containers, []).append(item)
+        self._use_lines: dict[int, list[str]] = {}
+
+    def view(self, item: RustItem) -> "_SiblingView":
+        return _SiblingView(self, self.groups[item.containers])
+
+    def use_lines(self, limit: int = 12) -> list[str]:
+        if limit not in self._use_lines:
+            self._use_lines[limit] = self.source.use_lines(limit)
+        return self._use_lines[limit]
+
+
+class _SiblingView:
+    """What `prompt_context` reads of a RustSource: the item's group as `items()`,
+    cached `use_lines()`, anything else from the source itself."""
+
+    def __init__(self, index: SiblingIndex, group: list[RustItem]):
+        self._index = index
+        self._group = group
+
+    def items(self) -> list[RustItem]:
+        return self._group
+
+    def use_lines(self, limit: int = 12) -> list[str]:
+        return list(self._index.use_lines(limit))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._index.source, name)
+
+
+def _candidate(task: FileTask, source: Any, item: RustItem, module_path: list[str]) -> Candidate:
     assert item.doc is not None
     doc = item.doc.text
     cap = task.options.max_source_bytes
-    stored = replace(item, source=cap_bytes(item.source, cap), body=cap_bytes(item.body, cap) if item.body else item.body)
+    stored = item
+    if len(item.source) > cap // 4:  # only then can the UTF-8 bytes exceed the cap
+        stored = replace(item, source=cap_bytes(item.source, cap), body=cap_bytes(item.body, cap) if item.body else item.body)
     context = prompt_context(source, item)
     pair = training_record(item, context, doc)
     container = next((c.header for c in reversed(item.containers) if c.kind != "mod"), None)

@@ -163,3 +163,16 @@ def test_rerun_is_byte_identical_and_replaces_the_dataset_atomically(fixture_dat
     assert {p.name: p.read_bytes() for p in sorted(out.iterdir())} == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["again"]  # no temporaries left beside it
     assert load_stats(out)["records"] == 21
+
+
+def test_item_source_is_capped_at_a_line_end(tmp_path):
+    root = tmp_path / "repo"
+    root.mkdir()
+    body = "\n".join(f"    let v{i} = {i}; // é" for i in range(100))
+    (root / "big.rs").write_text(f"/// Computes a value through a long body.\npub fn long_body() {{\n{body}\n}}\n")
+    _mine(root, tmp_path / "out", max_source_bytes=300)
+    (record,) = [r for split in SPLITS for r in load_records(tmp_path / "out", split)]
+    assert len(record["source"].encode()) <= 300 and record["source"].endswith("// é")
+    item = RustItem.from_dict(json.loads(record["item_json"]))
+    assert item.source == record["source"] and len(item.body.encode()) <= 300
+    assert record["end_line"] == 103  # the lines still say where the whole item is
