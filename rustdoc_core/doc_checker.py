@@ -62,6 +62,7 @@ Yield
 """.split())
 
 _LIST_ITEM = re.compile(r"^\s*(?:[*+-]|\d+[.)])\s+")
+_INTERRUPTING_LIST = re.compile(r"^\s{0,3}(?:[*+-]|1[.)])\s+\S")
 _HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _ARG_ENTRY = re.compile(r"^\s*(?:[*+-]|\d+[.)])\s+`([a-z_][a-z0-9_]*)`")
 _PARAM_PHRASES = (
@@ -204,6 +205,8 @@ def summary_range(doc: str) -> tuple[int, int]:
         line = lines[end]
         if not line.strip() or _HEADING.match(line) or fence.match(line):
             break
+        if end > start and _INTERRUPTING_LIST.match(line):
+            break  # CommonMark: a bullet list or a list starting at 1 interrupts a paragraph
         end += 1
     return start, end
 
@@ -447,6 +450,11 @@ def needs_backticks(word: str) -> bool:
     return has_underscore or "::" in word or _is_camel_case(word) or word.endswith("()")
 
 
+def bare_urls(doc: str) -> list[ProseWord]:
+    """URLs in prose outside `<...>` and links: clippy's doc_markdown and rustdoc's bare_urls flag them."""
+    return [w for w in prose_words(doc) if _URL.match(w.word) and len(w.word.split("://", 1)[1]) > 0]
+
+
 def code_like_words(doc: str) -> list[ProseWord]:
     """Prose words clippy's doc_markdown wants in backticks."""
     return [w for w in prose_words(doc) if needs_backticks(w.word)]
@@ -476,6 +484,8 @@ def _markdown_findings(doc: str) -> list[Finding]:
             continue
         seen.add((w.word, w.line))
         findings.append(_finding("doc-markdown", f"item in documentation is missing backticks: `{w.word}`", w.line))
+    for w in bare_urls(doc):
+        findings.append(_finding("doc-markdown", f"bare URL; write it as `<{w.word}>`", w.line))
     for line, _, text in generic_types_in_prose(doc):
         findings.append(_finding("doc-markdown", f"generic type outside backticks reads as an HTML tag: `{text}`", line))
     return findings

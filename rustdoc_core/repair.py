@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from rustdoc_core.doc_checker import (
     MAX_FIRST_PARAGRAPH,
     Finding,
+    bare_urls,
     IMPERATIVE_VERBS,
     check_doc,
     code_like_words,
@@ -220,13 +221,13 @@ def _backtick_code(doc: str) -> str:
             lines[number] = _wrap(lines[number], start, end)
     doc = "\n".join(lines)
     lines = doc.split("\n")
-    for word in sorted(code_like_words(doc), key=lambda w: (w.line, -w.col)):
-        if not _SAFE_WORD.match(word.word):
-            continue
+    urls = [(w, "<", ">") for w in bare_urls(doc)]
+    words = [(w, "`", "`") for w in code_like_words(doc) if _SAFE_WORD.match(w.word)]
+    for word, left, right in sorted(urls + words, key=lambda t: (t[0].line, -t[0].col)):
         line = lines[word.line]
         if line[word.col : word.col + len(word.word)] != word.word:
             continue
-        lines[word.line] = _wrap(line, word.col, word.col + len(word.word))
+        lines[word.line] = line[: word.col] + left + word.word + right + line[word.col + len(word.word) :]
     return "\n".join(lines)
 
 

@@ -14,6 +14,7 @@ from rustdoc_core.doc_checker import (
     CODES,
     SEVERITY,
     Finding,
+    bare_urls,
     check_doc,
     code_like_words,
     required_sections,
@@ -148,12 +149,22 @@ def test_doc_markdown_ignores_code_blocks_and_flags_generics_in_prose():
     assert "Vec" in found[0].message or "<u32>" in found[0].message
 
 
+def test_bare_urls_are_flagged_but_not_autolinks_or_link_targets():
+    found = check_doc(PUB_FN, "Returns the sum.\n\nSee https://example.com/x for more.")
+    assert codes(found) == ["doc-markdown"] and "<https://example.com/x>" in found[0].message
+    assert check_doc(PUB_FN, "Returns the sum.\n\nSee <https://example.com/x> or [this](https://example.com/y).") == []
+
+
 def test_first_paragraph_over_200_chars_is_flagged():
     long = "Returns the sum of the values " + "and more words " * 12 + "."
     assert len(long) > 200
     found = check_doc(PUB_FN, long + "\n\nDetails.")
     assert codes(found) == ["long-first-paragraph"]
     assert check_doc(PUB_FN, "Returns the sum.\n\n" + long) == []
+    # a list interrupts the paragraph, as in CommonMark (and clippy)
+    assert check_doc(PUB_FN, "Returns the sum of:\n* " + "\n* ".join(["the values"] * 20)) == [
+        Finding("summary-not-sentence", "the summary should end with a period", "warning", 0)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -249,6 +260,7 @@ def test_doc_markdown_words_match_real_clippy(tmp_path):
         "Hosted on GitHub; the NASA URLs are fine, as is `code_span` and _emphasis_.",
         "Read the [guide](https://example.com/a_b/c_d.html) or <https://example.com/x_y>.",
         "Uses snake-case and kebab_case-names, plus IPv4.",
+        "See https://example.com/issues/1 for the bug.",
         "Parses (foo::bar) and then `x`: MyType's fields.",
         "A list:\n\n* item_one\n* ItemTwo\n\n# Section_Title\n\nText with TeX.",
     ]
@@ -277,7 +289,10 @@ def test_doc_markdown_words_match_real_clippy(tmp_path):
         span = next(s for s in message["message"]["spans"] if s["is_primary"])
         text = span["text"][0]
         theirs[owner[span["line_start"] - 1]].append(text["text"][text["highlight_start"] - 1 : text["highlight_end"] - 1])
-    ours = {i: [w.word for w in code_like_words(doc)] for i, doc in enumerate(docs)}
+    ours = {
+        i: [w.word for w in sorted(code_like_words(doc) + bare_urls(doc), key=lambda w: (w.line, w.col))]
+        for i, doc in enumerate(docs)
+    }
     assert ours == theirs
 
 

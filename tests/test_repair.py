@@ -70,6 +70,11 @@ def test_bare_identifiers_get_backticks_but_not_in_code_or_links():
     assert check_doc(PUB_FN, repaired.text) == []
 
 
+def test_bare_urls_become_autolinks():
+    repaired = repair_doc(PUB_FN, "Returns the sum.\n\nSee https://example.com/a_b/issues/1.")
+    assert repaired.text == "Returns the sum.\n\nSee <https://example.com/a_b/issues/1>."
+
+
 def test_hallucinated_argument_entries_are_removed():
     doc = (
         "Returns the sum.\n\n# Arguments\n\n* `values` - the values\n* `scale` - a factor\n"
