@@ -227,9 +227,9 @@ def _summary_findings(item: RustItem, doc: str) -> list[Finding]:
         findings.append(_finding("summary-not-sentence", "the doc does not start with a summary sentence", start))
         return findings
     first = summary[0]
-    if not (first.isupper() or first in "`[*_\"'" or first.isdigit()):
+    if first.islower():  # scripts without case (CJK) and leading punctuation are fine
         findings.append(_finding("summary-not-sentence", "the summary should start with a capital letter", start))
-    if not summary.rstrip().endswith("."):
+    if not summary.rstrip().endswith((".", "。")):
         findings.append(_finding("summary-not-sentence", "the summary should end with a period", end - 1))
     if item.is_fn or item.kind == "macro":
         word = re.split(r"[\s,.:;]", summary, maxsplit=1)[0]

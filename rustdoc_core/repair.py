@@ -248,7 +248,7 @@ def _repair_summary(item: RustItem, doc: str) -> str:
         first = first[0].upper() + first[1:]
     lines[start] = indent + first
     last = lines[end - 1].rstrip()
-    if not last.endswith("."):
+    if not last.endswith((".", "。")):
         lines[end - 1] = (last[:-1] if last[-1:] in ",;:" else last) + "."
     raw = "\n".join(lines[start:end])
     if len(raw) > MAX_FIRST_PARAGRAPH:

@@ -182,7 +182,9 @@ def test_summary_must_be_a_third_person_sentence(doc, message):
     assert message in found[0].message
 
 
-@pytest.mark.parametrize("doc", ["This function returns the sum.", "`total` sums the values.", "Sums the values."])
+@pytest.mark.parametrize(
+    "doc", ["This function returns the sum.", "`total` sums the values.", "Sums the values.", "[`total`] sums them.", "合計を返す。"]
+)
 def test_summaries_that_are_fine(doc):
     assert check_doc(PUB_FN, doc) == []
 
