@@ -170,6 +170,7 @@ def generate(
             ("  repaired", counts["origin:repaired"]),
             ("  template fallback", counts["origin:template"]),
         ]
-    table(f"rustdoc-gen generate ({generator.name})", ("items", "count"), rows)
+    rows.insert(0, ("generator", generator.name))
+    table("Summary", ("items", "count"), rows)
     if counts["failed"]:
         raise UserError(f"{counts['failed']} item(s) failed; see the warnings above")
