@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, BinaryIO
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -173,6 +175,20 @@ def create_server() -> RustdocServer:
     return server
 
 
+def protocol_stdout() -> BinaryIO:
+    """Keep the real stdout for the protocol alone, and point fd 1 at stderr.
+
+    Native code writes to fd 1 (llama.cpp logs), and llama-cpp-python points fd 1
+    at /dev/null while a model loads: on the shared stdout, messages sent meanwhile
+    would be lost or corrupted.
+    """
+    sys.stdout.flush()
+    protocol_fd = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return os.fdopen(protocol_fd, "wb")
+
+
 def serve(tcp: tuple[str, int] | None = None) -> None:
     """Run until the client says exit or goes away (stdin closes)."""
     server = create_server()
@@ -180,6 +196,6 @@ def serve(tcp: tuple[str, int] | None = None) -> None:
         if tcp is not None:
             server.start_tcp(*tcp)
         else:
-            server.start_io()
+            server.start_io(sys.stdin.buffer, protocol_stdout())
     finally:
         server.worker.close()
