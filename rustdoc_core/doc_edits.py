@@ -170,11 +170,33 @@ def _stands_alone(source: RustSource, fragment: DocFragment) -> bool:
         return False
     if fragment.style == "attr":
         text = data[fragment.start_byte : fragment.end_byte].decode("utf-8", errors="replace")
-        if not _DOC_ONLY_ATTR.match(text):
-            return False
-        if text.lstrip().startswith("#[cfg_attr") and text.count("=") > 1 and text.count(",") > 1:
-            return False  # `cfg_attr(x, doc = "..", derive(..))` carries more than the doc
+        return _is_doc_only_attribute(text)
     return True
+
+
+_STRING = re.compile(r'r(#*)".*?"\1|"(?:[^"\\]|\\.)*"', re.S)
+
+
+def _is_doc_only_attribute(text: str) -> bool:
+    """`#[doc = ".."]` or `#[cfg_attr(pred, doc = "..")]`; not a `cfg_attr` that also derives or allows."""
+    if not _DOC_ONLY_ATTR.match(text):
+        return False
+    bare = _STRING.sub('""', text.strip())
+    if not bare.startswith("#[cfg_attr"):
+        return True
+    inner = bare[bare.index("(") + 1 : bare.rindex(")")]
+    parts, depth, current = [], 0, ""
+    for ch in inner:
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    parts.append(current)
+    parts = [p.strip() for p in parts if p.strip()]
+    return len(parts) == 2 and re.fullmatch(r'doc\s*=\s*""', parts[1]) is not None
 
 
 def apply_edits(text: str, edits: Sequence[DocEdit]) -> str:

@@ -71,6 +71,11 @@ def test_replacement_keeps_a_cfg_attr_that_carries_more_than_a_doc():
     assert out == '#[cfg_attr(feature = "x", derive(Debug), doc = "old")]\n/// New.\npub struct S;\n'
 
 
+def test_replacement_removes_a_doc_only_cfg_attr_even_with_commas_in_its_text():
+    text = '#[cfg_attr(feature = "x", doc = "a, b = c")]\npub struct S;\n'
+    assert edit_one(text, "S", "New.") == "/// New.\npub struct S;\n"
+
+
 def test_replacement_of_an_indented_doc_keeps_its_indent():
     text = "pub trait T {\n    /// Old.\n    fn m(&self);\n}\n"
     assert edit_one(text, "m", "Does m.") == "pub trait T {\n    /// Does m.\n    fn m(&self);\n}\n"
