@@ -78,6 +78,7 @@ def test_required_sections_follow_clippys_doc_lints(sections_items):
     assert required["method checked_sum"] == {"Panics"}  # assert!
     assert required["method same_len"] == {"Panics"}  # assert_eq!
     assert required["fn not_done"] == {"Panics"}  # todo!
+    assert required["fn show"] == {"Panics"}  # `expect` inside `format!(..)`, a token tree to tree-sitter
     assert required["method get_unchecked"] == {"Safety"}
     assert required["method write_raw"] == {"Safety"}
     assert required["trait Zeroable"] == {"Safety"}  # unsafe trait

@@ -124,6 +124,7 @@ SECTION_DOCS = {
         "Panics if `self.items.len()` is not equal to `other.items.len()`."
     ),
     "fn not_done": "Returns the not done.\n\n# Panics\n\nPanics because it is not implemented yet.",
+    "fn show": "Shows the given `value`.\n\n# Panics\n\nPanics if a value it unwraps is `None` or `Err`.",
     "method get_unchecked": (
         "Returns the value for the given `index`, skipping the usual checks.\n\n# Safety\n\n"
         "The caller must guarantee the conditions that the checked version of this function verifies."
@@ -213,3 +214,31 @@ def test_template_docs_pass_real_clippy_doc_lints(crate_items, tmp_path):
     assert run.returncode == 0 and warnings == []
     doc = subprocess.run(["cargo", "doc", "-q", "--offline", "--no-deps"], cwd=crate, capture_output=True, text=True, env=env)
     assert doc.returncode == 0, doc.stderr[-2000:]
+
+
+@pytest.mark.skipif(shutil.which("cargo") is None, reason="needs cargo clippy")
+def test_template_docs_satisfy_clippys_missing_doc_lints(tmp_path):
+    """sections.rs with a template doc inserted above every item: clippy's missing_docs,
+    missing_errors_doc, missing_panics_doc, missing_safety_doc and doc_markdown are all quiet."""
+    source = (FIXTURES / "sections.rs").read_text()
+    lines = source.split("\n")
+    for item in sorted(RustSource(source).items(), key=lambda i: i.doc_line, reverse=True):
+        doc = [item.indent + "///" + (" " + line if line else "") for line in template_doc(item).split("\n")]
+        lines[item.doc_line : item.doc_line] = doc
+    crate = tmp_path / "sections"
+    (crate / "src").mkdir(parents=True)
+    (crate / "Cargo.toml").write_text('[package]\nname = "sections"\nversion = "0.1.0"\nedition = "2021"\n[lib]\ndoctest = false\n')
+    (crate / "src" / "lib.rs").write_text("//! Fixture crate.\n" + "\n".join(lines))
+    lints = [
+        "-W", "missing_docs", "-W", "clippy::missing_errors_doc", "-W", "clippy::missing_panics_doc",
+        "-W", "clippy::missing_safety_doc", "-W", "clippy::doc_markdown",
+    ]
+    run = subprocess.run(
+        ["cargo", "clippy", "-q", "--offline", "--message-format=json", "--", "-A", "clippy::all", "-A", "dead_code", *lints],
+        cwd=crate, capture_output=True, text=True, env={**os.environ, "CARGO_TARGET_DIR": str(tmp_path / "target")},
+    )
+    if "no such command" in run.stderr:
+        pytest.skip("cargo clippy is not installed")
+    messages = [json.loads(line) for line in run.stdout.splitlines()]
+    warnings = [m["message"]["rendered"] for m in messages if m.get("reason") == "compiler-message"]
+    assert run.returncode == 0 and warnings == []
