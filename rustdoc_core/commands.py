@@ -32,7 +32,7 @@ Examples:
 @click.option("--write", "-w", is_flag=True, help="Edit the files in place (atomically) instead of printing a diff.")
 @click.option("--check", is_flag=True, help="Generate nothing; list undocumented items and exit 1 if there are any.")
 @click.option("--all", "include_private", is_flag=True, help="Document private items too (default: pub items only).")
-@click.option("--overwrite", is_flag=True, help="Replace existing docs too (default: never touch them).")
+@click.option("--overwrite", is_flag=True, help="Replace existing item docs too (default: never touch them; `//!` crate docs always stay).")
 @click.option(
     "--model",
     "model_path",

@@ -212,3 +212,26 @@ def test_debian_globset_stripped_of_docs_and_regenerated_passes_clippy_rustdoc_a
     # The check bites: stripped, the crate fails `missing_docs` (its own `#![deny(missing_docs)]`).
     assert any("missing documentation" in w for w in doc_warnings(root, must_build=False))
     assert_crate_documented_and_clean(root, stripped)
+
+
+@pytest.mark.skipif(not (DEBIAN_REGISTRY / "globset-0.4.9").is_dir(), reason="run scripts/install-system-deps (librust-globset-dev)")
+def test_overwrite_on_documented_globset_replaces_every_item_doc_and_only_docs(tmp_path):
+    from rustdoc_core.generate import needs_doc
+    from rustdoc_core.template_engine import template_doc
+
+    root = tmp_path / "globset"
+    shutil.copytree(DEBIAN_REGISTRY / "globset-0.4.9" / "src", root)
+    before = {p: p.read_text() for p in root.rglob("*.rs")}
+    result = CliRunner().invoke(main, ["generate", "--write", "--overwrite", "-q", str(root)], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    replaced = 0
+    for path, old in before.items():
+        new = path.read_text()
+        assert strip_docs(new) == strip_docs(old), f"{path}: code changed"
+        for item in RustSource(new).items():
+            if needs_doc(item):
+                assert item.doc is not None, item.label
+                assert item.doc.text == template_doc(item.with_doc(None)), item.label
+                replaced += 1
+    assert replaced > 50
+    assert (root / "lib.rs").read_text().startswith("/*!\nThe globset crate provides")  # the crate doc stays
