@@ -19,8 +19,9 @@ from trainer.evaluation.doc_measures import examples_blocks, is_valid_rust_examp
 from trainer.evaluation.doctests import DoctestRunner
 from trainer.evaluation.metrics import METRICS
 
-LIMIT = 8
-MAX_TOKENS = 32
+LIMIT = 6
+MAX_TOKENS = 16
+PARTIAL = 3
 
 
 def mine(crate_dir: Path, out: Path, *, all_in_test: bool = False) -> Path:
@@ -52,7 +53,7 @@ def _systems(gguf: Path) -> list[str]:
 
 def test_eval_compares_template_model_and_human_on_every_metric_reproducibly(globset_dataset, tiny_gguf_path, tmp_path):
     args = ["--dataset", str(globset_dataset), *_systems(tiny_gguf_path), "--limit", str(LIMIT),
-            "--max-tokens", str(MAX_TOKENS), "--threads", "2"]
+            "--max-tokens", str(MAX_TOKENS)]
     first = run_eval(*args, "-o", str(tmp_path / "a"))
     names = ["template", f"model:{tiny_gguf_path.name}", "human"]
     assert [s["name"] for s in first["systems"]] == names
@@ -79,7 +80,7 @@ def test_eval_compares_template_model_and_human_on_every_metric_reproducibly(glo
     assert details["human"]["origins"] == {"human": LIMIT}
     # Findings by code are per-doc rates that add up to the findings per doc.
     for name in names:
-        assert sum(details[name]["findings_per_doc_by_code"].values()) == pytest.approx(overall[name]["findings_per_doc"])
+        assert sum(details[name]["findings_per_doc_by_code"].values()) == pytest.approx(overall[name]["findings_per_doc"], abs=1e-5)
     # Breakdowns cover every item once per kind and repo.
     for grouping in ("by_kind", "by_repo"):
         assert sum(g["human"]["items"] for g in first["figures"][grouping].values()) == LIMIT
@@ -105,23 +106,23 @@ def test_eval_compares_template_model_and_human_on_every_metric_reproducibly(glo
 def test_interrupted_eval_resumes_from_its_cache_and_recomputes_nothing(globset_dataset, tiny_gguf_path, tmp_path):
     out = tmp_path / "report"
     common = ["--dataset", str(globset_dataset), "--system", "template", "--system", f"model:{tiny_gguf_path}",
-              "--max-tokens", str(MAX_TOKENS), "--threads", "2", "-o", str(out)]
+              "--max-tokens", str(MAX_TOKENS), "-o", str(out)]
     model = f"model:{tiny_gguf_path.name}"
-    # A run stopped after 4 items (a smaller --limit) leaves those 4 in the cache...
-    partial = run_eval(*common, "--limit", "4")
-    assert partial["run"][model] == {"generated": 4, "cached": 0}
+    # A run stopped after 3 items (a smaller --limit) leaves those 3 in the cache...
+    partial = run_eval(*common, "--limit", str(PARTIAL))
+    assert partial["run"][model] == {"generated": PARTIAL, "cached": 0}
     cache_file = out / "cache" / "generations.jsonl"
     before = cache_file.read_text().splitlines()
-    assert len(before) == 8
+    assert len(before) == 2 * PARTIAL
     # ... and a kill during a write leaves at most one torn line, which is ignored.
     with open(cache_file, "a") as handle:
         handle.write('{"key": "torn')
 
     resumed = run_eval(*common, "--limit", str(LIMIT))
-    assert resumed["run"][model] == {"generated": LIMIT - 4, "cached": 4}
-    assert resumed["run"]["template"] == {"generated": LIMIT - 4, "cached": 4}
+    assert resumed["run"][model] == {"generated": LIMIT - PARTIAL, "cached": PARTIAL}
+    assert resumed["run"]["template"] == {"generated": LIMIT - PARTIAL, "cached": PARTIAL}
     lines = cache_file.read_text().splitlines()
-    assert lines[:8] == before  # cached results are never rewritten
+    assert lines[: 2 * PARTIAL] == before  # cached results are never rewritten
     assert len(JsonlCache(cache_file)) == 2 * LIMIT
 
     again = run_eval(*common, "--limit", str(LIMIT))
