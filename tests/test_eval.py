@@ -25,13 +25,10 @@ PARTIAL = 3
 
 
 def mine(crate_dir: Path, out: Path, *, all_in_test: bool = False) -> Path:
-    """A dataset mined from `crate_dir` by the miner (all items in the test split if asked)."""
-    from corpus_miner.extract import ExtractOptions
-    from corpus_miner.mine import MineOptions, mine_dataset
-    from corpus_miner.sources import local_source
-
-    extract = ExtractOptions(ratios=(0.0, 0.0, 1.0)) if all_in_test else ExtractOptions()
-    mine_dataset([local_source(crate_dir)], out, MineOptions(extract=extract, workers=1))
+    """A dataset mined from `crate_dir` by `rustdoc-gen mine` (all items in the test split if asked)."""
+    split = ["--split", "0,0,1"] if all_in_test else []
+    result = CliRunner().invoke(main, ["mine", "-q", str(crate_dir), "-o", str(out), "-j", "1", *split])
+    assert result.exit_code == 0, result.output
     return out
 
 
