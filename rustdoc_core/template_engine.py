@@ -95,6 +95,8 @@ def _word(word: str) -> str:
 
 
 def words_of(name: str) -> list[str]:
+    if len(name.strip("_")) <= 1:
+        return [f"`{name}`"]  # `T`, `A`: a letter is not a word
     parts = split_identifier(name)
     if name.isupper():  # SCREAMING_SNAKE_CASE consts: words, not acronyms
         parts = [p.lower() for p in parts]
@@ -124,7 +126,7 @@ def _np(words: list[str]) -> str:
     phrase = _phrase(words)
     if not phrase:
         return "a value"
-    if _is_plural(words[-1]) or words[0] in _DETERMINERS:
+    if _is_plural(words[-1]) or (words[0] in _DETERMINERS and len(words) > 1):
         return phrase
     return f"{_article(phrase)} {phrase}"
 
@@ -294,7 +296,7 @@ def _fn_summary(item: RustItem) -> str:
     name = item.name[2:] if item.name.startswith("r#") else item.name
     raw = split_identifier(name) or [name]
     lower = [w.lower() for w in raw]
-    words = [_word(w) for w in raw]
+    words = words_of(name) if len(name.strip("_")) <= 1 else [_word(w) for w in raw]
     owner = owner_type(item)
     owner_code = f"`{owner}`" if owner else None
     this = _owner_phrase(item)
@@ -503,9 +505,9 @@ _TYPE_SUFFIXES = {
 
 def _type_summary(item: RustItem) -> str:
     raw = split_identifier(item.name)
-    words = [_word(w) for w in raw]
+    words = words_of(item.name) if len(item.name.strip("_")) <= 1 else [_word(w) for w in raw]
     last = raw[-1].lower() if raw else ""
-    if last in _TYPE_SUFFIXES:
+    if last in _TYPE_SUFFIXES and not (len(words) > 1 and words[-2] in _PREPOSITIONS):
         summary = _TYPE_SUFFIXES[last](words[:-1], words)
     else:
         summary = f"{_cap(_np(words))}."
@@ -539,7 +541,7 @@ def _variant_summary(item: RustItem) -> str:
     enum = owner_type(item)
     words = words_of(item.name)
     enum_words = [w.lower() for w in split_identifier(enum)] if enum else []
-    tail = _word(enum_words[-1]) if enum_words else ""
+    tail = _word(enum_words[-1]) if enum_words and len(enum.strip("_")) > 1 else "variant"
     if _is_plural(tail):
         tail = tail[:-3] + "y" if tail.endswith("ies") else tail[:-1]
     if tail and words and words[-1].lower() != tail.lower():
@@ -581,13 +583,27 @@ def _trait_summary(item: RustItem) -> str:
 
 
 def _type_alias_summary(item: RustItem) -> str:
-    match = re.search(r"=\s*(.+?);?\s*$", item.source, re.S)
-    if match:
-        code = _code(match.group(1), 80)
+    target = _alias_target(item.source)
+    if target:
+        code = _code(target, 80)
         if code:
             return f"An alias for {code}."
     words = words_of(item.name)
     return f"The {_phrase(words)} type."
+
+
+def _alias_target(source: str) -> str | None:
+    """The aliased type of `type A<T, E = Error> = Result<T, E>;` (past generic defaults)."""
+    depth = 0
+    for i, ch in enumerate(source):
+        if ch == "<":
+            depth += 1
+        elif ch == ">" and source[i - 1 : i] not in ("-", "="):
+            depth -= 1
+        elif ch == "=" and depth == 0 and source[i + 1 : i + 2] not in ("=", ">"):
+            target = source[i + 1 :].strip().rstrip(";").strip()
+            return target or None
+    return None
 
 
 def _macro_summary(item: RustItem) -> str:
