@@ -273,9 +273,11 @@ def _returns_self(item: RustItem) -> bool:
 
 _CREATION_VERBS = frozenset("""
 build compile parse clone create make generate render format read load convert compute calculate collect
-encode decode serialize deserialize escape unescape find search split join merge resolve normalize expand
-evaluate open spawn fetch produce construct prepare
+encode decode serialize deserialize open spawn fetch produce construct prepare
 """.split())
+"""Verbs whose result is a new value: `build(&self) -> Glob` "Builds a `Glob`"."""
+_ACTION_VERBS = _CREATION_VERBS | frozenset("escape unescape find search split join merge resolve normalize expand evaluate".split())
+"""Verbs that stay verbs even as `&self` methods returning a value (not getters)."""
 _PRIMITIVES = frozenset("u8 u16 u32 u64 u128 usize i8 i16 i32 i64 i128 isize f32 f64 char bool str".split())
 
 
@@ -382,7 +384,7 @@ def _fn_summary(item: RustItem) -> str:
         if not is_verb or (rest and rest[0] not in _PREPOSITIONS and rest[0] not in _DETERMINERS):
             return f"Sets the {_phrase(words)}."
     # getters: `fn start(&self) -> usize`, `fn capture_count(&self) -> usize`
-    if mode == "ref" and not others and not unit and not is_bool and first not in _CREATION_VERBS and not item.returns_result:
+    if mode == "ref" and not others and not unit and not is_bool and first not in _ACTION_VERBS and not item.returns_result:
         return f"Returns {_the(words)}."
     if is_verb:
         return _cap(_verb_phrase(lower, words, item, this, given, infinitive=False)) + "."

@@ -144,6 +144,29 @@ def test_template_sections_say_what_the_code_does(sections, key):
     assert template_doc(sections[key]) == SECTION_DOCS[key]
 
 
+@pytest.mark.parametrize(
+    ("source", "doc"),
+    [
+        ("pub type Result<T, E = Error> = std::result::Result<T, E>;", "An alias for `std::result::Result<T, E>`."),
+        ("pub struct S(u8);", "An `S` wrapping `u8`."),
+        ("pub trait A {}", "A trait for types that act as an `A`."),
+        ("pub struct NoCaptures(());", "No captures."),
+        ("pub fn escape(bytes: &[u8]) -> String { String::new() }", "Escapes the given `bytes`."),
+        ("pub fn is_tty_stdout() -> bool { true }", "Returns `true` if it is TTY stdout."),
+        (
+            "impl B { pub fn case_insensitive(&mut self, yes: bool) -> &mut B { self } }",
+            "Sets whether case insensitive is enabled.",
+        ),
+        ("impl B { pub fn ignore_case(self, yes: bool) -> Self { self } }", "Sets whether to ignore case."),
+        ("impl B { pub fn build(&self) -> Result<Glob, Error> { todo() } }", "Builds a `Glob`.\n\n# Errors\n\nReturns an error if the operation fails. The error type is `Error`."),
+        ("impl M { pub fn start(&self) -> usize { self.0 } }", "Returns the start."),
+    ],
+)
+def test_template_for_signature_shapes(source, doc):
+    items = RustSource(source).items()
+    assert template_doc(items[-1]) == doc
+
+
 def test_sections_exactly_when_the_checker_requires_them(sections, naming):
     for item in [*sections.values(), *naming.values()]:
         doc = template_doc(item)
