@@ -107,6 +107,8 @@ def render_markdown(report: dict[str, Any]) -> str:
                 "```rust", shown["signature"], "```", "", "**Human**", "", _fenced(shown["human"]), ""]
         for name in names:
             doc = shown["docs"][name]
+            if doc["origin"] == "human":
+                continue  # the human doc, shown above
             notes = f"origin `{doc['origin']}`; " + (
                 "findings: " + ", ".join(f"`{c}`" for c in doc["findings"]) if doc["findings"] else "no findings")
             out += [f"**`{name}`** ({notes})", "", _fenced(doc["text"]), ""]

@@ -51,8 +51,18 @@ class System(Protocol):
     def close(self) -> None: ...
 
 
-def _file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+POST_PROCESSING_MODULES = ("prompt", "generators", "repair", "template_engine", "doc_checker", "doc_text")
+"""The core modules whose code shapes a final doc: a change to any of them invalidates cached docs."""
+
+
+def post_processing_digest() -> str:
+    import importlib
+
+    hasher = hashlib.sha256()
+    for name in POST_PROCESSING_MODULES:
+        module = importlib.import_module(f"rustdoc_core.{name}")
+        hasher.update(Path(module.__file__).read_bytes())
+    return hasher.hexdigest()[:12]
 
 
 class GeneratorSystem:
@@ -91,11 +101,9 @@ class HumanSystem:
 def _template(spec: str, argument: str, options: GenerationOptions) -> System:
     if argument:
         raise UserError(f"system {spec!r}: `template` takes no argument")
-    from rustdoc_core import template_engine
     from rustdoc_core.generators import TemplateGenerator
 
-    engine = Path(template_engine.__file__)
-    return GeneratorSystem(spec, "template", f"template:{_file_digest(engine)}", TemplateGenerator())
+    return GeneratorSystem(spec, "template", f"template:{post_processing_digest()}", TemplateGenerator())
 
 
 def _model(spec: str, argument: str, options: GenerationOptions) -> System:
@@ -111,7 +119,7 @@ def _model(spec: str, argument: str, options: GenerationOptions) -> System:
     stat = path.stat()
     fingerprint = (
         f"model:{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:max{options.max_tokens}"
-        f":ctx{options.context_size}:seed{options.seed}:t0"
+        f":ctx{options.context_size}:seed{options.seed}:t0:{post_processing_digest()}"
     )
     generator = LlamaGenerator(
         path,
