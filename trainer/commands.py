@@ -1,7 +1,176 @@
-from rustdoc_core.not_built import not_built
+"""`rustdoc-gen train` and `rustdoc-gen export` (and `eval`, from trainer.evaluation).
+
+Thin commands over `trainer.config`, `trainer.train` and `trainer.export`;
+torch and friends are imported inside them, so the CLI starts fast.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rustdoc_core.console import UserError, stderr, stdout, table, verbosity_options
+from trainer.config import DEFAULT_BASE_MODEL, config_fields, field_type
 from trainer.evaluation.commands import eval_command
 
-train = not_built("train", "LoRA fine-tune Qwen2.5-Coder on a mined dataset.")
-export = not_built("export", "Merge, convert to GGUF and quantize a trained model.")
+TRAIN_EPILOG = f"""\b
+Examples:
+  rustdoc-gen train --dataset data/cli --output runs/r1
+  rustdoc-gen train --dataset data/cli --output runs/r1 --dry-run      # prove it works first
+  rustdoc-gen train --dataset data/cli --output runs/r1 -n 2000 --max-steps 300 --seed 1
+  rustdoc-gen train --output runs/r1 --resume                          # after Ctrl-C or a crash
+  rustdoc-gen train --config train.toml --qlora --packing --max-seq-len 2048
+
+\b
+Config file (TOML or YAML, keys as the options; flags override it):
+  dataset = "data/cli"
+  output = "runs/r1"
+  base_model = "{DEFAULT_BASE_MODEL}"
+  max_steps = 500
+  learning_rate = 1e-4
+  lora_targets = ["q_proj", "k_proj", "v_proj", "o_proj"]
+
+\b
+Several GPUs (data parallel through accelerate; `accelerate config` for FSDP/DeepSpeed):
+  accelerate launch --multi_gpu --num_processes 4 -m rustdoc_core train \\
+      --dataset data/cli --output runs/r1 --batch-size 8 --gradient-accumulation 2
+
+\b
+The run dir gets adapter/, checkpoints/, metrics.jsonl, run.json and loss.png;
+`rustdoc-gen export RUN_DIR -o model.gguf` turns it into a model for the editor.
+"""
+
+
+def _config_options(func):
+    """One click option per TrainConfig field, with the field's help; None = not given."""
+    for f in reversed(config_fields()):
+        kind = field_type(f)
+        name = f.metadata.get("flag") or "--" + f.name.replace("_", "-")
+        decls = [name, f.name] + ([f.metadata["short"]] if f.metadata.get("short") else [])
+        default = None if f.default is dataclasses.MISSING else f.default
+        shown = f" [default: {default}]" if default is not None and default is not False and kind is not tuple else ""
+        if kind is tuple:
+            shown = f" [default: {','.join(f.default_factory())}]"  # type: ignore[misc]
+        help_text = f.metadata["help"] + shown
+        if kind is bool:
+            if f.default:
+                option = click.option(f"{name}/--no-{name[2:]}", f.name, default=None, help=help_text)
+            else:
+                option = click.option(name, f.name, is_flag=True, default=None, help=help_text)
+        elif kind is Path:
+            option = click.option(*decls, type=click.Path(path_type=Path), default=None, help=help_text)
+        elif kind is tuple:
+            option = click.option(*decls, type=str, default=None, metavar="A,B,...", help=help_text)
+        else:
+            option = click.option(*decls, type=kind, default=None, help=help_text)
+        func = option(func)
+    return func
+
+
+
+@click.command(
+    "train",
+    short_help="LoRA fine-tune Qwen2.5-Coder on a mined dataset.",
+    epilog=TRAIN_EPILOG,
+    context_settings={"max_content_width": 110},
+)
+@click.option(
+    "--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TOML or YAML file of settings (the option names below); flags override it.",
+)
+@_config_options
+@verbosity_options
+def train(config_file: Path | None, **flags: Any) -> None:
+    """Fine-tune a LoRA adapter on a dataset from `rustdoc-gen mine` with trl's SFTTrainer.
+
+    The loss falls on the doc only (prompt/completion records; the chat template
+    is the base model's). CUDA: bf16 where supported, gradient checkpointing,
+    optional 4-bit QLoRA. The CPU works too, slowly: for tiny models and smoke
+    runs. Ctrl-C keeps the last checkpoint; --resume continues from it.
+    """
+    from trainer.config import build_config, read_config_file
+    from trainer.train import RUN_JSON, TrainingInterrupted, print_summary
+    from trainer.train import train as run_training
+
+    try:
+        file_values = read_config_file(config_file) if config_file else {}
+        base_dir = config_file.parent if config_file else None
+        output = flags.get("output") or file_values.get("output")
+        if flags.get("resume") and output is not None:
+            # Resuming: the run's own settings are the defaults, so `--output RUN --resume` suffices.
+            previous = _previous_config(Path(output) / RUN_JSON)
+            file_values = {**previous, **file_values}
+        config = build_config(file_values, flags, base_dir=base_dir)
+    except (ValueError, OSError) as error:
+        raise UserError(str(error)) from None
+    try:
+        summary = run_training(config)
+    except TrainingInterrupted as stop:
+        where = f"; last checkpoint {stop.checkpoint}" if stop.checkpoint else "; no checkpoint yet"
+        stderr.print(f"[yellow]interrupted[/] at step {stop.step}{where}. Continue with: rustdoc-gen train --output {config.output} --resume")
+        raise click.exceptions.Exit(130) from None
+    print_summary(summary, dry_run=config.dry_run)
+    if not config.dry_run:
+        stdout.print(str(summary.run_dir / "adapter"))
+
+
+def _previous_config(run_json: Path) -> dict[str, Any]:
+    if not run_json.is_file():
+        return {}
+    config = json.loads(run_json.read_text()).get("config", {})
+    return {k: v for k, v in config.items() if k not in ("resume", "dry_run", "output") and v is not None}
+
+
+@click.command(
+    "export",
+    short_help="Merge, convert to GGUF and quantize a trained model.",
+    epilog="""\b
+Examples:
+  rustdoc-gen export runs/r1 -o models/rustdoc-q4.gguf
+  rustdoc-gen export runs/r1 -o models/rustdoc-q8.gguf --quant Q8_0 --keep-f16 models/rustdoc-f16.gguf
+  rustdoc-gen export ~/models/Qwen2.5-Coder-1.5B-Instruct -o models/base-q4.gguf   # a plain HF model
+  rustdoc-gen serve   # then set rustdocGen.model.path to the .gguf
+""",
+)
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="RUN_DIR_OR_MODEL_DIR")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="GGUF file to write (atomically).")
+@click.option("--quant", type=click.Choice(["Q4_K_M", "Q5_K_M", "Q8_0", "f16"]), default="Q4_K_M", show_default=True, help="Quantization (llama.cpp's quantizer).")
+@click.option("--base-model", help="Base model of the adapter (default: the one recorded in adapter_config.json).")
+@click.option("--merged-dir", type=click.Path(file_okay=False, path_type=Path), help="Where to write the merged HF safetensors model.  [default: RUN_DIR/merged]")
+@click.option("--keep-f16", type=click.Path(dir_okay=False, path_type=Path), help="Also keep the f16 GGUF at this path.")
+@click.option("--no-verify", is_flag=True, help="Skip loading the result with llama.cpp to check tokenization and generation.")
+@click.option("--threads", type=click.IntRange(min=1), help="CPU threads for quantizing and the check.  [default: all]")
+@verbosity_options
+def export(source: Path, output: Path, quant: str, base_model: str | None, merged_dir: Path | None,
+           keep_f16: Path | None, no_verify: bool, threads: int | None) -> None:
+    """Turn a training run (or any Qwen2 HF model dir) into one quantized GGUF file.
+
+    Merges the LoRA adapter into its base (merge_and_unload) and writes HF
+    safetensors, converts to GGUF f16 (tokenizer, merges and chat template
+    included, so llama.cpp tokenizes as the HF tokenizer does) and quantizes
+    with llama.cpp's own quantizer. Before the file is put in place it is
+    loaded, asked to document a held-back item, and its tokenization of sample
+    texts is compared with the HF tokenizer's; a failed check writes nothing.
+    """
+    from trainer.export import ExportError, describe, export_model
+
+    if output.exists() and output.is_dir():
+        raise UserError(f"output {output} is a directory; give a file name such as {output / 'model.gguf'}")
+    try:
+        result = export_model(
+            source, output, quant=quant, base_model=base_model, merged_dir=merged_dir,
+            keep_f16=keep_f16, verify=not no_verify, threads=threads,
+        )
+    except ExportError as error:
+        raise UserError(str(error)) from None
+    except OSError as error:
+        raise UserError(f"export failed: {error.strerror or error}") from None
+    table("Export", ("", "value"), describe(result))
+    stdout.print(str(result.output))
+
 
 __all__ = ["eval_command", "export", "train"]

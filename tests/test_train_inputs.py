@@ -1,0 +1,100 @@
+"""`rustdoc-gen train` settings and bad input: typed config from TOML/YAML with flag
+overrides, and one clear line with a non-zero exit before any training starts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from rustdoc_core.cli import main as cli
+from trainer.config import LORA_TARGETS, TrainConfig, build_config, read_config_file
+
+
+def test_toml_config_gives_defaults_and_flags_override_it(tmp_path):
+    path = tmp_path / "train.toml"
+    path.write_text('[train]\ndataset = "data/cli"\noutput = "runs/r1"\nmax-steps = 500\nlearning_rate = 1e-4\nlora_targets = ["q_proj", "v_proj"]\npacking = true\n')
+    config = build_config(read_config_file(path), {"max_steps": 20, "seed": None}, base_dir=tmp_path)
+    assert config.max_steps == 20  # the flag wins
+    assert config.learning_rate == 1e-4 and config.packing is True
+    assert config.lora_targets == ("q_proj", "v_proj")
+    assert config.dataset == tmp_path / "data/cli"  # relative to the config file
+    assert config.seed == 0 and config.lora_r == 16 and config.lora_alpha == 32 and config.lora_dropout == 0.05
+
+
+def test_yaml_config_is_read_the_same_way(tmp_path):
+    path = tmp_path / "train.yaml"
+    path.write_text("dataset: /data/cli\noutput: /runs/r2\nepochs: 2\nqlora: false\nlimit: 100\n")
+    config = build_config(read_config_file(path), {})
+    assert (config.epochs, config.qlora, config.limit) == (2.0, False, 100)
+    assert config.lora_targets == LORA_TARGETS
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"max_stepz": 3}, "unknown setting 'max_stepz'"),
+        ({"max_steps": "many"}, "max_steps: expected int"),
+        ({"batch_size": 0}, "batch_size: must be positive"),
+        ({"lora_dropout": 1.5}, "lora_dropout: must be in [0, 1)"),
+    ],
+)
+def test_bad_settings_name_the_field(values, message):
+    with pytest.raises(ValueError) as error:
+        build_config({"dataset": "d", "output": "o", **values}, {})
+    assert message in str(error.value)
+
+
+def test_config_round_trips_through_run_json_shape():
+    config = TrainConfig(dataset=None, output=None)
+    data = config.to_dict()
+    assert json.loads(json.dumps(data))["lora_targets"] == list(LORA_TARGETS)
+    assert data["base_model"] == "Qwen/Qwen2.5-Coder-1.5B-Instruct"
+
+
+def _invoke(*args: str):
+    return CliRunner().invoke(cli, ["train", *args])
+
+
+def test_missing_dataset_option_is_one_line_error(tmp_path):
+    result = _invoke("--output", str(tmp_path / "run"))
+    assert result.exit_code == 1
+    assert result.output.strip() == "error: dataset: required (--dataset DIR)"
+
+
+def test_dataset_that_fails_validation_is_refused_before_training(tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train.jsonl").write_text('{"id": 1}\n')
+    result = _invoke("--dataset", str(data), "--output", str(tmp_path / "run"))
+    assert result.exit_code == 1
+    assert "failed validation" in result.output and len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.fixture
+def small_dataset(debian_crate, tmp_path):
+    out = tmp_path / "data"
+    result = CliRunner().invoke(cli, ["-q", "mine", str(debian_crate("globset")), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_unloadable_base_model_is_one_line_error(small_dataset, tmp_path):
+    not_a_model = tmp_path / "empty-model"
+    not_a_model.mkdir()
+    result = _invoke("--dataset", str(small_dataset), "--output", str(tmp_path / "run"), "--base-model", str(not_a_model))
+    assert result.exit_code == 1
+    assert "cannot load base model" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_qlora_without_cuda_is_refused_clearly(small_dataset, tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present: --qlora is allowed here")
+    result = _invoke("--dataset", str(small_dataset), "--output", str(tmp_path / "run"), "--qlora")
+    assert result.exit_code == 1
+    assert "--qlora needs a CUDA device" in result.output
+

@@ -1,0 +1,181 @@
+"""Typed training settings: one dataclass whose fields carry their help text.
+
+The `train` command's options are generated from these fields, a TOML or YAML
+`--config` file gives defaults, and flags given on the command line override
+the file. Unknown keys and wrong types fail fast, naming the field.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_BASE_MODEL = "Qwen/Qwen2.5-Coder-1.5B-Instruct"
+LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+def _f(default: Any, help: str, *, short: str | None = None, flag: str | None = None, cli: bool = True) -> Any:
+    meta = {"help": help, "short": short, "flag": flag, "cli": cli}
+    if isinstance(default, (list, tuple)):
+        return field(default_factory=lambda: tuple(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run depends on; recorded in the run's run.json."""
+
+    dataset: Path | None = _f(None, "Dataset directory written by `rustdoc-gen mine` (train/validation/test JSONL).")
+    output: Path | None = _f(None, "Run directory: adapter, checkpoints, metrics.jsonl, run.json, loss curve.")
+    base_model: str = _f(DEFAULT_BASE_MODEL, "Base model: a Hugging Face hub id or a local model directory.")
+    max_steps: int = _f(-1, "Stop after this many optimizer steps (-1: train for --epochs).")
+    epochs: float = _f(1.0, "Passes over the training split (when --max-steps is -1).")
+    learning_rate: float = _f(2e-4, "Peak learning rate of the LoRA weights.")
+    lr_scheduler: str = _f("cosine", "Learning-rate schedule (transformers' names: cosine, linear, constant, ...).")
+    warmup_ratio: float = _f(0.03, "Fraction of the steps spent warming the learning rate up.")
+    batch_size: int = _f(4, "Sequences per device per forward pass.")
+    gradient_accumulation: int = _f(4, "Forward passes summed into one optimizer step (effective batch = batch x this x GPUs).")
+    max_seq_len: int = _f(1024, "Longest tokenized sequence (prompt + doc); longer ones are truncated.")
+    packing: bool = _f(False, "Pack several records into each sequence (faster on GPUs; padding-free).")
+    qlora: bool = _f(False, "Load the base in 4-bit NF4 with bitsandbytes (QLoRA); needs CUDA.")
+    bf16: bool = _f(True, "Use bfloat16 on CUDA devices that support it (ignored on the CPU).")
+    gradient_checkpointing: bool = _f(True, "Recompute activations in the backward pass to save GPU memory (CUDA only).")
+    lora_r: int = _f(16, "LoRA rank.")
+    lora_alpha: int = _f(32, "LoRA alpha (scale = alpha / r).")
+    lora_dropout: float = _f(0.05, "Dropout on the LoRA branch.")
+    lora_targets: tuple[str, ...] = _f(LORA_TARGETS, "Modules that get LoRA adapters (comma-separated).")
+    seed: int = _f(0, "Seed for shuffling, LoRA init and dropout: the same seed gives the same run.")
+    limit: int | None = _f(None, "Train on at most this many records (after a seeded shuffle).", short="-n")
+    eval_limit: int | None = _f(256, "Evaluate on at most this many validation records (0: skip evaluation).")
+    eval_steps: int | None = _f(None, "Evaluate every N steps as well as after each epoch (default: each epoch only).")
+    save_steps: int = _f(100, "Save a checkpoint every N steps (the last 3 are kept) for --resume.")
+    logging_steps: int = _f(10, "Log loss, learning rate and tokens/s every N steps (into metrics.jsonl).")
+    dry_run: bool = _f(False, "Prove the run works: 1% of the data, a few steps, in a temporary directory.")
+    resume: bool = _f(False, "Continue from the last complete checkpoint in --output after an interruption.")
+
+    def validate(self) -> None:
+        """Raise ValueError naming the first bad field."""
+        if self.dataset is None:
+            raise ValueError("dataset: required (--dataset DIR)")
+        if self.output is None and not self.dry_run:
+            raise ValueError("output: required (--output RUN_DIR)")
+        positive = ("batch_size", "gradient_accumulation", "max_seq_len", "lora_r", "lora_alpha", "save_steps", "logging_steps")
+        for name in positive:
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name}: must be positive, got {getattr(self, name)}")
+        if self.max_steps == 0 or self.max_steps < -1:
+            raise ValueError(f"max_steps: must be positive or -1, got {self.max_steps}")
+        if self.max_steps == -1 and self.epochs <= 0:
+            raise ValueError(f"epochs: must be positive, got {self.epochs}")
+        if self.learning_rate <= 0:
+            raise ValueError(f"learning_rate: must be positive, got {self.learning_rate}")
+        if not 0 <= self.lora_dropout < 1:
+            raise ValueError(f"lora_dropout: must be in [0, 1), got {self.lora_dropout}")
+        if not 0 <= self.warmup_ratio < 1:
+            raise ValueError(f"warmup_ratio: must be in [0, 1), got {self.warmup_ratio}")
+        if self.limit is not None and self.limit <= 0:
+            raise ValueError(f"limit: must be positive, got {self.limit}")
+        if self.eval_limit is not None and self.eval_limit < 0:
+            raise ValueError(f"eval_limit: must be 0 or more, got {self.eval_limit}")
+        if self.eval_steps is not None and self.eval_steps <= 0:
+            raise ValueError(f"eval_steps: must be positive, got {self.eval_steps}")
+        if not self.lora_targets:
+            raise ValueError("lora_targets: at least one module is needed")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        for key, value in data.items():
+            if isinstance(value, Path):
+                data[key] = str(value)
+            elif isinstance(value, tuple):
+                data[key] = list(value)
+        return data
+
+
+def config_fields() -> list[dataclasses.Field]:
+    return [f for f in dataclasses.fields(TrainConfig) if f.metadata.get("cli", True)]
+
+
+def field_type(f: dataclasses.Field) -> type:
+    """The base type of a field (`int | None` -> int, `tuple[str, ...]` -> tuple)."""
+    hint = typing.get_type_hints(TrainConfig)[f.name]
+    if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    return typing.get_origin(hint) or hint
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Settings from a TOML or YAML file (keys as the field names, `-` or `_`; an optional [train] table)."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() == ".toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as error:
+            raise ValueError(f"{path}: not valid TOML: {error}") from None
+    elif path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as error:
+            raise ValueError(f"{path}: not valid YAML: {str(error).splitlines()[0]}") from None
+    else:
+        raise ValueError(f"{path}: config files are .toml, .yaml or .yml")
+    if not isinstance(data, dict):
+        raise ValueError(f"{path}: expected a table of settings")
+    if isinstance(data.get("train"), dict):
+        data = data["train"]
+    return {str(k).replace("-", "_"): v for k, v in data.items()}
+
+
+def build_config(file_values: dict[str, Any], overrides: dict[str, Any], base_dir: Path | None = None) -> TrainConfig:
+    """Defaults < config file < command-line flags (None means "not given"). Raises ValueError naming the field."""
+    known = {f.name: f for f in dataclasses.fields(TrainConfig)}
+    values: dict[str, Any] = {}
+    for key, value in file_values.items():
+        if key not in known:
+            raise ValueError(f"unknown setting {key!r} in the config file (known: {', '.join(sorted(known))})")
+        values[key] = _coerce(known[key], value, base_dir)
+    for key, value in overrides.items():
+        if value is not None:
+            values[key] = _coerce(known[key], value, None)
+    config = TrainConfig(**values)
+    config.validate()
+    return config
+
+
+def _coerce(f: dataclasses.Field, value: Any, base_dir: Path | None) -> Any:
+    kind = field_type(f)
+    if value is None:
+        return None
+    try:
+        if kind is Path:
+            path = Path(str(value)).expanduser()
+            return base_dir / path if base_dir is not None and not path.is_absolute() else path
+        if kind is tuple:
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return tuple(str(i).strip() for i in items if str(i).strip())
+        if kind is bool:
+            if isinstance(value, bool):
+                return value
+            if str(value).lower() in ("true", "yes", "1", "on"):
+                return True
+            if str(value).lower() in ("false", "no", "0", "off"):
+                return False
+            raise ValueError
+        if kind is int:
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError
+            return int(value)
+        if kind is float:
+            if isinstance(value, bool):
+                raise ValueError
+            return float(value)
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{f.name}: expected {kind.__name__}, got {value!r}") from None
