@@ -115,8 +115,12 @@ class GenerationWorker:
         """Requests waiting for or running on the worker."""
         return self._queued
 
-    def configure(self, settings: ModelSettings) -> None:
-        """Take new model settings; a changed model is loaded on its next use."""
+    def configure(self, settings: ModelSettings, *, announce: bool = True) -> None:
+        """Take new model settings; a changed model is loaded on its next use.
+
+        `announce`: send the status (and say so when the file is missing); off
+        before the client has finished initializing.
+        """
         if settings == self._settings and self._generator is not None:
             return
         old = self._settings
@@ -129,6 +133,8 @@ class GenerationWorker:
             if generator is not None:
                 # Release the old model on the worker thread, after whatever is running there.
                 self._executor.submit(_close, generator)
+        if not announce:
+            return
         self._on_status(self.idle_status())
         if settings.path is not None and not Path(settings.path).expanduser().is_file():
             self._fail(f"model file not found: {settings.path}")

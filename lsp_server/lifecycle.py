@@ -21,6 +21,9 @@ CONFIGURATION_TIMEOUT_S = 5.0
 def initialize(ls: RustdocServer, params: types.InitializeParams) -> None:
     ls.bind_loop()
     ls.initialization_options = unwrap_section(params.initialization_options)
+    # In force for the first requests already; `initialized` reports problems and asks the client.
+    ls.settings, _ = parse_settings(ls.initialization_options)
+    ls.worker.configure(ls.settings.model, announce=False)
     log.info("client %s, position encoding %s", params.client_info.name if params.client_info else "?", ls.position_encoding)
 
 
