@@ -82,7 +82,7 @@ def _generate(system: System, example: EvalExample) -> SystemOutput:
         return SystemOutput("", "", "error", 0, 0.0)
 
 
-def run_eval(config: EvalConfig, on_system_done: Callable[[SystemRun], None] | None = None) -> dict[str, Any]:
+def run_eval(config: EvalConfig) -> dict[str, Any]:
     """Evaluate, write report.md / report.json / charts under config.output, return the report."""
     from trainer.evaluation.report import write_report
 
@@ -112,10 +112,7 @@ def run_eval(config: EvalConfig, on_system_done: Callable[[SystemRun], None] | N
             ItemResult(example, output, measure_doc(example.item, output.text), outcomes.get(example.id))
             for example, output in zip(examples, outputs)
         ]
-        run = SystemRun(system, results, generated, len(examples) - generated)
-        runs.append(run)
-        if on_system_done is not None:
-            on_system_done(run)
+        runs.append(SystemRun(system, results, generated, len(examples) - generated))
 
     report = build_report(config, examples, runs, split_size=len(split))
     write_report(config.output, report)
