@@ -49,10 +49,10 @@ def repair_doc(item: RustItem, doc: str) -> RepairedDoc:
     findings = tuple(check_doc(item, doc))
     if not findings:
         return RepairedDoc(doc, "model", findings)
-    codes = {f.code for f in findings}
-    if "empty-doc" in codes:
+    if any(f.code == "empty-doc" for f in findings):
         return RepairedDoc(template_doc(item), "template", findings)
-    text = doc
+    text = _normalize_headings(doc)
+    codes = {f.code for f in check_doc(item, text)}
     text = _repair_fences(text)
     if "needless-safety" in codes:
         text = remove_section(text, "Safety")
@@ -125,6 +125,29 @@ def _drop_empty_section(doc: str, titles: tuple[str, ...]) -> str:
         found = _section_range(lines, title)
         if found and not any(line.strip() for line in lines[found[0] + 1 : found[1]]):
             lines = lines[: found[0]] + lines[found[1] :]
+    return "\n".join(lines)
+
+
+_SECTION_LIKE = re.compile(
+    r"^\s*(?:#{1,6}\s*)?(?:\*\*|__)?\s*(errors?|panics?|safety|examples?)\s*:?\s*(?:\*\*|__)?\s*:?\s*$", re.I
+)
+_CANONICAL = {"error": "Errors", "errors": "Errors", "panic": "Panics", "panics": "Panics",
+              "safety": "Safety", "example": "Examples", "examples": "Examples"}
+
+
+def _normalize_headings(doc: str) -> str:
+    """`## Errors:`, `**Panics**`, `Example` on a line of its own -> RFC 1574's `# Errors`, `# Panics`, ..."""
+    lines = doc.split("\n")
+    prose = dict(prose_lines(doc))
+    for number, line in prose.items():
+        match = _SECTION_LIKE.match(line)
+        if not match or number == 0:
+            continue
+        is_heading = line.lstrip().startswith("#")
+        own_paragraph = not lines[number - 1].strip() and (number + 1 >= len(lines) or not lines[number + 1].strip() or is_heading)
+        if is_heading or own_paragraph:
+            level = re.match(r"^\s*(#*)", line).group(1) or "#"
+            lines[number] = f"{level} {_CANONICAL[match.group(1).lower()]}"
     return "\n".join(lines)
 
 

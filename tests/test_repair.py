@@ -54,6 +54,12 @@ def test_missing_panics_and_safety_sections_are_appended(items):
     assert unsafe.text.endswith("# Safety\n\n`dst` must be non-null, properly aligned and valid for reads and writes.")
 
 
+def test_section_headings_in_other_spellings_are_normalized(items):
+    doc = "Loads a store.\n\n**Errors:**\n\nFails if the file is missing.\n\n## Example\n\nNone here."
+    repaired = repair_doc(items["method load"], doc)
+    assert repaired.text == "Loads a store.\n\n# Errors\n\nFails if the file is missing.\n\n## Examples\n\nNone here."
+
+
 def test_needless_safety_section_is_removed():
     doc = "Returns the sum.\n\n# Safety\n\nCall it only on Tuesdays.\n\n# Notes\n\nSaturates."
     repaired = repair_doc(PUB_FN, doc)
