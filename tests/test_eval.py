@@ -275,3 +275,31 @@ def test_a_bad_record_in_the_split_fails_fast_with_its_place(globset_dataset, tm
     result = CliRunner().invoke(main, ["eval", "--dataset", str(dataset), "--system", "template", "-o", str(tmp_path / "r")])
     assert result.exit_code == 1
     assert "record 2: missing field 'item_json'" in result.output
+
+
+def test_ctrl_c_stops_an_eval_that_then_resumes_where_it_stopped(globset_dataset, tiny_gguf_path, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "report"
+    args = [sys.executable, "-m", "rustdoc_core", "eval", "-q", "--dataset", str(globset_dataset),
+            "--system", f"model:{tiny_gguf_path}", "--limit", "2", "--max-tokens", "32", "-o", str(out)]
+    cache_file = out / "cache" / "generations.jsonl"
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (cache_file.exists() and cache_file.read_text().count("\n") >= 1) and time.monotonic() < deadline:
+        if proc.poll() is not None:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)  # Ctrl+C after the first doc, while the second is generated
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 1, stderr
+    assert "interrupted" in stderr and "resume" in stderr and "Traceback" not in stderr
+    assert not (out / "report.json").exists()
+    assert len(JsonlCache(cache_file)) == 1
+
+    resumed = run_eval("--dataset", str(globset_dataset), "--system", f"model:{tiny_gguf_path}",
+                       "--limit", "2", "--max-tokens", "32", "-o", str(out))
+    assert resumed["run"][f"model:{tiny_gguf_path.name}"] == {"generated": 1, "cached": 1}
