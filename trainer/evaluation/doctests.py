@@ -75,7 +75,9 @@ class DoctestRunner:
             log.info("doctests: %s on %s (%d docs with examples)", label, repo, len(batch))
             outcomes = self._run_batch(repo, batch)
             for example, doc in batch:
-                out[example.id] = self._store(example, doc, outcomes[example.id])
+                outcome = outcomes[example.id]
+                # A failed build says more about the machine than the doc: try again next run.
+                out[example.id] = outcome if outcome.status == "build-failed" else self._store(example, doc, outcome)
         return out
 
     def _store(self, example: EvalExample, doc: str, outcome: DoctestOutcome) -> DoctestOutcome:

@@ -70,6 +70,11 @@ def render_markdown(report: dict[str, Any]) -> str:
     overall = figures["overall"]
     rows = [(f"{m.label}{_arrow(m)}", m, {n: overall[n].get(m.key) for n in names}) for m in METRICS]
     out += _metric_table("Metric", names, rows)
+    for name in names:
+        not_run = figures["details"][name]["doctests"]["not_run"]
+        if not_run:
+            reasons = ", ".join(f"{reason}: {count}" for reason, count in not_run.items())
+            out += ["", f"Doctests of `{name}` could not run for some docs ({reasons}); see the log."]
     out += ["", f"![Per-metric figures per system]({CHARTS['metrics']})", "", "## Cost", ""]
     cost_rows = [(f"{m.label}{_arrow(m)}", m, {n: report["cost"][n].get(m.key) for n in names}) for m in COST_METRICS]
     out += _metric_table("Measured", names, cost_rows)
