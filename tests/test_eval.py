@@ -303,3 +303,15 @@ def test_ctrl_c_stops_an_eval_that_then_resumes_where_it_stopped(globset_dataset
     resumed = run_eval("--dataset", str(globset_dataset), "--system", f"model:{tiny_gguf_path}",
                        "--limit", "2", "--max-tokens", "32", "-o", str(out))
     assert resumed["run"][f"model:{tiny_gguf_path.name}"] == {"generated": 1, "cached": 1}
+
+
+@pytest.mark.skipif(shutil.which("cargo") is None, reason="needs cargo")
+def test_a_crate_that_does_not_build_offline_is_reported_and_retried_next_run(calc_crate, tmp_path):
+    dataset = mine(calc_crate, tmp_path / "dataset", all_in_test=True)
+    (calc_crate / "Cargo.toml").write_text(CALC_CARGO_TOML + 'no-such-crate-anywhere = "1"\n')
+    examples = {e.name: e for e in load_examples(dataset, "test")}
+    cache = JsonlCache(tmp_path / "doctests.jsonl")
+    outcomes = DoctestRunner({"calc": calc_crate}, tmp_path / "work", cache).outcomes([(examples["add"], examples["add"].reference)], "test")
+    assert outcomes[examples["add"].id].status == "build-failed"
+    assert "no-such-crate-anywhere" in outcomes[examples["add"].id].detail
+    assert len(cache) == 0
