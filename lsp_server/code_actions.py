@@ -366,7 +366,11 @@ async def document_edit(
         ls.show(f"rustdoc-gen: {len(problems)} of {total} items not documented: {shown}", types.MessageType.Warning)
     if not edits:
         return None
-    log.info("%s: %d edits from %s", title, len(edits), result.generator)
+    produced = [d for d in result.docs if d is not None]
+    log.info(
+        "%s: %d edits from %s (%d tokens in %.3fs)",
+        title, len(edits), result.generator, sum(d.tokens for d in produced), sum(d.seconds for d in produced),
+    )
     return workspace_edit(ls, current, edits)
 
 

@@ -90,6 +90,11 @@ async def test_served_tiny_gguf_writes_the_doc_with_status_and_progress(tiny_ggu
         assert apply_text_edits(SOURCE, edits_for(resolved.edit, URI)) == expected
         assert [s["state"] for s in client.statuses].count("loading") == 1
 
+        # Two at once: the second waits its turn, both complete.
+        both = await asyncio.gather(client.code_action_resolve_async(action), client.code_action_resolve_async(action))
+        assert [apply_text_edits(SOURCE, edits_for(r.edit, URI)) for r in both] == [expected, expected]
+        assert any("Waiting" in (value.get("message") or "") for _, value in client.progress if isinstance(value, dict))
+
 
 async def test_cancel_request_stops_generation_at_the_next_token(tiny_gguf_path):
     async with server_session(initialization_options={"model": {"path": str(tiny_gguf_path), **LONG}}) as client:
