@@ -11,6 +11,8 @@ import os
 import tempfile
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,10 @@ from rustdoc_core.console import UserError, table, task_progress
 from rustdoc_core.prompt import PROMPT_FORMAT_VERSION
 
 log = logging.getLogger(__name__)
+
+POOL_MIN_FILES = 8
+POOL_MIN_BYTES = 256 * 1024
+"""Below this much input, worker start-up costs more than it saves: mine in-process."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +120,13 @@ def mine_dataset(sources: Sequence[RepoSource], out: Path, options: MineOptions 
     splits = assign_splits(planned, options.extract)
     workers = options.workers or os.cpu_count() or 1
     total_files = sum(len(files) for _, files, _ in planned)
-    pool = multiprocessing.get_context("fork").Pool(min(workers, total_files)) if workers > 1 and total_files > 1 else None
+    total_bytes = sum(f.size for _, files, _ in planned for f in files)
+    pool = None
+    if workers > 1 and total_files >= POOL_MIN_FILES and total_bytes >= POOL_MIN_BYTES:
+        # Workers are forked (cheap; the pool starts before any progress-bar thread).
+        # An executor, not multiprocessing.Pool: a dead worker raises instead of hanging.
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+        pool = ProcessPoolExecutor(min(workers, total_files), mp_context=multiprocessing.get_context(method))
     try:
         try:
             with atomic_path(out) as tmp:
@@ -124,10 +136,11 @@ def mine_dataset(sources: Sequence[RepoSource], out: Path, options: MineOptions 
                 _write_text(tmp / CARD_FILE, dataset_card(stats))
         except OSError as exc:
             raise UserError(f"cannot write the dataset to {out}: {exc.strerror or exc}") from None
+    except BrokenProcessPool:
+        raise UserError("a mining worker process died (out of memory?); retry with -j 1") from None
     finally:
         if pool is not None:
-            pool.terminate()
-            pool.join()
+            pool.shutdown(wait=True, cancel_futures=True)
     return stats
 
 
@@ -149,7 +162,7 @@ def _mine_into(directory: Path, planned, splits: dict[tuple[str, str], str], opt
                          splits[(source.name, f.relpath)], options.extract)
                 for f in files
             ]
-            results = pool.imap(extract_file, tasks, chunksize=2) if pool is not None else map(extract_file, tasks)
+            results = pool.map(extract_file, tasks, chunksize=2) if pool is not None else map(extract_file, tasks)
             with task_progress(source.name, len(tasks)) as advance:
                 for result in results:
                     _count(result, stats)
