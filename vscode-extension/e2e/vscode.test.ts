@@ -29,6 +29,7 @@ let browser: Browser | undefined;
 let page: Page | undefined;
 let workspace: string;
 
+
 function log(line: string): void {
   process.stderr.write(`[e2e] ${line}\n`);
 }
@@ -183,6 +184,51 @@ test("the command palette's \"Generate rustdoc for the item at the cursor\" fill
     assert.equal(fs.readFileSync(file, "utf8"), expected.text);
   } catch (error) {
     await saveArtifacts("vscode-command-palette");
+    throw error;
+  }
+});
+
+test("clicking the status-bar item shows the server's output", { timeout: 120_000 }, async () => {
+  const p = page!;
+  try {
+    await p.locator(".statusbar-item", { hasText: "rustdoc: template" }).click();
+    // The Output view, showing our channel (the server's log).
+    await p.waitForFunction(
+      `document.querySelector(".part.panel select.monaco-select-box")?.selectedOptions[0]?.textContent === "rustdoc-gen"`,
+    );
+    await p.locator(".part.panel .view-line", { hasText: "Generate rustdoc for" }).first().waitFor();
+  } catch (error) {
+    await saveArtifacts("vscode-status-bar");
+    throw error;
+  }
+});
+
+test("a server path that does not exist: one error naming it, and \"Open settings\" opens that setting", { timeout: 120_000 }, async () => {
+  const p = page!;
+  const missing = path.join(home, "missing", "rustdoc-gen");
+  try {
+    // As a user would: in the Settings editor. The server settings are
+    // machine-scoped, so in code-server (a remote window) they are in the Remote tab.
+    await p.keyboard.press("F1");
+    const quickInput = p.locator(".quick-input-widget input");
+    await quickInput.fill(">Preferences: Open Remote Settings");
+    const remoteSettings = p.locator(".quick-input-list .monaco-list-row", { hasText: /Open Remote Settings \((?!JSON)/ });
+    await remoteSettings.first().click();
+    const settingsEditor = p.locator(".settings-editor");
+    await settingsEditor.locator(".settings-tabs-widget .action-label.checked", { hasText: "Remote" }).waitFor();
+    await settingsEditor.locator(".settings-header .suggest-input-container").click();
+    await p.keyboard.type("rustdocGen.server.path");
+    const setting = settingsEditor.locator(".setting-item-contents", { hasText: "Path to the rustdoc-gen executable" }).first();
+    await setting.locator("input").fill(missing);
+    const toast = p.locator(".notification-toast", { hasText: `"${missing}" (rustdocGen.server.path) does not exist` });
+    await toast.waitFor();
+    await p.locator(".statusbar-item", { hasText: "rustdoc: stopped" }).waitFor();
+    await p.keyboard.press("Control+W");
+    await settingsEditor.waitFor({ state: "detached" });
+    await toast.locator(".monaco-button", { hasText: "Open settings" }).click();
+    await setting.waitFor();
+  } catch (error) {
+    await saveArtifacts("vscode-missing-server");
     throw error;
   }
 });

@@ -125,7 +125,10 @@ async function showStartError(message: string, setting: string): Promise<void> {
   const showOutput = "Show output";
   const choice = await vscode.window.showErrorMessage(message, openSettings, showOutput);
   if (choice === openSettings) {
-    await vscode.commands.executeCommand("workbench.action.openSettings", setting);
+    // The server settings are machine-scoped: in a remote window (SSH, containers,
+    // code-server) they live in the Remote tab, where the server runs.
+    const command = vscode.env.remoteName ? "workbench.action.openRemoteSettings" : "workbench.action.openSettings";
+    await vscode.commands.executeCommand(command, { query: setting });
   } else if (choice === showOutput) {
     output.show(true);
   }
