@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from rustdoc_core.prompt import PROMPT_FORMAT_VERSION, prompt_context, training_record
+from rustdoc_core.prompt import MAX_SIBLINGS, PROMPT_FORMAT_VERSION, prompt_context, training_record
 from rustdoc_core.rust_items import RustItem, RustSource, new_parser
 
 SPLITS = ("train", "validation", "test")
@@ -253,17 +253,22 @@ def file_module_path(root: str, relpath: str, repo: str) -> list[str]:
 
 class SiblingIndex:
     """A file's items grouped by container, so `prompt_context` for each item scans only
-    its siblings instead of the whole file (quadratic on big files otherwise)."""
+    the siblings it can show instead of the whole file (quadratic on big files otherwise).
+    tests/test_miner_real_crates.py checks the contexts equal prompt_context's own."""
 
     def __init__(self, source: RustSource):
         self.source = source
-        self.groups: dict[tuple, list[RustItem]] = {}
+        self.heads: dict[tuple, list[RustItem]] = {}
         for item in source.items():
-            self.groups.setdefault(item.containers, []).append(item)
+            head = self.heads.setdefault(item.containers, [])
+            # prompt_context keeps the first MAX_SIBLINGS other non-member items: with
+            # one more in hand (the item itself may be among them) nothing is lost.
+            if item.kind not in ("field", "variant") and len(head) <= MAX_SIBLINGS:
+                head.append(item)
         self._use_lines: dict[int, list[str]] = {}
 
     def view(self, item: RustItem) -> "_SiblingView":
-        return _SiblingView(self, self.groups[item.containers])
+        return _SiblingView(self, self.heads[item.containers])
 
     def use_lines(self, limit: int = 12) -> list[str]:
         if limit not in self._use_lines:

@@ -4,6 +4,7 @@ invariants every record must hold, sane lower bounds, and a dataset `datasets` l
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -107,12 +108,14 @@ def test_fast_paths_give_what_the_shared_functions_give(crates):
     from corpus_miner.extract import SiblingIndex, plain
     from rustdoc_core.prompt import prompt_context
 
-    source = RustSource((crates["clap"] / "src" / "builder" / "command.rs").read_bytes())
-    index = SiblingIndex(source)
-    items = [i for i in source.items() if i.doc is not None]
-    assert len(items) >= 100
-    for item in items:
-        assert json.dumps(plain(item)) == json.dumps(item.to_dict())
-        context = prompt_context(source, item)
-        assert prompt_context(index.view(item), item) == context
-        assert json.dumps(plain(context)) == json.dumps(context.to_dict())
+    checked = Counter()
+    for path in (crates["clap"] / "src" / "builder" / "command.rs", crates["globset"] / "src" / "lib.rs"):
+        source = RustSource(path.read_bytes())
+        index = SiblingIndex(source)
+        for item in source.items():
+            assert json.dumps(plain(item)) == json.dumps(item.to_dict())
+            context = prompt_context(source, item)
+            assert prompt_context(index.view(item), item) == context
+            assert json.dumps(plain(context)) == json.dumps(context.to_dict())
+            checked[item.kind] += 1
+    assert checked["method"] >= 100 and checked["variant"] >= 5 and checked["field"] >= 5
