@@ -142,7 +142,11 @@ def dataset_card(stats: dict[str, Any]) -> str:
     lines += ["", "## Counts", "", "| split | records |", "|---|---:|"]
     lines += [f"| {split} | {splits.get(split, 0)} |" for split in SPLITS]
     lines += ["", f"Splits are assigned by file (seeded hash of repo and path, seed {stats['options']['seed']}, "
-              f"ratios {stats['options']['ratios']}), so no file's items appear in two splits.", ""]
+              f"ratios {stats['options']['ratios']}), so no file's items appear in two splits. Exact and near "
+              "duplicates (same doc and signature up to case, punctuation and spacing) are dropped across all splits. "
+              "Records follow repo, path and line order, except that each split file starts with the first record "
+              "that sets each optional field (`commit`, `license`, `visibility`, `container`, `attributes`, "
+              "`module_path`, `sections`), so `datasets` infers every column's type from the first lines.", ""]
     lines += ["| kind | records |", "|---|---:|"]
     lines += [f"| {kind} | {n} |" for kind, n in stats["kinds"].items()]
     lines += ["", "## Dropped", "", "| reason | items |", "|---|---:|"]
