@@ -14,7 +14,9 @@ TEST_DIRS = frozenset({"tests", "test", "benches", "bench", "fuzz", "testdata", 
 EXAMPLE_DIRS = frozenset({"examples"})
 TEST_FILES = frozenset({"tests.rs", "test.rs"})
 """Out-of-line `#[cfg(test)] mod tests;` bodies: the cfg sits on the declaration in another file."""
-VENDORED_DIRS = frozenset({"vendor", "vendored", "third_party", "third-party", "thirdparty", "target", "node_modules"})
+VENDORED_DIRS = frozenset({"vendor", "vendored", "third_party", "third-party", "thirdparty"})
+BUILD_DIRS = frozenset({"target", "node_modules"})
+"""Build output: skipped without counting (a `target/` can hold a hundred thousand files)."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ def rust_files(root: Path, options: WalkOptions, skipped: Counter[str]) -> list[
 
 
 def _dir_skip_reason(name: str, options: WalkOptions) -> str | None:
-    if name.startswith("."):
+    if name.startswith(".") or name in BUILD_DIRS:
         return "hidden"
     lower = name.lower()
     if lower in TEST_DIRS:
