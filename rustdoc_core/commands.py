@@ -132,14 +132,10 @@ def generate(
     try:
         with task_progress(f"Documenting with {generator.name}", total) as advance:
 
-            def on_item(outcome: ItemOutcome) -> None:
-                report(outcome)
-                advance(1)
-
             for job in jobs:
                 if not job.work:
                     continue
-                result = document_file(job, generator, on_item=on_item, result_aliases=aliases)
+                result = document_file(job, generator, on_item=report, on_progress=advance, result_aliases=aliases)
                 if not result.changed:
                     continue
                 changed += 1

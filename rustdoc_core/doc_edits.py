@@ -216,6 +216,58 @@ def apply_edits(text: str, edits: Sequence[DocEdit]) -> str:
     return "".join(lines)
 
 
+def doc_edits_for(
+    source: RustSource, placements: Sequence[tuple[RustItem, str]]
+) -> tuple[list[DocEdit], list[tuple[RustItem, DocEditError]]]:
+    """Edits giving several items of one file their docs at once, ready for `apply_edits`.
+
+    Items sharing one line with code get a single inline edit for that line;
+    `///` insertions at the same line stack in the order given. Returns the edits
+    and the items refused, each with why.
+    """
+    by_line: dict[tuple[int, int], DocEdit] = {}
+    refused: list[tuple[RustItem, DocEditError]] = []
+    inline: dict[int, list[tuple[RustItem, str]]] = {}
+    for item, doc in placements:
+        if item.doc is None and shares_line(source, item):
+            inline.setdefault(source.lines.line_of_byte(item.head_byte), []).append((item, doc))
+            continue
+        try:
+            edit = doc_edit(source, item, doc)
+        except DocEditError as err:
+            refused.append((item, err))
+            continue
+        key = (edit.start_line, edit.end_line)
+        if key in by_line and not edit.is_insertion:
+            refused.append((item, DocEditError(f"the doc of {item.label} overlaps another edit")))
+        elif key in by_line:
+            by_line[key] = DocEdit(edit.start_line, edit.end_line, by_line[key].new_text + edit.new_text)
+        else:
+            by_line[key] = edit
+    for line_items in inline.values():
+        try:
+            edit = inline_doc_edit(source, line_items)
+        except DocEditError as err:
+            refused.extend((item, err) for item, _ in line_items)
+            continue
+        by_line[(edit.start_line, edit.end_line)] = edit
+    edits: list[DocEdit] = []
+    for edit in sorted(by_line.values(), key=lambda e: (e.start_line, e.end_line)):
+        if edits and edit.start_line < edits[-1].end_line:
+            owners = [item for item, _ in placements if doc_line_range(source, item, edit)]
+            refused.extend((item, DocEditError(f"the doc of {item.label} overlaps another edit")) for item in owners)
+            continue
+        edits.append(edit)
+    return edits, refused
+
+
+def doc_line_range(source: RustSource, item: RustItem, edit: DocEdit) -> bool:
+    """Whether `edit` is the one that documents `item` (it starts at the item's doc line or head line)."""
+    head_line = source.lines.line_of_byte(item.head_byte)
+    starts = {item.doc_line, head_line} | ({item.doc.start_line} if item.doc is not None else set())
+    return edit.start_line in starts
+
+
 # --- crate docs ---------------------------------------------------------------------------------------
 
 

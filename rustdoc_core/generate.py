@@ -17,12 +17,10 @@ from rustdoc_core.doc_edits import (
     DocEditError,
     apply_edits,
     crate_doc_edit,
-    doc_edit,
+    doc_edits_for,
     has_inner_doc,
-    inline_doc_edit,
-    shares_line,
 )
-from rustdoc_core.generators import DocGenerator, GenerationCancelled
+from rustdoc_core.generators import DocGenerator, GeneratedDoc, GenerationCancelled
 from rustdoc_core.prompt import prompt_context
 from rustdoc_core.rust_items import RustItem, RustSource
 
@@ -290,13 +288,15 @@ def document_file(
     generator: DocGenerator,
     *,
     on_item: Callable[[ItemOutcome], None] | None = None,
+    on_progress: Callable[[], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     result_aliases: dict[str, ResultAlias] | None = None,
 ) -> FileResult:
     """Generate a doc for each chosen item of `job` and apply them all to its text.
 
-    An item whose doc fails (generator error, a line shared with code) is
-    reported and left as it was; the others still go in.
+    An item whose doc fails (generator error, an edit that cannot be made) is
+    reported and left as it was; the others still go in. `on_item` hears every
+    outcome, `on_progress` once per unit of `job.work` as it is done.
     """
     edits: list[DocEdit] = []
     outcomes: list[ItemOutcome] = []
@@ -306,8 +306,13 @@ def document_file(
         if on_item is not None:
             on_item(outcome)
 
+    def progress() -> None:
+        if on_progress is not None:
+            on_progress()
+
     for item in job.unreadable:
         record(ItemOutcome(job.path, item.start_line, item.label, "skipped", message="inside code with a syntax error"))
+        progress()
     if job.needs_crate_doc:
         try:
             edits.append(crate_doc_edit(job.source, crate_doc_text(job.path)))
@@ -317,61 +322,28 @@ def document_file(
         except Exception as err:  # the items still get their docs
             log.debug("crate doc failed", exc_info=True)
             record(ItemOutcome(job.path, 0, "crate doc (//!)", "failed", message=f"{type(err).__name__}: {err}"))
-    # Items sharing a line with other code get inline docs, one edit per line for all of them.
-    inline: dict[int, list[tuple[RustItem, str, str]]] = {}
+        progress()
+    generated: list[tuple[RustItem, GeneratedDoc]] = []
     for item in job.items:
         try:
             if result_aliases:
                 item = resolve_result_alias(item, result_aliases)
-            generated = generator.generate(item, prompt_context(job.source, item), should_stop=should_stop)
-            if item.doc is None and shares_line(job.source, item):
-                line = job.source.lines.line_of_byte(item.head_byte)
-                inline.setdefault(line, []).append((item, generated.text, generated.origin))
-                continue
-            edit = doc_edit(job.source, item, generated.text)
+            generated.append((item, generator.generate(item, prompt_context(job.source, item), should_stop=should_stop)))
         except GenerationCancelled:
             raise
-        except DocEditError as err:
-            record(ItemOutcome(job.path, item.start_line, item.label, "skipped", message=str(err)))
-            continue
         except Exception as err:  # one bad item must not sink the file: report it and go on
             log.debug("generation failed for %s", item.label, exc_info=True)
             record(ItemOutcome(job.path, item.start_line, item.label, "failed", message=f"{type(err).__name__}: {err}"))
-            continue
-        edits.append(edit)
-        record(ItemOutcome(job.path, item.start_line, item.label, "documented", generated.origin))
-    for placements in inline.values():
-        try:
-            edits.append(inline_doc_edit(job.source, [(item, text) for item, text, _ in placements]))
-        except DocEditError as err:
-            for item, _, _ in placements:
-                record(ItemOutcome(job.path, item.start_line, item.label, "skipped", message=str(err)))
-            continue
-        for item, _, origin in placements:
-            record(ItemOutcome(job.path, item.start_line, item.label, "documented", origin))
-    edits = _drop_overlaps(edits, job, outcomes)
-    return FileResult(job.path, job.text, apply_edits(job.text, edits), outcomes)
-
-
-def _drop_overlaps(edits: list[DocEdit], job: FileJob, outcomes: list[ItemOutcome]) -> list[DocEdit]:
-    """Insertions at one line stack in order; a replacement overlapping another edit is dropped."""
-    merged: dict[tuple[int, int], DocEdit] = {}
-    for edit in edits:
-        key = (edit.start_line, edit.end_line)
-        if key in merged and edit.is_insertion:
-            previous = merged[key]
-            merged[key] = DocEdit(edit.start_line, edit.end_line, previous.new_text + edit.new_text)
-        elif key in merged:
-            outcomes.append(ItemOutcome(job.path, edit.start_line, "doc", "skipped", message="overlapping doc edits"))
+        progress()
+    item_edits, refused = doc_edits_for(job.source, [(item, doc.text) for item, doc in generated])
+    edits.extend(item_edits)
+    refused_at = {item.start_byte: err for item, err in refused}
+    for item, doc in generated:
+        if item.start_byte in refused_at:
+            record(ItemOutcome(job.path, item.start_line, item.label, "skipped", message=str(refused_at[item.start_byte])))
         else:
-            merged[key] = edit
-    out: list[DocEdit] = []
-    for edit in sorted(merged.values(), key=lambda e: (e.start_line, e.end_line)):
-        if out and edit.start_line < out[-1].end_line:
-            outcomes.append(ItemOutcome(job.path, edit.start_line, "doc", "skipped", message="overlapping doc edits"))
-            continue
-        out.append(edit)
-    return out
+            record(ItemOutcome(job.path, item.start_line, item.label, "documented", doc.origin))
+    return FileResult(job.path, job.text, apply_edits(job.text, edits), outcomes)
 
 
 def unified_diff(path: Path, old: str, new: str) -> str:

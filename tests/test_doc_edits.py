@@ -9,6 +9,7 @@ from rustdoc_core.doc_edits import (
     crate_doc_edit,
     crate_doc_line,
     doc_edit,
+    doc_edits_for,
     has_inner_doc,
     inline_doc_edit,
     line_ending,
@@ -152,3 +153,18 @@ def test_inner_doc_forms_are_recognized():
     assert has_inner_doc(RustSource("/*! Block. */\nfn f() {}\n"))
     assert has_inner_doc(RustSource('#![doc = "Attr."]\n'))
     assert not has_inner_doc(RustSource('#![doc(html_root_url = "x")]\n/// Outer.\npub fn f() {}\n'))
+
+
+def test_doc_edits_for_a_whole_file_groups_shared_lines_and_stacks_insertions():
+    text = "pub enum Axis { X, Y }\n\npub struct A; pub struct B;\n\n/// Kept.\npub fn f() {}\n"
+    source = RustSource(text)
+    docs = {"Axis": "An axis.", "X": "The X axis.", "Y": "The Y axis.", "A": "The A.", "B": "The B.", "f": "New f."}
+    placements = [(item, docs[item.name]) for item in source.items()]
+    edits, refused = doc_edits_for(source, placements)
+    assert [(item.name, "shares its line" in str(err)) for item, err in refused] == []
+    out = apply_edits(text, edits)
+    assert out == (
+        "/// An axis.\npub enum Axis { /** The X axis. */ X, /** The Y axis. */ Y }\n\n"
+        "/// The A.\npub struct A; /** The B. */ pub struct B;\n\n/// New f.\npub fn f() {}\n"
+    )
+    assert {i.name: i.doc.text for i in RustSource(out).items()} == docs
