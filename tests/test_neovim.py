@@ -7,10 +7,13 @@ on disk with what the shared core says the edit is."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from rustdoc_core.doc_edits import apply_edits, doc_edit
 from rustdoc_core.rust_items import RustSource
@@ -47,7 +50,8 @@ local ok, err = xpcall(function()
     result.offset_encoding = client.offset_encoding
     result.root_dir = client.config.root_dir
 
-    local position = { line = case.line, character = case.character }
+    -- The column in the encoding this Neovim negotiated (0.7.2: UTF-16; newer: UTF-8).
+    local position = { line = case.line, character = case.characters[client.offset_encoding] }
     local params = {
       textDocument = { uri = vim.uri_from_bufnr(bufnr) },
       range = { start = position, ["end"] = position },
@@ -110,12 +114,16 @@ def _server_cmd() -> list[str]:
     return [sys.executable, "-m", "rustdoc_core", "serve"]
 
 
-def _position(text: str, needle: str, skip: str = "") -> tuple[int, int]:
-    """(line, UTF-16 character) of `needle` (plus len(skip)) in `text`."""
+def _position(text: str, needle: str, skip: str = "") -> tuple[int, dict[str, int]]:
+    """(line, {encoding: character}) of `needle` (plus len(skip)) in `text`."""
     offset = text.index(needle) + len(skip)
     line = text.count("\n", 0, offset)
-    line_start = text.rfind("\n", 0, offset) + 1
-    return line, len(text[line_start:offset].encode("utf-16-le")) // 2
+    before = text[text.rfind("\n", 0, offset) + 1 : offset]
+    return line, {
+        "utf-16": len(before.encode("utf-16-le")) // 2,
+        "utf-8": len(before.encode("utf-8")),
+        "utf-32": len(before),
+    }
 
 
 def _expected(text: str, line: int, character: int) -> str:
@@ -125,9 +133,19 @@ def _expected(text: str, line: int, character: int) -> str:
     return apply_edits(text, [doc_edit(source, item, template_doc(item))])
 
 
-def _run_neovim(tmp_path: Path, cases: list[dict]) -> dict:
-    nvim = shutil.which("nvim")
-    assert nvim, "nvim is not installed: run scripts/install-editor-deps"
+def _neovims() -> list[str]:
+    """Debian's `nvim` (0.7.2), plus any Neovim binaries named in RUSTDOC_GEN_EXTRA_NVIM (":"-separated)."""
+    extra = [p for p in os.environ.get("RUSTDOC_GEN_EXTRA_NVIM", "").split(":") if p]
+    return ["nvim", *extra]
+
+
+def _nvim_binary(name: str) -> str:
+    nvim = shutil.which(name)
+    assert nvim, f"{name} is not installed: run scripts/install-editor-deps"
+    return nvim
+
+
+def _run_neovim(nvim: str, tmp_path: Path, cases: list[dict]) -> dict:
     driver = tmp_path / "driver.lua"
     driver.write_text(DRIVER_LUA, encoding="utf-8")
     request = tmp_path / "cases.json"
@@ -154,7 +172,10 @@ def _run_neovim(tmp_path: Path, cases: list[dict]) -> dict:
     return outcome
 
 
-def test_neovim_code_action_writes_the_doc_into_real_rust_files(crate_copy, tmp_path: Path) -> None:
+@pytest.mark.parametrize("nvim_name", _neovims())
+def test_neovim_code_action_writes_the_doc_into_real_rust_files(nvim_name: str, crate_copy, tmp_path: Path) -> None:
+    nvim = _nvim_binary(nvim_name)
+    version = subprocess.run([nvim, "--version"], capture_output=True, text=True, check=True).stdout.split()[1]
     crate = crate_copy("globset")
     lib_rs = crate / "src" / "lib.rs"
     lib_text = lib_rs.read_text(encoding="utf-8")
@@ -164,18 +185,20 @@ def test_neovim_code_action_writes_the_doc_into_real_rust_files(crate_copy, tmp_
     masse_rs.write_bytes(NON_ASCII_RS.encode("utf-8"))
     # The cursor on `faktor`, after the crab (surrogate pair) and `ö`/`ß` on that line.
     masse_line, masse_char = _position(NON_ASCII_RS, "faktor: f64")
-    expected_lib = _expected(lib_text, lib_line, lib_char)
-    expected_masse = _expected(NON_ASCII_RS, masse_line, masse_char)
+    expected_lib = _expected(lib_text, lib_line, lib_char["utf-16"])
+    expected_masse = _expected(NON_ASCII_RS, masse_line, masse_char["utf-16"])
 
     outcome = _run_neovim(
+        nvim,
         tmp_path,
         [
-            {"file": str(lib_rs), "line": lib_line, "character": lib_char},
-            {"file": str(masse_rs), "line": masse_line, "character": masse_char},
+            {"file": str(lib_rs), "line": lib_line, "characters": lib_char},
+            {"file": str(masse_rs), "line": masse_line, "characters": masse_char},
         ],
     )
 
-    assert outcome["offset_encoding"] == "utf-16"  # what 0.7.2 negotiates
+    if version.startswith("v0.7."):
+        assert outcome["offset_encoding"] == "utf-16"  # what 0.7.2 negotiates
     assert outcome["root_dir"] == str(crate)  # Cargo.toml marks the root
     assert outcome["clients"] == 1  # both buffers share the client of that root
     lib_case, masse_case = outcome["cases"]
@@ -189,8 +212,7 @@ def test_neovim_code_action_writes_the_doc_into_real_rust_files(crate_copy, tmp_
 
 def test_neovim_module_forwards_setup_options_as_the_contract_settings(tmp_path: Path) -> None:
     """setup() forwards `model`/`diagnostics`/`generate` as the `rustdocGen` settings object."""
-    nvim = shutil.which("nvim")
-    assert nvim, "nvim is not installed: run scripts/install-editor-deps"
+    nvim = _nvim_binary("nvim")
     out = tmp_path / "settings.json"
     lua = (
         'assert(vim.fn.has("nvim-0.7") == 1); '
