@@ -128,23 +128,32 @@ def merge_adapter(adapter_dir: Path, out_dir: Path, base_model: str | None = Non
     """Load the base model, apply the adapter, `merge_and_unload`, save safetensors + tokenizer to `out_dir` (atomic)."""
     import torch
     from peft import PeftModel
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     base = base_model or adapter_base_model(adapter_dir)
     try:
+        stored_dtype = _config_dtype(AutoConfig.from_pretrained(base))
         # Merge in f32 so the adapter's small deltas are not rounded away, then store in the base's dtype.
         model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
     except (OSError, ValueError) as error:
         raise ExportError(f"cannot load base model {base!r}: {str(error).splitlines()[0]}") from error
-    stored_dtype = getattr(model.config, "dtype", None) or torch.float32
     merged = PeftModel.from_pretrained(model, adapter_dir).merge_and_unload()
     tokenizer_source = adapter_dir if (adapter_dir / "tokenizer.json").is_file() else base
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_source)
     with atomic_path(out_dir) as tmp:
-        merged.to(stored_dtype if isinstance(stored_dtype, torch.dtype) else torch.float32)
+        merged.to(stored_dtype)
         merged.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
     return out_dir
+
+
+def _config_dtype(config: Any):
+    import torch
+
+    dtype = getattr(config, "dtype", None) or getattr(config, "torch_dtype", None)
+    if isinstance(dtype, str):
+        dtype = getattr(torch, dtype, None)
+    return dtype if isinstance(dtype, torch.dtype) else torch.float32
 
 
 def quantize_gguf(source: Path, target: Path, quant: str, *, threads: int | None = None, quiet: bool = True) -> None:

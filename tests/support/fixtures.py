@@ -2,7 +2,7 @@
 
 Built files live under `.cache/test-models/<name>-<hash>/`, the hash taken over
 the settings and code that shape them (model config, tokenizer definition,
-GGUF writer and exporter), so a change rebuilds and an unchanged setup reuses.
+GGUF writer, quantization type), so a change rebuilds and an unchanged setup reuses.
 A file lock makes concurrent pytest runs build each thing once; a build goes
 to a temporary dir renamed into place, so an interrupted one leaves nothing half-made.
 """
@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import qwen2_tokenizer, tiny_model
+from trainer.export import QUANT_FTYPES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CACHE = Path(os.environ.get("RUSTDOC_GEN_TEST_MODELS", REPO_ROOT / ".cache" / "test-models"))
@@ -52,7 +53,7 @@ def tiny_gguf_key(quant: str, seed: int = 0) -> str:
         tiny_model_key(seed),
         quant,
         _source(REPO_ROOT / "trainer" / "gguf_convert.py"),
-        _source(REPO_ROOT / "trainer" / "export.py"),
+        QUANT_FTYPES[quant],
     )
 
 
