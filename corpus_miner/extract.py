@@ -77,6 +77,7 @@ class Candidate:
 class FileResult:
     relpath: str
     skipped: str | None = None  # reason the whole file was skipped
+    error: str | None = None  # what went wrong, for a "model-error" skip
     bytes: int = 0
     has_errors: bool = False
     items: int = 0
@@ -91,7 +92,15 @@ def _parser():
 
 
 def extract_file(task: FileTask) -> FileResult:
-    """Records of one file; a file that cannot be read or decoded is skipped with a reason."""
+    """Records of one file; a file that cannot be read, decoded or modelled is skipped with a reason."""
+    try:
+        return _extract_file(task)
+    except (RecursionError, ValueError, KeyError, IndexError, AttributeError, TypeError) as exc:
+        # A corner of Rust the item model trips over costs one file, not the run.
+        return FileResult(task.relpath, skipped="model-error", error=f"{type(exc).__name__}: {exc}")
+
+
+def _extract_file(task: FileTask) -> FileResult:
     result = FileResult(task.relpath)
     options = task.options
     path = Path(task.root) / task.relpath

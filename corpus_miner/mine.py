@@ -219,7 +219,10 @@ def _mine_into(directory: Path, planned, splits: dict[tuple[str, str], str], opt
 
 def _count(result: FileResult, stats: RepoStats) -> None:
     if result.skipped:
-        log.debug("%s/%s: skipped (%s)", stats.name, result.relpath, result.skipped)
+        if result.error:
+            log.warning("%s/%s: skipped, the item model failed on it: %s", stats.name, result.relpath, result.error)
+        else:
+            log.debug("%s/%s: skipped (%s)", stats.name, result.relpath, result.skipped)
         stats.files_skipped[result.skipped] += 1
         return
     stats.files += 1

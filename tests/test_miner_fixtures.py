@@ -118,15 +118,18 @@ def test_bad_files_are_counted_and_never_crash(tmp_path):
     (root / "src" / "nested").mkdir(parents=True)
     shutil.copy(FIXTURE_CRATE / "src" / "doc_styles.rs", root / "src" / "doc_styles.rs")
     (root / "src" / "latin1.rs").write_bytes(b"/// Caf\xe9 au lait is served in this module.\npub fn cafe() {}\n")
-    (root / "src" / "huge.rs").write_text("/// A constant in a file over the size limit.\npub const BIG: u8 = 0;\n" + "// pad\n" * 2000)
+    (root / "src" / "huge.rs").write_text("/// A constant in a file over the size limit.\npub const BIG: u8 = 0;\n" + "// pad\n" * 3000)
     os.symlink("loop.rs", root / "src" / "loop.rs")  # a link to itself
     os.symlink("..", root / "src" / "nested" / "up")  # a directory loop
     os.symlink("/nonexistent/target.rs", root / "src" / "dangling.rs")
     (root / "src" / os.fsdecode(b"bad-name-\xff.rs")).write_text("/// A file whose name is not UTF-8.\npub fn named() {}\n")
+    # Nesting deeper than Python's recursion limit: the item model gives up on this file only.
+    (root / "src" / "deep.rs").write_text("mod m { " * 1200 + "/// Deeply nested function.\npub fn g() {}" + " }" * 1200)
     out = tmp_path / "out"
-    stats = _mine(root, out, max_file_bytes=4096)
+    stats = _mine(root, out, max_file_bytes=16384)
     (repo,) = stats["repos"]
-    assert repo["files_skipped"] == {"bad-file-name": 1, "broken-symlink": 1, "huge": 1, "not-utf8": 1, "symlink-loop": 2}
+    assert repo["files_skipped"] == {"bad-file-name": 1, "broken-symlink": 1, "huge": 1, "model-error": 1, "not-utf8": 1,
+                                     "symlink-loop": 2}
     assert repo["files"] == 1 and stats["records"] == 4
     assert validate_dataset(out) == []
 
