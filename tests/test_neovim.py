@@ -81,6 +81,36 @@ local ok, err = xpcall(function()
     table.insert(result.cases, { titles = titles, title = action.title, listed_with_edit = listed_with_edit })
   end
   result.clients = #rustdoc_gen.clients()
+
+  if request.missing_model then
+    -- A model path set at run time reaches the running server (no restart): the
+    -- next generation tries it, falls back to the template and says why.
+    local messages = {}
+    vim.lsp.handlers["window/showMessage"] = function(_, params)
+      table.insert(messages, params.message)
+    end
+    rustdoc_gen.update({ model = { path = request.missing_model.path } })
+    local bufnr = vim.api.nvim_get_current_buf()
+    local client = rustdoc_gen.clients(bufnr)[1]
+    local position = { line = request.missing_model.line, character = 0 }
+    local responses = vim.lsp.buf_request_sync(bufnr, "textDocument/codeAction", {
+      textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+      range = { start = position, ["end"] = position },
+      context = { diagnostics = {} },
+    }, request.timeout_ms)
+    local action = responses[client.id].result[1]
+    local resolved = client.request_sync("codeAction/resolve", action, request.timeout_ms, bufnr)
+    result.after_update = { title = action.title, resolved = resolved.result.edit ~= nil }
+    vim.wait(request.timeout_ms, function()
+      for _, message in ipairs(messages) do
+        if message:find(request.missing_model.path, 1, true) then
+          return true
+        end
+      end
+      return false
+    end, 10)
+    result.after_update.messages = messages
+  end
 end, debug.traceback)
 
 if not ok then
@@ -145,13 +175,14 @@ def _nvim_binary(name: str) -> str:
     return nvim
 
 
-def _run_neovim(nvim: str, tmp_path: Path, cases: list[dict]) -> dict:
+def _run_neovim(nvim: str, tmp_path: Path, cases: list[dict], missing_model: dict | None = None) -> dict:
     driver = tmp_path / "driver.lua"
     driver.write_text(DRIVER_LUA, encoding="utf-8")
     request = tmp_path / "cases.json"
     result = tmp_path / "result.json"
     request.write_text(
-        json.dumps({"cmd": _server_cmd(), "cases": cases, "timeout_ms": TIMEOUT_MS, "result": str(result)}),
+        json.dumps({"cmd": _server_cmd(), "cases": cases, "missing_model": missing_model,
+                    "timeout_ms": TIMEOUT_MS, "result": str(result)}),
         encoding="utf-8",
     )
     proc = subprocess.run(
@@ -195,6 +226,8 @@ def test_neovim_code_action_writes_the_doc_into_real_rust_files(nvim_name: str, 
             {"file": str(lib_rs), "line": lib_line, "characters": lib_char},
             {"file": str(masse_rs), "line": masse_line, "characters": masse_char},
         ],
+        # Then, in masse.rs, a model that does not exist, for the documented struct.
+        missing_model={"path": str(tmp_path / "missing.gguf"), "line": NON_ASCII_RS.count("\n", 0, NON_ASCII_RS.index("pub struct"))},
     )
 
     if version.startswith("v0.7."):
@@ -208,6 +241,10 @@ def test_neovim_code_action_writes_the_doc_into_real_rust_files(nvim_name: str, 
     assert lib_rs.read_text(encoding="utf-8") == expected_lib
     assert masse_rs.read_bytes().decode("utf-8") == expected_masse
     assert expected_masse != NON_ASCII_RS and "\r\n    /// " in expected_masse
+    after_update = outcome["after_update"]
+    assert after_update["title"] == "Regenerate rustdoc for `struct Maß`"
+    assert after_update["resolved"]  # the template engine served
+    assert any(str(tmp_path / "missing.gguf") in m for m in after_update["messages"]), after_update["messages"]
 
 
 def test_neovim_module_forwards_setup_options_as_the_contract_settings(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ M.defaults = {
 
 local options = vim.deepcopy(M.defaults)
 local clients_by_root = {} -- 0.7 only: root dir -> client id
+local uses_lsp_enable = false -- setup() went through vim.lsp.config/vim.lsp.enable
 
 local function expand(path)
   if path == nil or path == vim.NIL or path == "" then
@@ -142,8 +143,15 @@ end
 function M.update(new_options)
   options = vim.tbl_deep_extend("force", options, new_options or {})
   local settings = M.server_settings()
+  if uses_lsp_enable then
+    -- Clients started from now on (new roots) get the new settings too.
+    vim.lsp.config(M.name, { settings = { rustdocGen = settings }, init_options = settings })
+  end
   for _, client in ipairs(M.clients()) do
+    -- workspace/configuration is answered from client.config.settings up to 0.10
+    -- and from client.settings from 0.11 on.
     client.config.settings = { rustdocGen = settings }
+    client.settings = { rustdocGen = settings }
     client_call(client, "notify", "workspace/didChangeConfiguration", { settings = { rustdocGen = settings } })
   end
 end
@@ -190,6 +198,7 @@ end
 
 function M.setup(opts)
   options = vim.tbl_deep_extend("force", vim.deepcopy(M.defaults), opts or {})
+  uses_lsp_enable = false
   define_commands()
   if options.use_lsp_enable and vim.lsp.config and vim.lsp.enable then
     local settings = M.server_settings()
@@ -203,6 +212,7 @@ function M.setup(opts)
       capabilities = options.capabilities,
     })
     vim.lsp.enable(M.name)
+    uses_lsp_enable = true
     return
   end
   local group = vim.api.nvim_create_augroup("rustdoc_gen", { clear = true })
