@@ -35,19 +35,19 @@ class InputError(ValueError):
 
 def rust_files(paths: Iterable[Path]) -> list[Path]:
     """The `.rs` files named, or found under named directories (skipping `target/` and hidden dirs)."""
-    found: dict[Path, None] = {}
+    found: dict[Path, Path] = {}  # resolved -> as the user named it: a file named twice is done once
     for path in paths:
         path = Path(path)
         if not path.exists():
             raise InputError(f"no such file or directory: {path}")
         if path.is_dir():
             for candidate in sorted(_walk(path)):
-                found[candidate] = None
+                found.setdefault(candidate.resolve(), candidate)
         elif path.suffix != ".rs":
             raise InputError(f"not a Rust file (expected a .rs file or a crate directory): {path}")
         else:
-            found[path] = None
-    return list(found)
+            found.setdefault(path.resolve(), path)
+    return list(found.values())
 
 
 def _walk(root: Path) -> Iterator[Path]:

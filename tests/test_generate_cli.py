@@ -118,14 +118,14 @@ def test_items_in_code_with_syntax_errors_are_skipped_and_the_rest_documented(tm
     assert public_items_without_doc(path.read_text()) == []  # `broken` is not readable as an item
 
 
-def test_directories_skip_target_and_hidden_dirs(tmp_path):
+def test_directories_skip_target_and_hidden_dirs_and_a_file_named_twice_is_done_once(tmp_path):
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "lib.rs").write_text("pub fn f() {}\n")
     for skipped in ("target/debug/build", ".git"):
         (tmp_path / skipped).mkdir(parents=True)
         (tmp_path / skipped / "gen.rs").write_text("pub fn g() {}\n")
-    result = run(str(tmp_path))
-    assert "src/lib.rs" in result.stdout
+    result = run(str(tmp_path), str(tmp_path / "src" / "lib.rs"))
+    assert result.stdout.count("src/lib.rs") == 2  # the ---/+++ lines of one diff
     assert "gen.rs" not in result.stdout
 
 
