@@ -64,6 +64,10 @@ def generate(
     are. Without `--model` the docs come from the deterministic template engine,
     which needs no model and writes `# Errors`, `# Panics` and `# Safety` sections
     where clippy asks for them.
+
+    With `--write` each file is replaced as soon as its docs are done, so an
+    interrupted run loses nothing: run it again and it goes on with the items
+    still undocumented.
     """
     from rustdoc_core.atomic import write_text_atomic
     from rustdoc_core.generate import (
