@@ -102,8 +102,14 @@ def clone_shallow(url: str, rev: str | None, cache: Path) -> Path:
         if checkout.returncode != 0:
             raise UserError(f"cannot check out {rev or 'HEAD'} of {url}: {_last_line(checkout.stderr)}")
         if dest.exists():
-            shutil.rmtree(dest)
-        os.replace(work, dest)
+            shutil.rmtree(dest, ignore_errors=True)
+        try:
+            os.replace(work, dest)
+        except OSError:
+            # Another run put its clone there first; use it if it is at the wanted commit.
+            wanted = _head_commit(work)
+            if wanted is None or _head_commit(dest) != wanted:
+                raise UserError(f"cannot place the clone of {url} in {dest}") from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return dest
