@@ -175,3 +175,41 @@ def test_model_writes_docs_for_every_pub_item_with_the_tiny_gguf(tmp_path, tiny_
     assert "# Errors" in text and "# Safety" in text
     assert "model:" in result.stderr
     assert "template fallback" in result.stderr
+
+
+def test_result_aliases_are_expanded_so_errors_sections_are_written(tmp_path):
+    from rustdoc_core.generate import collect_result_aliases, resolve_result_alias
+
+    source = RustSource(
+        "pub type MathResult<T> = Result<T, MathError>;\n"
+        "pub type Pair<'a, T> = std::result::Result<(&'a T, T), std::io::Error>;\n"
+        "pub struct SearchResult;\n"
+        "pub fn div() -> MathResult<Vec<(u8, u16)>> { todo!() }\n"
+        "pub fn two<'a>() -> Pair<'a, String> { todo!() }\n"
+        "pub fn find() -> SearchResult { SearchResult }\n"
+    )
+    aliases = collect_result_aliases([source])
+    assert sorted(aliases) == ["MathResult", "Pair"]
+    returns = {i.name: resolve_result_alias(i, aliases).return_type for i in source.items() if i.is_fn}
+    assert returns == {
+        "div": "Result<Vec<(u8, u16)>, MathError>",
+        "two": "std::result::Result<(&'a String, String), std::io::Error>",
+        "find": "SearchResult",
+    }
+    path = tmp_path / "math.rs"
+    path.write_text("pub type MathResult<T> = Result<T, String>;\n\npub fn div(a: u8, b: u8) -> MathResult<u8> {\n    a.checked_div(b).ok_or_else(|| \"zero\".to_string())\n}\n")
+    run("--write", "-q", str(path))
+    assert "/// # Errors" in path.read_text()
+
+
+def test_a_mod_declaration_whose_file_has_an_inner_doc_counts_as_documented(tmp_path):
+    src = tmp_path / "src"
+    (src / "net").mkdir(parents=True)
+    (src / "lib.rs").write_text("//! The crate.\n\npub mod net;\npub mod io;\n")
+    (src / "net" / "mod.rs").write_text("//! Networking.\n")
+    (src / "io.rs").write_text("pub fn read() {}\n")
+    result = run("--check", str(src))
+    assert result.exit_code == 1
+    assert "mod io has no doc" in result.stdout
+    assert "mod net" not in result.stdout
+    assert "fn read has no doc" in result.stdout
