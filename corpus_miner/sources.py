@@ -4,6 +4,7 @@ cache), each with its name, commit and license."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import shutil
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rustdoc_core.console import UserError
+
+log = logging.getLogger(__name__)
 
 _URL = re.compile(r"^(https?|git|ssh|file)://|^[\w.-]+@[\w.-]+:")
 _FULL_SHA = re.compile(r"^[0-9a-f]{40}$")
@@ -79,11 +82,26 @@ def clone_shallow(url: str, rev: str | None, cache: Path) -> Path:
     dest = cache / f"{repo_name_of(url)}-{key}"
     if rev and _FULL_SHA.match(rev) and _head_commit(dest) == rev:
         return dest
+    log.debug("cloning %s%s into %s", url, f" at {rev}" if rev else "", dest)
     try:
         cache.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", dir=cache))
     except OSError as exc:
         raise UserError(f"cannot use the clone cache {cache}: {exc.strerror or exc}") from None
+    with _status(f"cloning {url}" + (f" at {rev}" if rev else "")):
+        return _clone_into(work, dest, url, rev)
+
+
+def _status(message: str):
+    """A transient spinner on a terminal (nothing in logs or pipes, nothing under --quiet)."""
+    from contextlib import nullcontext
+
+    from rustdoc_core.console import is_quiet, stderr
+
+    return nullcontext() if is_quiet() else stderr.status(message)
+
+
+def _clone_into(work: Path, dest: Path, url: str, rev: str | None) -> Path:
     try:
         _git(["init", "-q", str(work)], url)
         target = rev or "HEAD"
@@ -129,7 +147,11 @@ def _git(args: list[str], url: str, check: bool = True) -> subprocess.CompletedP
 
 
 def _last_line(text: str) -> str:
+    """git's own reason: its first `fatal:`/`error:` line, else its last line."""
     lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith(("fatal:", "error:")):
+            return line.split(":", 1)[1].strip()
     return lines[-1] if lines else "git failed"
 
 
