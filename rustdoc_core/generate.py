@@ -231,6 +231,8 @@ class FileJob:
     already_documented: int = 0
     unreadable: list[RustItem] = field(default_factory=list)
     """Items inside code the parser could not read: left alone, reported as skipped."""
+    bom: str = ""
+    """A byte order mark the file starts with: kept out of `text` and put back first when writing."""
 
     @property
     def work(self) -> int:
@@ -260,6 +262,8 @@ def read_rust_file(path: Path) -> str:
 def plan_file(path: Path, *, include_private: bool = False, overwrite: bool = False) -> FileJob:
     """Parse a file and choose its items: those needing a doc that lack one (or all, with `overwrite`)."""
     text = read_rust_file(path)
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    text = text[len(bom) :]
     source = RustSource(text)
     chosen: list[RustItem] = []
     documented = 0
@@ -280,7 +284,7 @@ def plan_file(path: Path, *, include_private: bool = False, overwrite: bool = Fa
     needs_crate = crate_root and not has_inner_doc(source)
     if crate_root and not needs_crate:
         documented += 1
-    return FileJob(path, text, source, chosen, needs_crate, documented, unreadable)
+    return FileJob(path, text, source, chosen, needs_crate, documented, unreadable, bom)
 
 
 def document_file(
@@ -343,7 +347,7 @@ def document_file(
             record(ItemOutcome(job.path, item.start_line, item.label, "skipped", message=str(refused_at[item.start_byte])))
         else:
             record(ItemOutcome(job.path, item.start_line, item.label, "documented", doc.origin))
-    return FileResult(job.path, job.text, apply_edits(job.text, edits), outcomes)
+    return FileResult(job.path, job.bom + job.text, job.bom + apply_edits(job.text, edits), outcomes)
 
 
 def unified_diff(path: Path, old: str, new: str) -> str:

@@ -118,6 +118,15 @@ def test_items_in_code_with_syntax_errors_are_skipped_and_the_rest_documented(tm
     assert public_items_without_doc(path.read_text()) == []  # `broken` is not readable as an item
 
 
+def test_a_byte_order_mark_stays_first_in_the_file(tmp_path):
+    path = tmp_path / "bom.rs"
+    path.write_bytes(b"\xef\xbb\xbfpub fn f() {}\n")
+    assert run("--write", "-q", str(path)).exit_code == 0
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf/// ") and data.count(b"\xef\xbb\xbf") == 1
+    assert data.endswith(b"\npub fn f() {}\n")
+
+
 def test_directories_skip_target_and_hidden_dirs_and_a_file_named_twice_is_done_once(tmp_path):
     (tmp_path / "src").mkdir()
     (tmp_path / "src" / "lib.rs").write_text("pub fn f() {}\n")
