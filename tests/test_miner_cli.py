@@ -135,3 +135,21 @@ def test_a_failed_run_leaves_the_previous_dataset_in_place(tmp_path):
     before = {p.name: p.read_bytes() for p in out.iterdir()}
     _single_error_line(rustdoc_gen("mine", str(tmp_path / "missing"), "-o", str(out)))
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+
+
+def test_a_killed_run_leaves_the_previous_dataset_whole(debian_crate, tmp_path):
+    import signal
+    import time
+
+    out = tmp_path / "out"
+    assert rustdoc_gen("mine", str(FIXTURE_CRATE), "-o", str(out), "-q").returncode == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    run = subprocess.Popen([sys.executable, "-m", "rustdoc_core", "mine", "-q", "-j", "1", str(debian_crate("clap")),
+                            str(debian_crate("bat")), "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not any(p.name.endswith(".tmp") and any(p.rglob("*.jsonl*")) for p in tmp_path.iterdir()):
+        assert run.poll() is None and time.monotonic() < deadline, "the run ended before it could be killed"
+        time.sleep(0.01)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
