@@ -208,11 +208,10 @@ def plain(value: Any) -> Any:
     names = getattr(cls, "__dataclass_fields__", None)
     if names is None:
         return value
-    out = {}
-    for name in names:
-        v = getattr(value, name)
-        out[name] = v if type(v) in _SCALARS else plain(v)
-    return out
+    attrs = vars(value)
+    if len(attrs) != len(names):  # something besides the fields (a cached property): go by the fields
+        attrs = {name: getattr(value, name) for name in names}
+    return {k: v if type(v) in _SCALARS else plain(v) for k, v in attrs.items()}
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})
