@@ -203,30 +203,64 @@ test("clicking the status-bar item shows the server's output", { timeout: 120_00
   }
 });
 
+/** Opens the Settings editor's Remote tab (machine-scoped settings live there in code-server) and sets one string setting. */
+async function setRemoteSetting(p: Page, id: string, description: string, value: string): Promise<void> {
+  await p.keyboard.press("F1");
+  const quickInput = p.locator(".quick-input-widget input");
+  await quickInput.fill(">Preferences: Open Remote Settings");
+  await p.locator(".quick-input-list .monaco-list-row", { hasText: /Open Remote Settings \((?!JSON)/ }).first().click();
+  const settingsEditor = p.locator(".settings-editor");
+  await settingsEditor.locator(".settings-tabs-widget .action-label.checked", { hasText: "Remote" }).waitFor();
+  await settingsEditor.locator(".settings-header .suggest-input-container").click();
+  await p.keyboard.press("Control+A");
+  await p.keyboard.type(id);
+  const setting = settingsEditor.locator(".setting-item-contents", { hasText: description }).first();
+  await setting.locator("input").fill(value);
+  await p.keyboard.press("Control+W");
+  await settingsEditor.waitFor({ state: "detached" });
+}
+
+test("a model path set in Settings reaches the running server: the next generation names the missing file and uses the template", { timeout: 120_000 }, async () => {
+  const p = page!;
+  const missing = path.join(home, "models", "missing.gguf");
+  const file = path.join(workspace, "src", "lib.rs");
+  const position = positionOf(fs.readFileSync(file, "utf8"), "fn new_regex(pat: &str)");
+  try {
+    await setRemoteSetting(p, "rustdocGen.model.path", "A GGUF model file", missing);
+
+    await p.keyboard.press("Control+P");
+    const quickInput = p.locator(".quick-input-widget input");
+    await quickInput.fill(`src/lib.rs:${position.line + 1}:${position.character + 4}`);
+    await p.locator(".quick-input-list .monaco-list-row", { hasText: "lib.rs" }).first().waitFor();
+    await p.keyboard.press("Enter");
+    await p.locator(".statusbar-item", { hasText: `Ln ${position.line + 1}, Col ${position.character + 4}` }).waitFor();
+    await p.keyboard.press("Control+.");
+    const actionTitle = "Regenerate rustdoc for `fn new_regex`";
+    await p.locator(".action-widget .monaco-list-row.focused", { hasText: actionTitle }).waitFor();
+    await p.keyboard.press("Enter");
+
+    await p.locator(".notification-toast", { hasText: missing }).first().waitFor();
+    await p.locator(".statusbar-item", { hasText: "rustdoc: error" }).waitFor();
+  } catch (error) {
+    await saveArtifacts("vscode-model-path");
+    throw error;
+  }
+});
+
 test("a server path that does not exist: one error naming it, and \"Open settings\" opens that setting", { timeout: 120_000 }, async () => {
   const p = page!;
   const missing = path.join(home, "missing", "rustdoc-gen");
   try {
-    // As a user would: in the Settings editor. The server settings are
-    // machine-scoped, so in code-server (a remote window) they are in the Remote tab.
-    await p.keyboard.press("F1");
-    const quickInput = p.locator(".quick-input-widget input");
-    await quickInput.fill(">Preferences: Open Remote Settings");
-    const remoteSettings = p.locator(".quick-input-list .monaco-list-row", { hasText: /Open Remote Settings \((?!JSON)/ });
-    await remoteSettings.first().click();
-    const settingsEditor = p.locator(".settings-editor");
-    await settingsEditor.locator(".settings-tabs-widget .action-label.checked", { hasText: "Remote" }).waitFor();
-    await settingsEditor.locator(".settings-header .suggest-input-container").click();
-    await p.keyboard.type("rustdocGen.server.path");
-    const setting = settingsEditor.locator(".setting-item-contents", { hasText: "Path to the rustdoc-gen executable" }).first();
-    await setting.locator("input").fill(missing);
+    // As a user would: in the Settings editor.
+    await setRemoteSetting(p, "rustdocGen.server.path", "Path to the rustdoc-gen executable", missing);
     const toast = p.locator(".notification-toast", { hasText: `"${missing}" (rustdocGen.server.path) does not exist` });
     await toast.waitFor();
     await p.locator(".statusbar-item", { hasText: "rustdoc: stopped" }).waitFor();
-    await p.keyboard.press("Control+W");
-    await settingsEditor.waitFor({ state: "detached" });
     await toast.locator(".monaco-button", { hasText: "Open settings" }).click();
-    await setting.waitFor();
+    await p
+      .locator(".settings-editor .setting-item-contents", { hasText: "Path to the rustdoc-gen executable" })
+      .first()
+      .waitFor();
   } catch (error) {
     await saveArtifacts("vscode-missing-server");
     throw error;
