@@ -251,3 +251,23 @@ def test_overwrite_on_documented_globset_replaces_every_item_doc_and_only_docs(t
                 replaced += 1
     assert replaced > 50
     assert (root / "lib.rs").read_text().startswith("/*!\nThe globset crate provides")  # the crate doc stays
+
+
+@needs_cargo
+def test_docs_from_the_tiny_gguf_after_repair_keep_a_crate_clippy_and_rustdoc_clean(tmp_path, tiny_gguf_path):
+    """The model path: whatever a (random) model writes, post-processing and the checker's
+    repair leave docs that clippy's doc lints, `missing_docs` and rustdoc accept."""
+    root = tmp_path / "checked_math"
+    shutil.copytree(FIXTURES / "checked_math", root)
+    (root / ".cargo").mkdir()
+    (root / ".cargo" / "config.toml").write_text(CARGO_CONFIG)
+    stripped = strip_crate(root)
+    args = ["generate", "--write", "--model", str(tiny_gguf_path), "--max-tokens", "16", "--threads", "2", str(root)]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    assert_only_doc_lines_inserted(stripped)
+    assert CliRunner().invoke(main, ["generate", "--check", str(root)]).exit_code == 0
+    warnings = doc_warnings(root)
+    assert warnings == [], "\n".join(warnings)
+    docs = cargo(root, "doc", "--offline", "--no-deps", env={"RUSTDOCFLAGS": "-D warnings -A unknown_lints"})
+    assert docs.returncode == 0, docs.stderr[-4000:]
