@@ -77,6 +77,12 @@ export function ensureCodeServer(log: (line: string) => void): string {
     npm_config_unsafe_perm: "true",
     npm_config_yes: "true",
   };
+  // node-gyp builds code-server's native modules against the running Node's
+  // headers; without a nodedir it would download them from nodejs.org.
+  const prefix = path.resolve(path.dirname(process.execPath), "..");
+  if (!env.npm_config_nodedir && fs.existsSync(path.join(prefix, "include", "node", "node.h"))) {
+    env.npm_config_nodedir = prefix;
+  }
   // Under `npm run --workspace ...` these would point the install at our workspace.
   for (const key of Object.keys(env)) {
     if (/^npm_config_(workspace|workspaces|include_workspace_root)$/i.test(key)) {
