@@ -8,7 +8,7 @@ when it runs one of the commands, which apply their edit with `workspace/applyEd
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
@@ -76,16 +76,27 @@ def items_in_range(source: RustSource, rng: types.Range, encoding: str) -> list[
 
 
 def undocumented_items(doc: OpenDocument, include_private: bool) -> list[RustItem]:
-    """What the source action documents: items that want a doc and have none."""
+    """What the source action documents: items that want a doc and have none.
+
+    A `mod x;` whose own file carries a `//!` doc is documented there.
+    """
     path = _path_of(doc.uri)
     return [
         item
-        for item in doc.source.items()
-        if item.doc is None
-        and needs_doc(item, include_private)
-        and on_own_line(doc.source, item)
-        and not (path is not None and module_file_documented(path, item))
+        for item in _wanting_doc(doc, include_private)
+        if not (path is not None and module_file_documented(path, item))
     ]
+
+
+def _wanting_doc(doc: OpenDocument, include_private: bool) -> Iterator[RustItem]:
+    for item in doc.source.items():
+        if item.doc is None and needs_doc(item, include_private) and on_own_line(doc.source, item):
+            yield item
+
+
+def _offers_file_action(doc: OpenDocument, include_private: bool) -> bool:
+    """Whether to list the source action; cheap: module files are only read when it runs."""
+    return next(_wanting_doc(doc, include_private), None) is not None
 
 
 def _path_of(uri: str) -> Path | None:
@@ -139,7 +150,7 @@ def code_action(ls: RustdocServer, params: types.CodeActionParams) -> list[types
                 continue  # its quick fix is already offered
             actions.append(_item_action(ls, doc, item, ITEM_KIND))
 
-    if _wants(only, FILE_KIND) and undocumented_items(doc, ls.settings.generate.include_private):
+    if _wants(only, FILE_KIND) and _offers_file_action(doc, ls.settings.generate.include_private):
         data = {"uri": uri, "version": doc.version, "mode": "file"}
         action = types.CodeAction(title=FILE_TITLE, kind=FILE_KIND, data=data)
         if not ls.client_supports_resolve:
