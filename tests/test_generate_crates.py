@@ -257,8 +257,17 @@ def test_overwrite_on_documented_globset_replaces_every_item_doc_and_only_docs(t
 def test_docs_from_the_tiny_gguf_after_repair_keep_a_crate_clippy_and_rustdoc_clean(tmp_path, tiny_gguf_path):
     """The model path: whatever a (random) model writes, post-processing and the checker's
     repair leave docs that clippy's doc lints, `missing_docs` and rustdoc accept."""
-    root = tmp_path / "checked_math"
-    shutil.copytree(FIXTURES / "checked_math", root)
+    # A few items, one of each kind of section, keep the (CPU) model run short.
+    root = tmp_path / "model_docs"
+    (root / "src").mkdir(parents=True)
+    (root / "Cargo.toml").write_text('[package]\nname = "model_docs"\nversion = "0.1.0"\nedition = "2021"\n')
+    (root / "src" / "lib.rs").write_text(
+        "pub struct Meters {\n    pub value: f64,\n}\n\n"
+        "pub fn parse(text: &str) -> Result<Meters, std::num::ParseFloatError> {\n"
+        "    text.trim().parse().map(|value| Meters { value })\n}\n\n"
+        "pub fn first(values: &[f64]) -> f64 {\n    values[0]\n}\n\n"
+        "pub unsafe fn first_unchecked(values: &[f64]) -> f64 {\n    *values.get_unchecked(0)\n}\n"
+    )
     (root / ".cargo").mkdir()
     (root / ".cargo" / "config.toml").write_text(CARGO_CONFIG)
     stripped = strip_crate(root)
