@@ -12,7 +12,8 @@ The model is a random-weight model of Qwen2.5-Coder-1.5B-Instruct's exact shape,
 quantized to Q4_K_M with the project's exporter: the real sizes and speeds, built once
 (a minute or two) and cached under .cache/bench/.
 
-    python -m bench server [--model GGUF] [--tiny] [--samples 200] [--tokens 128] [--repeat 3] [--no-model]
+    python -m bench server [--model GGUF] [--tiny] [--samples 200] [--tokens 128] [--repeat 3] [--threads N]
+                           [--no-model] [--only startup|actions|template|model ...]
 """
 
 from __future__ import annotations
@@ -385,16 +386,26 @@ def run(args: list[str]) -> Report:
         help="llama.cpp threads, server and direct alike (default: llama-cpp-python's, half the cores; "
         "more threads than idle cores makes llama.cpp's spinning threads crawl)",
     )
+    parser.add_argument(
+        "--only", action="append", choices=("startup", "actions", "template", "model"),
+        help="measure only these parts (repeatable; default: all)",
+    )
     options = parser.parse_args(args)
+    parts = set(options.only or ("startup", "actions", "template", "model"))
+    if options.no_model:
+        parts.discard("model")
 
     report = Report("language server (rustdoc-gen serve over stdio, pygls LanguageClient)")
     path = largest_clap_file()
 
     async def main() -> None:
-        await start_up(report, options.repeat)
-        await code_action_latency(report, path, options.samples)
-        await template_first_doc(report, path)
-        if not options.no_model:
+        if "startup" in parts:
+            await start_up(report, options.repeat)
+        if "actions" in parts:
+            await code_action_latency(report, path, options.samples)
+        if "template" in parts:
+            await template_first_doc(report, path)
+        if "model" in parts:
             gguf = options.model or (tiny_model() if options.tiny else bench_model())
             await model_figures(report, gguf, options.tokens, options.repeat, options.threads)
 
