@@ -95,14 +95,14 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
     """Settings from the client's object, and one message per value that was ignored."""
     problems: list[str] = []
     raw = unwrap_section(raw)
-    if raw is None:
+    if raw is None or raw == []:  # Lua clients encode an empty table as []
         return Settings(), problems
     if not isinstance(raw, dict):
         return Settings(), [f"`{SECTION}` must be an object, got {type(raw).__name__}; using the defaults"]
 
     def group(name: str) -> dict[str, Any]:
         value = raw.get(name)
-        if value is None:
+        if value is None or value == []:
             return {}
         if not isinstance(value, dict):
             problems.append(f"`{SECTION}.{name}` must be an object; using its defaults")
