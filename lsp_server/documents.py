@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lsprotocol import types
 
-from rustdoc_core.rust_items import RustItem, RustSource
+from rustdoc_core.rust_items import RustSource
 
 log = logging.getLogger(__name__)
 

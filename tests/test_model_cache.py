@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,8 +16,6 @@ FILE = model_cache.DEFAULT_FILE
 
 def _run(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
     env = {"HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(cache), "HF_HOME": str(cache.parent / "hf-home"), "NO_COLOR": "1"}
-    import os
-
     return subprocess.run(
         [sys.executable, "-m", "rustdoc_core", "model", *args],
         capture_output=True,
@@ -76,6 +75,6 @@ def test_list_shows_only_cached_ggufs(tmp_path):
 def test_pull_rejects_names_that_are_not_gguf_files(tmp_path):
     out = _run("pull", REPO, "model.safetensors", cache=tmp_path / "hub")
     assert out.returncode == 1
-    assert out.stderr.strip().splitlines() == [f"error: model.safetensors is not a GGUF file name (expected a name ending in .gguf)"]
+    assert out.stderr.strip().splitlines() == ["error: model.safetensors is not a GGUF file name (expected a name ending in .gguf)"]
     out = _run("pull", "someone/repo", cache=tmp_path / "hub")
     assert out.returncode == 1 and "name the GGUF file" in out.stderr
