@@ -359,7 +359,12 @@ async def document_edit(
         log.info("%s closed during generation; no edit", doc.uri)
         return None
     edits: list[DocEdit] = []
-    problems: list[str] = list(result.errors)
+    problems: list[str] = []
+    if result.errors:
+        ls.show(
+            f"rustdoc-gen: the model failed on {_listing(result.errors)}; the template engine wrote those docs.",
+            types.MessageType.Warning,
+        )
     for item, generated in zip(items, result.docs):
         if generated is None:
             continue
@@ -372,9 +377,9 @@ async def document_edit(
         except DocEditError as err:
             problems.append(str(err))
     edits = _without_overlaps(edits)
+    problems += [f"{item.label}: no doc could be written" for item, doc in zip(items, result.docs) if doc is None]
     if problems:
-        shown = "; ".join(problems[:3]) + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
-        ls.show(f"rustdoc-gen: {len(problems)} of {total} items not documented: {shown}", types.MessageType.Warning)
+        ls.show(f"rustdoc-gen: {len(problems)} of {total} items not documented: {_listing(problems)}", types.MessageType.Warning)
     if not edits:
         return None
     produced = [d for d in result.docs if d is not None]
@@ -383,6 +388,11 @@ async def document_edit(
         title, len(edits), result.generator, sum(d.tokens for d in produced), sum(d.seconds for d in produced),
     )
     return workspace_edit(ls, current, edits)
+
+
+def _listing(messages: list[str], shown: int = 3) -> str:
+    more = f" (and {len(messages) - shown} more)" if len(messages) > shown else ""
+    return "; ".join(messages[:shown]) + more
 
 
 def _without_overlaps(edits: list[DocEdit]) -> list[DocEdit]:

@@ -171,6 +171,20 @@ async def test_unusable_models_fall_back_to_the_template_and_a_new_path_takes_ef
         assert client.process.returncode is None
 
 
+async def test_an_item_too_long_for_the_context_gets_the_template_doc_and_a_message(tiny_gguf_path):
+    body = "".join(f"    let value_{i} = input.len() * {i} + {i};\n" for i in range(60))
+    text = f"pub fn long_computation(input: &str) -> usize {{\n{body}    0\n}}\n"
+    item = RustSource(text).items()[0]
+    options = {"model": {"path": str(tiny_gguf_path), "contextSize": 512, "maxTokens": 8}}
+    async with server_session(initialization_options=options) as client:
+        client.open(URI, text)
+        action = (await client.code_actions(URI, (0, 8), only=[ITEM_KIND]))[0]
+        resolved = await client.code_action_resolve_async(action)
+        assert apply_text_edits(text, edits_for(resolved.edit, URI)) == render_doc_comment(template_doc(item)) + text
+        message = await client.wait_for(lambda: client.messages, what="a message")
+        assert "the model failed on fn long_computation" in message[0].message and "does not fit" in message[0].message
+
+
 async def test_server_exits_when_the_client_vanishes_mid_generation(tiny_gguf_path):
     async with server_session(initialization_options={"model": {"path": str(tiny_gguf_path), **LONG}}) as client:
         client.open(URI, SOURCE)
