@@ -416,8 +416,7 @@ def train(config: TrainConfig) -> TrainSummary:
         check_qlora()
     run_dir, checkpoint = prepare_run_dir(config)
     train_records = load_split(dataset_dir, "train", limit=config.limit, seed=config.seed)
-    eval_limit = config.eval_limit if config.eval_limit is not None else None
-    validation = [] if eval_limit == 0 else load_split(dataset_dir, "validation", limit=eval_limit, seed=config.seed)
+    validation = [] if config.eval_limit == 0 else load_split(dataset_dir, "validation", limit=config.eval_limit, seed=config.seed)
     if not train_records:
         raise UserError(f"dataset {dataset_dir} has no training records")
     return _run(config, run_dir, checkpoint, train_records, validation, write=True)
@@ -465,10 +464,14 @@ def _run(
     cuda = torch.cuda.is_available()
     use_bf16 = cuda and config.bf16 and torch.cuda.is_bf16_supported()
     base, tokenizer, model = load_base_model(config, use_bf16)
+    from accelerate import PartialState
+
+    # Under `accelerate launch` every process runs this; only the main one writes the run's files.
+    main_process = PartialState().is_main_process
     resumed_from = int(checkpoint.name.split("-")[-1]) if checkpoint is not None else None
-    if resumed_from is not None:
+    if main_process and resumed_from is not None:
         truncate_metrics(run_dir, resumed_from)
-    elif (run_dir / METRICS).exists():
+    elif main_process and (run_dir / METRICS).exists():
         (run_dir / METRICS).unlink()
 
     run_info: dict[str, Any] = {
@@ -488,7 +491,8 @@ def _run(
         "precision": "bf16" if use_bf16 else "fp32",
         "resumed_from_step": resumed_from,
     }
-    _write_run_json(run_dir, run_info)
+    if main_process:
+        _write_run_json(run_dir, run_info)
 
     metrics, bar = make_callbacks(run_dir, write)
     trainer = SFTTrainer(
@@ -516,7 +520,8 @@ def _run(
     except KeyboardInterrupt:
         bar.close()
         run_info["status"] = "interrupted"
-        _write_run_json(run_dir, run_info)
+        if main_process:
+            _write_run_json(run_dir, run_info)
         raise TrainingInterrupted(trainer.state.global_step, last_checkpoint(run_dir)) from None
     except OSError as error:
         bar.close()
