@@ -63,7 +63,7 @@ def model() -> None:
 
 @model.command("pull")
 @click.argument("repo", required=False)
-@click.argument("filename", metavar="FILE", required=False)
+@click.argument("filename", metavar="[FILE]", required=False)
 @click.option("--revision", default=None, help="A branch, tag or commit of the repository (default: main).")
 @click.option(
     "--cache-dir",
