@@ -72,6 +72,7 @@ class TrainSummary:
     seconds: float
     resumed_from: int | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    estimated_full_seconds: float | None = None  # dry runs: the real run's time at this run's pace
 
     @property
     def loss_reduction(self) -> float | None:
@@ -440,6 +441,11 @@ def dry_run(config: TrainConfig) -> TrainSummary:
         log.info("Dry run: %d records, %d steps, in %s", len(train_records), steps, tmp)
         summary = _run(trial, Path(tmp), None, train_records, validation, write=True)
         summary.run_dir = Path(config.output) if config.output else Path(tmp)
+        records = min(len(everything), config.limit or len(everything))
+        full_steps = config.max_steps if config.max_steps != -1 else math.ceil(
+            records * config.epochs / (config.batch_size * config.gradient_accumulation)
+        )
+        summary.estimated_full_seconds = full_steps * summary.seconds / max(summary.steps, 1)
         if last_checkpoint(Path(tmp)) is None or not (Path(tmp) / ADAPTER / "adapter_config.json").is_file():
             raise UserError("dry run finished but wrote no checkpoint or adapter")
     return summary
@@ -633,6 +639,8 @@ def print_summary(summary: TrainSummary, *, dry_run: bool = False) -> None:
         ("tokens/s", fmt(summary.tokens_per_second, "{:,.0f}")),
         ("time", f"{summary.seconds:.1f} s"),
     ]
+    if summary.estimated_full_seconds is not None:
+        rows.append(("estimated full run (one device)", f"{summary.estimated_full_seconds / 3600:.1f} h"))
     if not dry_run:
         rows.append(("run", str(summary.run_dir)))
     table("Dry run: the run works" if dry_run else "Training summary", ("", "value"), rows)
