@@ -131,7 +131,7 @@ def code_action(ls: RustdocServer, params: types.CodeActionParams) -> list[types
     uri = params.text_document.uri
     doc = ls.documents.get(uri)
     if doc is None:
-        log.info("code actions asked for a document that is not open: %s", uri)
+        log.debug("code actions asked for a document that is not open: %s", uri)
         return None
     only = params.context.only
     encoding = ls.position_encoding
