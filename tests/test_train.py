@@ -138,14 +138,14 @@ def test_export_of_trained_run_to_q4_k_m_generates_with_llama_cpp(resumed_run, t
         llm.close()
 
 
-def test_dry_run_trains_a_few_steps_and_leaves_no_run_dir(mined_dataset, tiny_model_dir, tmp_path):
+def test_dry_run_with_packing_trains_a_few_steps_and_leaves_no_run_dir(mined_dataset, tiny_model_dir, tmp_path):
     run_dir = tmp_path / "dry"
     result = CliRunner().invoke(
         cli, ["train", "--dataset", str(mined_dataset), "--output", str(run_dir), "--base-model", str(tiny_model_dir),
-              "--dry-run", *TRAIN_FLAGS]
+              "--dry-run", "--packing", *TRAIN_FLAGS]
     )
     assert result.exit_code == 0, result.output + repr(result.exception)
-    assert "Dry run" in result.output and "steps" in result.output
+    assert "Dry run: the run works" in result.output and "estimated full run" in result.output
     assert not run_dir.exists()
 
 

@@ -273,7 +273,7 @@ def export_model(
         start = time.perf_counter()
         try:
             with task_progress("Converting to GGUF f16", tensor_count(hf_dir)) as advance:
-                convert_to_gguf(hf_dir, f16_path, out_type="f16", on_tensor=advance)
+                convert_to_gguf(hf_dir, f16_path, out_type="f16", name=output.stem, on_tensor=advance)
         except ConversionError as error:
             raise ExportError(str(error)) from error
         seconds["convert"] = time.perf_counter() - start

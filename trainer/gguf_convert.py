@@ -50,6 +50,7 @@ def convert_to_gguf(
     out_path: str | Path,
     *,
     out_type: str = "f16",
+    name: str | None = None,
     on_tensor: Callable[[int], None] | None = None,
 ) -> GGUFConversion:
     """Convert the HF model in `model_dir` to a GGUF file at `out_path` (written in place: callers make it atomic)."""
@@ -63,7 +64,7 @@ def convert_to_gguf(
     n_blocks = int(config["num_hidden_layers"])
     writer = gguf.GGUFWriter(out_path, arch_name)
     try:
-        _write_hparams(writer, config, model_dir, out_type)
+        _write_hparams(writer, config, name or config.get("_name_or_path") or model_dir.name, out_type)
         vocab_size = _write_tokenizer(writer, model_dir, int(config["vocab_size"]))
         names = gguf.get_tensor_name_map(gguf.MODEL_ARCH.QWEN2, n_blocks)
         tensors = parameters = 0
@@ -116,22 +117,21 @@ def _rope_theta(config: dict[str, Any]) -> float:
     return float(params.get("rope_theta", config.get("rope_theta", 10000.0)))
 
 
-def _write_hparams(writer: Any, config: dict[str, Any], model_dir: Path, out_type: str) -> None:
+def _write_hparams(writer: Any, config: dict[str, Any], name: str, out_type: str) -> None:
     import gguf
 
     hidden = int(config["hidden_size"])
     heads = int(config["num_attention_heads"])
-    writer.add_name(config.get("_name_or_path") or model_dir.name)
+    writer.add_name(name)
     writer.add_context_length(int(config.get("max_position_embeddings", 32768)))
     writer.add_embedding_length(hidden)
     writer.add_block_count(int(config["num_hidden_layers"]))
     writer.add_feed_forward_length(int(config["intermediate_size"]))
     writer.add_head_count(heads)
     writer.add_head_count_kv(int(config.get("num_key_value_heads", heads)))
-    head_dim = config.get("head_dim") or hidden // heads
-    if head_dim != hidden // heads:
-        writer.add_key_length(int(head_dim))
-        writer.add_value_length(int(head_dim))
+    head_dim = int(config.get("head_dim") or hidden // heads)
+    writer.add_key_length(head_dim)
+    writer.add_value_length(head_dim)
     writer.add_rope_freq_base(_rope_theta(config))
     writer.add_layer_norm_rms_eps(float(config.get("rms_norm_eps", 1e-6)))
     scaling = config.get("rope_scaling") or {}
@@ -144,8 +144,9 @@ def _write_hparams(writer: Any, config: dict[str, Any], model_dir: Path, out_typ
         writer.add_rope_scaling_type(gguf.RopeScalingType.LINEAR)
         writer.add_rope_scaling_factor(float(scaling["factor"]))
     elif rope_type not in (None, "default"):
-        raise ConversionError(f"{model_dir}: rope scaling {rope_type!r} is not supported")
+        raise ConversionError(f"{name}: rope scaling {rope_type!r} is not supported")
     writer.add_file_type(gguf.LlamaFileType.MOSTLY_F16 if out_type == "f16" else gguf.LlamaFileType.ALL_F32)
+    writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
 
 
 def _write_tokenizer(writer: Any, model_dir: Path, vocab_size: int) -> int:
@@ -176,8 +177,11 @@ def _write_tokenizer(writer: Any, model_dir: Path, vocab_size: int) -> int:
             tokens.append(f"[PAD{i}]")
             types.append(gguf.TokenType.UNUSED)
         elif i in added:
-            tokens.append(reverse[i])
-            types.append(gguf.TokenType.CONTROL if added[i].special else gguf.TokenType.USER_DEFINED)
+            token = reverse[i]
+            tokens.append(token)
+            # `<|fim_prefix|>` and kin are added as not special, yet llama.cpp must treat them as control tokens.
+            control = added[i].special or (token.startswith("<|") and token.endswith("|>"))
+            types.append(gguf.TokenType.CONTROL if control else gguf.TokenType.USER_DEFINED)
         else:
             tokens.append(reverse[i])
             types.append(gguf.TokenType.NORMAL)
@@ -199,6 +203,7 @@ def _write_tokenizer(writer: Any, model_dir: Path, vocab_size: int) -> int:
     if pad is not None:
         writer.add_pad_token_id(int(pad))
     writer.add_add_bos_token(False)
+    writer.add_add_eos_token(False)
     template = tokenizer.chat_template
     if not template:
         raise ConversionError(f"{model_dir}: the tokenizer has no chat template; the GGUF would not know how to prompt")
