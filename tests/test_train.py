@@ -158,3 +158,16 @@ def test_existing_run_is_not_overwritten_without_resume(resumed_run, mined_datas
     assert result.exit_code == 1
     assert "already holds a training run" in result.output and "--resume" in result.output
     assert (run_dir / "run.json").read_text() == before
+
+
+def test_resume_refuses_a_dataset_that_changed_since_the_run_started(resumed_run, mined_dataset, tmp_path):
+    import shutil
+
+    run_dir, _ = resumed_run
+    changed = tmp_path / "changed"
+    shutil.copytree(mined_dataset, changed)
+    stats = json.loads((changed / "stats.json").read_text())
+    (changed / "stats.json").write_text(json.dumps({**stats, "note": "edited after the run started"}))
+    result = CliRunner().invoke(cli, ["train", "--output", str(run_dir), "--resume", "--dataset", str(changed)])
+    assert result.exit_code == 1
+    assert "differs from the one" in result.output

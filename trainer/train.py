@@ -416,6 +416,10 @@ def train(config: TrainConfig) -> TrainSummary:
     if config.qlora:
         check_qlora()
     run_dir, checkpoint = prepare_run_dir(config)
+    if checkpoint is not None and (run_dir / RUN_JSON).is_file():
+        started_on = json.loads((run_dir / RUN_JSON).read_text()).get("dataset", {}).get("fingerprint")
+        if started_on and started_on != dataset_fingerprint(dataset_dir):
+            raise UserError(f"dataset {dataset_dir} differs from the one {run_dir} started on; resume with the same data or start a new run")
     train_records = load_split(dataset_dir, "train", limit=config.limit, seed=config.seed)
     validation = [] if config.eval_limit == 0 else load_split(dataset_dir, "validation", limit=config.eval_limit, seed=config.seed)
     if not train_records:
