@@ -63,6 +63,8 @@ before(async () => {
     "files.autoSave": "off",
     "editor.formatOnSave": false,
     "chat.disableAIFeatures": true,
+    // The LSP messages go to the output channel, kept with the logs when a test fails.
+    "rustdocGen.trace.server": "messages",
   });
   log(installExtension(entry, profile, packagedVsix()).trim());
   codeServer = await startCodeServer(entry, profile, workspace, STEP_MS);
@@ -98,7 +100,49 @@ async function saveArtifacts(name: string): Promise<void> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   await page?.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) }).catch(() => undefined);
   fs.writeFileSync(path.join(ARTIFACTS, `${name}.code-server.log`), codeServer?.output.join("") ?? "");
+  // VS Code's own logs, the extension's output channel (the server's stderr) among them.
+  const logs = path.join(home, "user-data", "logs");
+  if (fs.existsSync(logs)) {
+    fs.cpSync(logs, path.join(ARTIFACTS, `${name}.logs`), { recursive: true });
+  }
   log(`screenshot and code-server log in ${ARTIFACTS}`);
+}
+
+/** Quick open takes `file:line:column` (1-based); waits until the cursor is there. */
+async function goTo(p: Page, file: string, position: { line: number; character: number }): Promise<void> {
+  await p.keyboard.press("Control+P");
+  const quickInput = p.locator(".quick-input-widget input");
+  await quickInput.waitFor();
+  await quickInput.fill(`${file}:${position.line + 1}:${position.character + 1}`);
+  await p.locator(".quick-input-list .monaco-list-row", { hasText: path.basename(file) }).first().waitFor();
+  await p.keyboard.press("Enter");
+  await p.locator(".statusbar-item", { hasText: `Ln ${position.line + 1}, Col ${position.character + 1}` }).waitFor();
+}
+
+/** Ctrl+. and, with keys (clicks on that menu were unreliable), Enter on the action titled `title`. */
+async function applyCodeAction(p: Page, title: string): Promise<void> {
+  await p.locator(".monaco-editor textarea").first().focus();
+  await p.keyboard.press("Control+.");
+  const menu = p.locator(".action-widget");
+  await menu.locator(".monaco-list-row", { hasText: title }).waitFor();
+  // The menu takes the keyboard once its list has the focus.
+  await menu.locator(".monaco-list:focus-within").waitFor();
+  const rows = await menu.locator(".monaco-list-row.action").count();
+  for (let i = 0; i < rows; i++) {
+    if ((await menu.locator(".monaco-list-row.focused").textContent())?.includes(title)) {
+      break;
+    }
+    await p.keyboard.press("ArrowDown");
+  }
+  assert.ok((await menu.locator(".monaco-list-row.focused").textContent())?.includes(title), `${title} is not in the menu`);
+  await p.keyboard.press("Enter");
+  await menu.waitFor({ state: "hidden" });
+}
+
+/** Ctrl+S, and wait until the active tab is clean again. */
+async function save(p: Page): Promise<void> {
+  await p.keyboard.press("Control+S");
+  await p.locator(".tabs-container .tab.active.dirty").waitFor({ state: "detached" });
 }
 
 test("Ctrl+. then Enter in VS Code writes the rustdoc, and the saved file is exactly the core's", { timeout: 300_000 }, async () => {
@@ -114,40 +158,15 @@ test("Ctrl+. then Enter in VS Code writes the rustdoc, and the saved file is exa
     // The explorer shows the folder: the workbench is up.
     await p.locator(".explorer-folders-view").waitFor();
 
-    // Quick open takes `file:line:column` (1-based).
-    await p.keyboard.press("Control+P");
-    const quickInput = p.locator(".quick-input-widget input");
-    await quickInput.waitFor();
-    await quickInput.fill(`src/lib.rs:${position.line + 1}:${position.character + 1}`);
-    await p.locator(".quick-input-list .monaco-list-row", { hasText: "lib.rs" }).first().waitFor();
-    await p.keyboard.press("Enter");
-    await p.locator(".statusbar-item", { hasText: `Ln ${position.line + 1}, Col ${position.character + 1}` }).waitFor();
-
+    await goTo(p, "src/lib.rs", position);
     // The extension started the server, which reported its state.
     await p.locator(".statusbar-item", { hasText: "rustdoc: template" }).waitFor();
 
-    await p.locator(".monaco-editor textarea").first().focus();
-    await p.keyboard.press("Control+.");
-    const actionTitle = "Generate rustdoc for `fn new_regex`";
-    const menu = p.locator(".action-widget");
-    await menu.locator(".monaco-list-row", { hasText: actionTitle }).waitFor();
-    // Keys, not clicks: move the focus to our action if another comes first.
-    const rows = await menu.locator(".monaco-list-row.action").count();
-    for (let i = 0; i < rows; i++) {
-      if ((await menu.locator(".monaco-list-row.focused").textContent())?.includes(actionTitle)) {
-        break;
-      }
-      await p.keyboard.press("ArrowDown");
-    }
-    assert.ok((await menu.locator(".monaco-list-row.focused").textContent())?.includes(actionTitle));
-    await p.keyboard.press("Enter");
-
+    await applyCodeAction(p, "Generate rustdoc for `fn new_regex`");
     // The edit arrives through codeAction/resolve; the tab turns dirty, then clean after saving.
-    const activeTab = p.locator(".tabs-container .tab.active");
     await p.locator(".tabs-container .tab.active.dirty").waitFor();
-    await p.keyboard.press("Control+S");
-    await p.locator(".tabs-container .tab.active.dirty").waitFor({ state: "detached" });
-    assert.match((await activeTab.textContent()) ?? "", /lib\.rs/);
+    await save(p);
+    assert.match((await p.locator(".tabs-container .tab.active").textContent()) ?? "", /lib\.rs/);
 
     assert.equal(fs.readFileSync(file, "utf8"), expected.text);
   } catch (error) {
@@ -164,22 +183,17 @@ test("the command palette's \"Generate rustdoc for the item at the cursor\" fill
   const expected = expectedText(serverPython(serverCommand()), current, position);
   const p = page!;
   try {
-    await p.keyboard.press("Control+P");
-    const quickInput = p.locator(".quick-input-widget input");
-    await quickInput.waitFor();
-    await quickInput.fill(`:${position.line + 1}:${position.character + 1}`);
-    await p.keyboard.press("Enter");
-    await p.locator(".statusbar-item", { hasText: `Ln ${position.line + 1}, Col ${position.character + 1}` }).waitFor();
+    await goTo(p, "src/lib.rs", position);
 
     await p.keyboard.press("F1");
+    const quickInput = p.locator(".quick-input-widget input");
     await quickInput.waitFor();
     await quickInput.fill(">rustdoc-gen: Generate rustdoc for the item at the cursor");
     await p.locator(".quick-input-list .monaco-list-row.focused", { hasText: "Generate rustdoc for the item at the cursor" }).waitFor();
     await p.keyboard.press("Enter");
 
     await p.locator(".tabs-container .tab.active.dirty").waitFor();
-    await p.keyboard.press("Control+S");
-    await p.locator(".tabs-container .tab.active.dirty").waitFor({ state: "detached" });
+    await save(p);
 
     assert.equal(fs.readFileSync(file, "utf8"), expected.text);
   } catch (error) {
@@ -216,36 +230,93 @@ async function setRemoteSetting(p: Page, id: string, description: string, value:
   await p.keyboard.type(id);
   const setting = settingsEditor.locator(".setting-item-contents", { hasText: description }).first();
   await setting.locator("input").fill(value);
+  // Written to the settings file (the editor marks it as set in this scope).
+  await settingsEditor.locator(".setting-item-contents.is-configured", { hasText: description }).waitFor();
   await p.keyboard.press("Control+W");
   await settingsEditor.waitFor({ state: "detached" });
 }
 
-test("a model path set in Settings reaches the running server: the next generation names the missing file and uses the template", { timeout: 120_000 }, async () => {
+test("a model path set in Settings reaches the running server: it names the missing file, and generation falls back to the template", { timeout: 120_000 }, async () => {
   const p = page!;
   const missing = path.join(home, "models", "missing.gguf");
   const file = path.join(workspace, "src", "lib.rs");
-  const position = positionOf(fs.readFileSync(file, "utf8"), "fn new_regex(pat: &str)");
+  const current = fs.readFileSync(file, "utf8");
+  const position = positionOf(current, "struct LiteralStrategy(");
+  position.character += "struct ".length;
+  const expected = expectedText(serverPython(serverCommand()), current, position);
   try {
     await setRemoteSetting(p, "rustdocGen.model.path", "A GGUF model file", missing);
-
-    await p.keyboard.press("Control+P");
-    const quickInput = p.locator(".quick-input-widget input");
-    await quickInput.fill(`src/lib.rs:${position.line + 1}:${position.character + 4}`);
-    await p.locator(".quick-input-list .monaco-list-row", { hasText: "lib.rs" }).first().waitFor();
-    await p.keyboard.press("Enter");
-    await p.locator(".statusbar-item", { hasText: `Ln ${position.line + 1}, Col ${position.character + 4}` }).waitFor();
-    await p.keyboard.press("Control+.");
-    const actionTitle = "Regenerate rustdoc for `fn new_regex`";
-    await p.locator(".action-widget .monaco-list-row.focused", { hasText: actionTitle }).waitFor();
-    await p.keyboard.press("Enter");
-
+    // The server re-read its settings and tried the model.
     await p.locator(".notification-toast", { hasText: missing }).first().waitFor();
     await p.locator(".statusbar-item", { hasText: "rustdoc: error" }).waitFor();
+
+    await goTo(p, "src/lib.rs", position);
+    await applyCodeAction(p, "Generate rustdoc for `struct LiteralStrategy`");
+    await p.locator(".tabs-container .tab.active.dirty").waitFor();
+    await save(p);
+
+    assert.equal(fs.readFileSync(file, "utf8"), expected.text);
   } catch (error) {
     await saveArtifacts("vscode-model-path");
     throw error;
   }
 });
+
+/**
+ * A tiny random-weight GGUF (real Qwen2 vocabulary) as the pytest fixtures
+ * build it into .cache/test-models, or RUSTDOC_GEN_E2E_GGUF. Nothing is built here.
+ */
+function tinyGguf(): string | undefined {
+  if (process.env.RUSTDOC_GEN_E2E_GGUF) {
+    return process.env.RUSTDOC_GEN_E2E_GGUF;
+  }
+  const models = path.join(REPO_ROOT, ".cache", "test-models");
+  if (!fs.existsSync(models)) {
+    return undefined;
+  }
+  return fs
+    .readdirSync(models)
+    .filter((dir) => dir.startsWith("tiny-qwen2-q4_k_m-") && fs.existsSync(path.join(models, dir, ".complete")))
+    .map((dir) => path.join(models, dir, "tiny-qwen2-q4_k_m.gguf"))
+    .filter((file) => fs.existsSync(file))
+    .sort((a, b) => fs.statSync(b).mtimeMs - fs.statSync(a).mtimeMs)[0];
+}
+
+const gguf = tinyGguf();
+
+test(
+  "with a model, generation shows a cancellable progress notification, and Cancel stops it without an edit",
+  { timeout: 180_000, skip: gguf === undefined ? "no tiny GGUF in .cache/test-models (the pytest suite builds it)" : false },
+  async () => {
+    const p = page!;
+    const file = path.join(workspace, "src", "lib.rs");
+    const before = fs.readFileSync(file, "utf8");
+    const position = positionOf(before, "fn new_regex(pat: &str)");
+    try {
+      // A random-weight model writes until max tokens: long enough to cancel.
+      await setRemoteSetting(p, "rustdocGen.model.maxTokens", "Most tokens the model may generate for one doc", "4096");
+      await setRemoteSetting(p, "rustdocGen.model.path", "A GGUF model file", gguf!);
+      // The server re-read its settings and loaded the model.
+      await p.locator(".statusbar-item", { hasText: "rustdoc: ready" }).waitFor();
+
+      await goTo(p, "src/lib.rs", { line: position.line, character: position.character + 3 });
+      await applyCodeAction(p, "Regenerate rustdoc for `fn new_regex`");
+
+      await p.locator(".statusbar-item", { hasText: "rustdoc: generating" }).waitFor();
+      const progress = p.locator(".notification-toast", { has: p.locator(".monaco-button", { hasText: "Cancel" }) });
+      await progress.waitFor();
+      await progress.locator(".monaco-button", { hasText: "Cancel" }).click();
+      await progress.waitFor({ state: "detached" });
+      await p.locator(".statusbar-item", { hasText: "rustdoc: ready" }).waitFor();
+
+      assert.equal(await p.locator(".tabs-container .tab.active.dirty").count(), 0, "a cancelled generation must not edit");
+      assert.equal(fs.readFileSync(file, "utf8"), before);
+    } catch (error) {
+      await saveArtifacts("vscode-progress");
+      throw error;
+    }
+  },
+);
 
 test("a server path that does not exist: one error naming it, and \"Open settings\" opens that setting", { timeout: 120_000 }, async () => {
   const p = page!;

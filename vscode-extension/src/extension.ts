@@ -12,6 +12,7 @@ import {
   State,
   TransportKind,
 } from "vscode-languageclient/node";
+import { NotificationProgressFeature } from "./progress";
 import { resolveServerCommand, ServerNotFoundError, type ServerCommand } from "./serverCommand";
 import { serverSettings, type ServerSettings } from "./settings";
 import { StatusBar, STATUS_NOTIFICATION, type ServerStatus } from "./statusBar";
@@ -108,6 +109,7 @@ function createClient(server: ServerCommand): LanguageClient {
   };
   const created = new LanguageClient(SECTION, "rustdoc-gen", serverOptions, clientOptions);
   created.onNotification(STATUS_NOTIFICATION, (status: ServerStatus) => statusBar.update(status));
+  created.registerFeature(new NotificationProgressFeature(created));
   created.onDidChangeState(({ newState }) => {
     if (newState === State.Starting) {
       statusBar.starting();
