@@ -1,8 +1,12 @@
 """The `rustdoc-gen` command line: one group, each part of the data flow
-contributing its own commands (imported light; heavy libraries load inside the
-command that needs them)."""
+contributing its own commands. A command's module is imported only when that
+command runs (or when `--help` lists them all), so `rustdoc-gen serve` starts
+without loading the miner or the trainer; heavy libraries load inside the
+command that needs them."""
 
 from __future__ import annotations
+
+import importlib
 
 import click
 
@@ -10,7 +14,34 @@ from rustdoc_core import __version__
 from rustdoc_core.console import configure
 
 
+COMMANDS = {
+    "mine": ("corpus_miner.commands", "mine"),
+    "validate": ("corpus_miner.commands", "validate"),
+    "train": ("trainer.commands", "train"),
+    "export": ("trainer.commands", "export"),
+    "eval": ("trainer.commands", "eval_command"),
+    "generate": ("rustdoc_core.commands", "generate"),
+    "serve": ("lsp_server.commands", "serve"),
+    "model": ("lsp_server.commands", "model"),
+}
+"""Command name -> (module, attribute): the one place commands are wired in."""
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, attribute = COMMANDS[cmd_name]
+        return getattr(importlib.import_module(module), attribute)
+
+
 @click.group(
+    cls=LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Run `rustdoc-gen COMMAND --help` for a command's options and examples.",
 )
@@ -30,16 +61,3 @@ def main(verbose: int, quiet: bool) -> None:
       serve     editor          <-> language server with "Generate rustdoc"
     """
     configure(verbose=verbose, quiet=quiet)
-
-
-def _register() -> None:
-    from corpus_miner.commands import mine, validate
-    from lsp_server.commands import model, serve
-    from rustdoc_core.commands import generate
-    from trainer.commands import eval_command, export, train
-
-    for command in (mine, validate, train, export, eval_command, generate, serve, model):
-        main.add_command(command)
-
-
-_register()
