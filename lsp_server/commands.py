@@ -23,7 +23,7 @@ def _host_port(value: str | None) -> tuple[str, int] | None:
 
 @click.command(
     "serve",
-    short_help="Run the language server (stdio) for VS Code, Neovim and other editors.",
+    short_help="Run the language server for VS Code, Neovim and other editors.",
     epilog="""\b
 Examples:
   rustdoc-gen serve                      # stdio, as editors start it

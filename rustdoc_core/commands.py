@@ -25,7 +25,7 @@ Examples:
 
 @click.command(
     "generate",
-    short_help="Document undocumented items in Rust files (template or GGUF model).",
+    short_help="Document undocumented items in Rust files (template or model).",
     epilog=EXAMPLES,
 )
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
