@@ -49,6 +49,14 @@ def serve(stdio: bool, tcp: str | None) -> None:
     run_server(address)
 
 
+cache_dir_option = click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=str),
+    default=None,
+    help="Cache directory (default: the Hugging Face hub cache, see HF_HOME / HF_HUB_CACHE).",
+)
+
+
 @click.group("model", short_help="Fetch and list GGUF models in the user cache.")
 def model() -> None:
     """Fetch and list GGUF models in the user cache (the Hugging Face hub cache).
@@ -65,12 +73,7 @@ def model() -> None:
 @click.argument("repo", required=False)
 @click.argument("filename", metavar="[FILE]", required=False)
 @click.option("--revision", default=None, help="A branch, tag or commit of the repository (default: main).")
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=str),
-    default=None,
-    help="Cache directory (default: the Hugging Face hub cache, see HF_HOME / HF_HUB_CACHE).",
-)
+@cache_dir_option
 @verbosity_options
 def pull_command(repo: str | None, filename: str | None, revision: str | None, cache_dir: str | None) -> None:
     """Download a GGUF model into the cache and print its path.
@@ -107,12 +110,7 @@ def pull_command(repo: str | None, filename: str | None, revision: str | None, c
 
 
 @model.command("list")
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=str),
-    default=None,
-    help="Cache directory (default: the Hugging Face hub cache, see HF_HOME / HF_HUB_CACHE).",
-)
+@cache_dir_option
 @verbosity_options
 def list_command(cache_dir: str | None) -> None:
     """List the GGUF models in the cache: one path per line on stdout, a table on stderr.

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rustdoc_core.doc_text import CodeBlock, code_blocks, doc_sections, prose_lines
+from rustdoc_core.doc_text import HEADING, CodeBlock, code_blocks, doc_sections, prose_lines
 from rustdoc_core.rust_items import PanicSite, RustItem, new_parser
 
 CODES = (
@@ -63,7 +63,6 @@ Yield
 
 _LIST_ITEM = re.compile(r"^\s*(?:[*+-]|\d+[.)])\s+")
 _INTERRUPTING_LIST = re.compile(r"^\s{0,3}(?:[*+-]|1[.)])\s+\S")
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _ARG_ENTRY = re.compile(r"^\s*(?:[*+-]|\d+[.)])\s+`([a-z_][a-z0-9_]*)`")
 _PARAM_PHRASES = (
     re.compile(r"\b(?:the|its|this|a)\s+`([a-z_][a-z0-9_]*)`\s+(?:parameter|argument)\b", re.I),
@@ -221,7 +220,7 @@ def _is_safe(item: RustItem) -> bool:
 
 def _heading_line(doc: str, name: str) -> int | None:
     for number, line in prose_lines(doc):
-        match = _HEADING.match(line)
+        match = HEADING.match(line)
         if match and match.group(2).strip() in (name, name.upper()):
             return number
     return None
@@ -240,7 +239,7 @@ def summary_range(doc: str) -> tuple[int, int]:
     fence = re.compile(r"^\s*(```+|~~~+)")
     while end < len(lines):
         line = lines[end]
-        if not line.strip() or _HEADING.match(line) or fence.match(line):
+        if not line.strip() or HEADING.match(line) or fence.match(line):
             break
         if end > start and _INTERRUPTING_LIST.match(line):
             break  # CommonMark: a bullet list or a list starting at 1 interrupts a paragraph
@@ -537,7 +536,7 @@ def param_mentions(doc: str) -> list[tuple[int, str, str]]:
     out = []
     section = None
     for number, line in prose_lines(doc):
-        heading = _HEADING.match(line)
+        heading = HEADING.match(line)
         if heading:
             section = heading.group(2).strip().lower()
             continue

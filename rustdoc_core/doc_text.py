@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 
 _FENCE = re.compile(r"^\s*(```+|~~~+)(.*)$")
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+"""A Markdown ATX heading line: group 1 the hashes, group 2 the title."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,7 @@ def doc_sections(doc: str) -> list[str]:
     """Markdown headings of a doc (`Examples`, `Errors`, ...), ignoring `#` lines in code."""
     sections = []
     for _, line in prose_lines(doc):
-        match = _HEADING.match(line)
+        match = HEADING.match(line)
         if match:
             sections.append(match.group(2).strip())
     return sections
@@ -106,7 +107,7 @@ def first_paragraph(doc: str) -> str:
     """The summary paragraph: lines up to the first blank line, heading or fence."""
     out = []
     for line in doc.strip("\n").split("\n"):
-        if not line.strip() or _HEADING.match(line) or _FENCE.match(line):
+        if not line.strip() or HEADING.match(line) or _FENCE.match(line):
             break
         out.append(line.strip())
     return " ".join(out)

@@ -25,11 +25,10 @@ from rustdoc_core.doc_checker import (
     summary_range,
     unknown_params,
 )
-from rustdoc_core.doc_text import code_blocks, normalize_doc, prose_lines
+from rustdoc_core.doc_text import HEADING, code_blocks, normalize_doc, prose_lines
 from rustdoc_core.rust_items import RustItem
 from rustdoc_core.template_engine import SECTION_ORDER, section_text, summary, template_doc, third_person
 
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 _LIST_ITEM = re.compile(r"^(\s*)(?:[*+-]|\d+[.)])\s+")
 _FENCE_OPEN = re.compile(r"^\s*(```+|~~~+)")
 _SAFE_WORD = re.compile(r"^[\w:.!&]+(\(\))?$")
@@ -75,7 +74,7 @@ def _headings(lines: list[str]) -> list[tuple[int, int, str]]:
     """(line, level, title) of the headings outside code fences."""
     out = []
     for number, line in prose_lines("\n".join(lines)):
-        match = _HEADING.match(line)
+        match = HEADING.match(line)
         if match:
             out.append((number, len(match.group(1)), match.group(2).strip()))
     return out

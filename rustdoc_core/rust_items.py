@@ -258,22 +258,35 @@ def returns_result(return_type: str | None) -> bool:
     return head.split("::")[-1] == "Result"
 
 
-def result_error_type(return_type: str | None) -> str | None:
-    """The error type of `Result<T, E>`, or the module an alias comes from (`io::Result` -> `io::Error`)."""
-    if not returns_result(return_type):
-        return None
-    assert return_type is not None
-    head, _, args = return_type.partition("<")
-    args = args.rsplit(">", 1)[0]
+def generic_args(type_text: str) -> list[str]:
+    """Top-level arguments of a generic type: `Result<Vec<u8>, E>` -> [`Vec<u8>`, `E`]."""
+    if "<" not in type_text:
+        return []
+    inner = type_text.split("<", 1)[1].rsplit(">", 1)[0]
+    args: list[str] = []
     depth = 0
-    for i, ch in enumerate(args):
+    start = 0
+    for i, ch in enumerate(inner):
         if ch in "<([":
             depth += 1
         elif ch in ">)]":
             depth -= 1
         elif ch == "," and depth == 0:
-            return " ".join(args[i + 1 :].split()) or None
-    prefix = head.strip().rsplit("::", 1)
+            args.append(inner[start:i])
+            start = i + 1
+    args.append(inner[start:])
+    return [" ".join(a.split()) for a in args if a.strip()]
+
+
+def result_error_type(return_type: str | None) -> str | None:
+    """The error type of `Result<T, E>`, or the module an alias comes from (`io::Result` -> `io::Error`)."""
+    if not returns_result(return_type):
+        return None
+    assert return_type is not None
+    args = generic_args(return_type)
+    if len(args) > 1:
+        return ", ".join(args[1:])
+    prefix = return_type.partition("<")[0].strip().rsplit("::", 1)
     return f"{prefix[0]}::Error" if len(prefix) == 2 else None
 
 

@@ -16,7 +16,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from rustdoc_core.doc_checker import MAX_FIRST_PARAGRAPH, check_doc, code_like_words, panic_sites, required_sections
-from rustdoc_core.rust_items import PanicSite, RustItem, new_parser, result_error_type
+from rustdoc_core.rust_items import PanicSite, RustItem, generic_args, new_parser, result_error_type
 
 # --- words -----------------------------------------------------------------------------
 
@@ -205,16 +205,8 @@ def type_name(ty: str | None) -> str | None:
 def _ok_type(ret: str | None) -> str | None:
     """`Result<T, E>` -> `T`; other types unchanged."""
     if ret and re.match(r"^([\w:]*::)?Result\s*<", ret):
-        inner = ret.split("<", 1)[1].rsplit(">", 1)[0]
-        depth = 0
-        for i, ch in enumerate(inner):
-            if ch in "<([":
-                depth += 1
-            elif ch in ">)]":
-                depth -= 1
-            elif ch == "," and depth == 0:
-                return inner[:i].strip()
-        return inner.strip()
+        args = generic_args(ret)
+        return args[0] if args else ret
     return ret
 
 
