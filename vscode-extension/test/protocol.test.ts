@@ -74,7 +74,11 @@ interface Session {
 let session: Session;
 let python: string;
 
-function applyEdit(edit: WorkspaceEdit, documents: Map<string, TextDocument>): void {
+/**
+ * Applies a workspace edit as an editor does: to its own copy of each document,
+ * then tells the server with an incremental `didChange` (next version).
+ */
+function applyEdit(edit: WorkspaceEdit, documents: Map<string, TextDocument>, connection: ProtocolConnection): void {
   const byUri = new Map<string, TextEdit[]>();
   for (const change of edit.documentChanges ?? []) {
     assert.ok("textDocument" in change, `unexpected resource operation ${JSON.stringify(change)}`);
@@ -92,7 +96,17 @@ function applyEdit(edit: WorkspaceEdit, documents: Map<string, TextDocument>): v
   for (const [uri, edits] of byUri) {
     const current = documents.get(uri);
     assert.ok(current, `edit for an unknown document ${uri}`);
-    documents.set(uri, TextDocument.create(uri, "rust", current.version, TextDocument.applyEdits(current, edits)));
+    // Bottom-up, so each change's range is valid in the text the previous ones left.
+    const ordered = [...edits].sort((a, b) => b.range.start.line - a.range.start.line || b.range.start.character - a.range.start.character);
+    const applied = TextDocument.applyEdits(current, edits);
+    const next = TextDocument.create(uri, "rust", current.version, current.getText());
+    TextDocument.update(next, ordered.map((e) => ({ range: e.range, text: e.newText })), current.version + 1);
+    assert.equal(next.getText(), applied, "the incremental changes must yield the edited text");
+    documents.set(uri, next);
+    void connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version: next.version },
+      contentChanges: ordered.map((e) => ({ range: e.range, text: e.newText })),
+    });
   }
 }
 
@@ -123,7 +137,7 @@ async function startSession(): Promise<Session> {
   connection.onRequest(RegistrationRequest.type, () => undefined);
   connection.onRequest(UnregistrationRequest.type, () => undefined);
   connection.onRequest(ApplyWorkspaceEditRequest.type, (params) => {
-    applyEdit(params.edit, partial.documents);
+    applyEdit(params.edit, partial.documents, connection);
     return { applied: true };
   });
   connection.onNotification("rustdocGen/status", (status: { state: string }) => partial.statuses.push(status));
@@ -191,7 +205,7 @@ async function generateWithCodeAction(uri: string, position: { line: number; cha
   assert.equal(generate.edit, undefined, "the edit must be computed in codeAction/resolve, not while listing");
   const resolved = await session.connection.sendRequest(CodeActionResolveRequest.type, generate);
   assert.ok(resolved.edit, "codeAction/resolve returned no edit");
-  applyEdit(resolved.edit, session.documents);
+  applyEdit(resolved.edit, session.documents, session.connection);
   return resolved;
 }
 
@@ -305,6 +319,29 @@ test("rustdocGen.generateAtCursor makes the server apply the same edit as the co
   assert.equal(session.documents.get(document.uri)!.getText(), expectedText(python, original, position).text);
 });
 
+test("after edits from a code action and from a server command, the server's text is the editor's", async () => {
+  const file = path.join(workDir, "sequence.rs");
+  const original = fs.readFileSync(path.join(debianCrate("globset"), "src", "lib.rs"), "utf8");
+  const document = await open(file, original);
+  const first = positionOf(original, "fn new_regex(pat: &str)");
+  await withTimeout("code action", generateWithCodeAction(document.uri, first));
+  const afterFirst = session.documents.get(document.uri)!.getText();
+  const second = positionOf(afterFirst, "fn new_regex_set<I, S>");
+  await withTimeout(
+    "executeCommand",
+    session.connection.sendRequest(ExecuteCommandRequest.type, { command: "rustdocGen.generateAtCursor", arguments: [document.uri, second] }),
+  );
+  const afterSecond = session.documents.get(document.uri)!.getText();
+  assert.notEqual(afterSecond, afterFirst);
+
+  // Right away, as an editor would: an item further down, where both edits moved it.
+  const third = positionOf(afterSecond, "struct LiteralStrategy(");
+  third.character += "struct ".length;
+  const action = await withTimeout("code action", generateWithCodeAction(document.uri, third));
+  assert.equal(action.title, "Generate rustdoc for `struct LiteralStrategy`");
+  assert.equal(session.documents.get(document.uri)!.getText(), expectedText(python, afterSecond, third).text);
+});
+
 test("the source action documents every undocumented public item of the file, adding only `///` lines", async () => {
   const file = path.join(workDir, "source.rs");
   const original = [
@@ -329,7 +366,7 @@ test("the source action documents every undocumented public item of the file, ad
   assert.equal(fileAction.title, "Generate rustdoc for all undocumented items in this file");
   const resolved = await withTimeout("resolve", session.connection.sendRequest(CodeActionResolveRequest.type, fileAction));
   assert.ok(resolved.edit, "codeAction/resolve returned no edit");
-  applyEdit(resolved.edit, session.documents);
+  applyEdit(resolved.edit, session.documents, session.connection);
 
   const now = session.documents.get(document.uri)!.getText().split("\n");
   assert.deepEqual(
