@@ -98,3 +98,9 @@ def test_qlora_without_cuda_is_refused_clearly(small_dataset, tmp_path):
     assert result.exit_code == 1
     assert "--qlora needs a CUDA device" in result.output
 
+
+
+def test_unknown_learning_rate_schedule_is_refused_by_name(tmp_path):
+    result = _invoke("--dataset", str(tmp_path), "--output", str(tmp_path / "run"), "--lr-scheduler", "zigzag")
+    assert result.exit_code == 1
+    assert "lr_scheduler: 'zigzag' is not one of" in result.output and "cosine" in result.output

@@ -408,7 +408,12 @@ def prepare_run_dir(config: TrainConfig) -> tuple[Path, Path | None]:
 
 def train(config: TrainConfig) -> TrainSummary:
     """Run (or resume, or dry-run) one fine-tuning job; return its summary."""
+    from transformers import SchedulerType
+
     config.validate()
+    schedules = [s.value for s in SchedulerType]
+    if config.lr_scheduler not in schedules:
+        raise UserError(f"lr_scheduler: {config.lr_scheduler!r} is not one of {', '.join(schedules)}")
     if config.dry_run:
         return dry_run(config)
     dataset_dir = Path(config.dataset)  # type: ignore[arg-type]
