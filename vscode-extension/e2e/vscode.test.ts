@@ -351,3 +351,20 @@ test("a server path that does not exist: one error naming it, and \"Open setting
     throw error;
   }
 });
+
+test("a server path to a program that is not the server: one error saying it could not start", { timeout: 120_000 }, async () => {
+  const p = page!;
+  const notServer = "/bin/false";
+  try {
+    await setRemoteSetting(p, "rustdocGen.server.path", "Path to the rustdoc-gen executable", notServer);
+    const toast = p.locator(".notification-toast", { hasText: `the language server (${notServer}) could not start` });
+    await toast.waitFor();
+    await toast.locator(".monaco-button", { hasText: "Open settings" }).waitFor();
+    await p.locator(".statusbar-item", { hasText: "rustdoc: stopped" }).waitFor();
+    // Not repeated by the language client's own messages.
+    assert.equal(await p.locator(".notification-toast", { hasText: /connection to server is erroring|initialization failed/i }).count(), 0);
+  } catch (error) {
+    await saveArtifacts("vscode-not-a-server");
+    throw error;
+  }
+});

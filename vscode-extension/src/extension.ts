@@ -4,7 +4,10 @@
 // server, the settings object, the status bar, and the command arguments.
 import * as vscode from "vscode";
 import {
+  CloseAction,
   DidChangeConfigurationNotification,
+  ErrorAction,
+  type ErrorHandler,
   LanguageClient,
   type LanguageClientOptions,
   type Middleware,
@@ -107,12 +110,26 @@ function createClient(server: ServerCommand): LanguageClient {
     traceOutputChannel: output,
     middleware,
   };
+  let reachedRunning = false;
+  // Before the server ever ran, startServer() says what went wrong, once; the
+  // client's own messages ("connection to server is erroring") would only repeat it.
+  // Once it ran, a crash restarts it as the language client does by default.
+  const errorHandler: ErrorHandler = {
+    error: (error, message, count) =>
+      reachedRunning ? defaultHandler.error(error, message, count) : { action: ErrorAction.Shutdown, handled: true },
+    closed: () => (reachedRunning ? defaultHandler.closed() : { action: CloseAction.DoNotRestart, handled: true }),
+  };
+  clientOptions.errorHandler = errorHandler;
+  clientOptions.initializationFailedHandler = () => false; // startServer() reports it
   const created = new LanguageClient(SECTION, "rustdoc-gen", serverOptions, clientOptions);
+  const defaultHandler = created.createDefaultErrorHandler(4);
   created.onNotification(STATUS_NOTIFICATION, (status: ServerStatus) => statusBar.update(status));
   created.registerFeature(new NotificationProgressFeature(created));
   created.onDidChangeState(({ newState }) => {
     if (newState === State.Starting) {
       statusBar.starting();
+    } else if (newState === State.Running) {
+      reachedRunning = true;
     } else if (newState === State.Stopped) {
       statusBar.stopped(null);
     }
