@@ -22,7 +22,9 @@ def atomic_path(target: Path, suffix: str = "") -> Iterator[Path]:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)) / ("out" + suffix)
+    remove_stale_temporaries(target)
+    prefix = f".{target.name}.{os.getpid()}."
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, suffix=".tmp", dir=target.parent)) / ("out" + suffix)
     try:
         yield tmp
         if target.is_dir() and not target.is_symlink():
@@ -33,6 +35,25 @@ def atomic_path(target: Path, suffix: str = "") -> Iterator[Path]:
         os.replace(tmp, target)
     finally:
         shutil.rmtree(tmp.parent, ignore_errors=True)
+
+
+def remove_stale_temporaries(target: Path) -> None:
+    """Remove temporaries that killed runs left beside `target` (their process is gone)."""
+    for candidate in target.parent.glob(f".{target.name}.*.tmp"):
+        pid_text = candidate.name[len(target.name) + 2 :].split(".", 1)[0]
+        if not pid_text.isdigit() or not candidate.is_dir() or _process_alive(int(pid_text)):
+            continue
+        shutil.rmtree(candidate, ignore_errors=True)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def write_text_atomic(target: Path, text: str, encoding: str = "utf-8", newline: str = "") -> None:
