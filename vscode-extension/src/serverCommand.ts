@@ -74,6 +74,22 @@ export function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): 
   return undefined;
 }
 
+/** A path given in a setting, expanded and found; throws naming the setting when it is not executable. */
+function configuredExecutable(
+  value: string,
+  setting: string,
+  what: string,
+  folder: string | undefined,
+  env: NodeJS.ProcessEnv,
+): string {
+  const command = expandPath(value, folder, env);
+  const found = path.isAbsolute(command) ? (isExecutableFile(command) ? command : undefined) : findOnPath(command, env);
+  if (found === undefined) {
+    throw new ServerNotFoundError(`rustdoc-gen: the ${what} "${command}" (${setting}) does not exist or is not executable.`, setting);
+  }
+  return found;
+}
+
 /**
  * The command that starts `rustdoc-gen serve`. Throws ServerNotFoundError with a
  * message that says what was tried and which setting to change.
@@ -85,26 +101,12 @@ export function resolveServerCommand(
 ): ServerCommand {
   const folder = workspaceFolders[0];
   if (settings.serverPath.trim() !== "") {
-    const command = expandPath(settings.serverPath, folder, env);
-    const found = path.isAbsolute(command) ? (isExecutableFile(command) ? command : undefined) : findOnPath(command, env);
-    if (found === undefined) {
-      throw new ServerNotFoundError(
-        `rustdoc-gen: the server executable "${command}" (rustdocGen.server.path) does not exist or is not executable.`,
-        "rustdocGen.server.path",
-      );
-    }
-    return { command: found, args: ["serve"], source: "rustdocGen.server.path" };
+    const command = configuredExecutable(settings.serverPath, "rustdocGen.server.path", "server executable", folder, env);
+    return { command, args: ["serve"], source: "rustdocGen.server.path" };
   }
   if (settings.pythonPath.trim() !== "") {
-    const python = expandPath(settings.pythonPath, folder, env);
-    const found = path.isAbsolute(python) ? (isExecutableFile(python) ? python : undefined) : findOnPath(python, env);
-    if (found === undefined) {
-      throw new ServerNotFoundError(
-        `rustdoc-gen: the Python interpreter "${python}" (rustdocGen.server.pythonPath) does not exist or is not executable.`,
-        "rustdocGen.server.pythonPath",
-      );
-    }
-    return { command: found, args: ["-m", "rustdoc_core", "serve"], source: "rustdocGen.server.pythonPath" };
+    const python = configuredExecutable(settings.pythonPath, "rustdocGen.server.pythonPath", "Python interpreter", folder, env);
+    return { command: python, args: ["-m", "rustdoc_core", "serve"], source: "rustdocGen.server.pythonPath" };
   }
   for (const workspace of workspaceFolders) {
     const candidate = path.join(workspace, ".venv", VENV_BIN, EXECUTABLE);
