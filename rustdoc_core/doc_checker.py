@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rustdoc_core.doc_text import HEADING, CodeBlock, code_blocks, doc_sections, prose_lines
+from rustdoc_core.doc_text import HEADING, CodeBlock, code_blocks, doc_sections, prose_lines, summary_range
 from rustdoc_core.rust_items import PanicSite, RustItem, new_parser
 
 CODES = (
@@ -62,7 +62,6 @@ Yield
 """.split())
 
 _LIST_ITEM = re.compile(r"^\s*(?:[*+-]|\d+[.)])\s+")
-_INTERRUPTING_LIST = re.compile(r"^\s{0,3}(?:[*+-]|1[.)])\s+\S")
 _ARG_ENTRY = re.compile(r"^\s*(?:[*+-]|\d+[.)])\s+`([a-z_][a-z0-9_]*)`")
 _PARAM_PHRASES = (
     re.compile(r"\b(?:the|its|this|a)\s+`([a-z_][a-z0-9_]*)`\s+(?:parameter|argument)\b", re.I),
@@ -227,24 +226,6 @@ def _heading_line(doc: str, name: str) -> int | None:
 
 
 # --- summary ---------------------------------------------------------------------------
-
-
-def summary_range(doc: str) -> tuple[int, int]:
-    """Lines [start, end) of the first paragraph (the summary)."""
-    lines = doc.split("\n")
-    start = 0
-    while start < len(lines) and not lines[start].strip():
-        start += 1
-    end = start
-    fence = re.compile(r"^\s*(```+|~~~+)")
-    while end < len(lines):
-        line = lines[end]
-        if not line.strip() or HEADING.match(line) or fence.match(line):
-            break
-        if end > start and _INTERRUPTING_LIST.match(line):
-            break  # CommonMark: a bullet list or a list starting at 1 interrupts a paragraph
-        end += 1
-    return start, end
 
 
 def _summary_findings(item: RustItem, doc: str) -> list[Finding]:

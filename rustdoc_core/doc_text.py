@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_FENCE = re.compile(r"^\s*(```+|~~~+)(.*)$")
+FENCE = re.compile(r"^\s*(```+|~~~+)(.*)$")
+"""A code fence line: group 1 the fence, group 2 the info string."""
+_INTERRUPTING_LIST = re.compile(r"^\s{0,3}(?:[*+-]|1[.)])\s+\S")
 HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
 """A Markdown ATX heading line: group 1 the hashes, group 2 the title."""
 
@@ -56,7 +58,7 @@ def code_blocks(doc: str) -> list[CodeBlock]:
     lines = doc.split("\n")
     i = 0
     while i < len(lines):
-        match = _FENCE.match(lines[i])
+        match = FENCE.match(lines[i])
         if not match:
             i += 1
             continue
@@ -65,7 +67,7 @@ def code_blocks(doc: str) -> list[CodeBlock]:
         j = i + 1
         closed = False
         while j < len(lines):
-            close = _FENCE.match(lines[j])
+            close = FENCE.match(lines[j])
             if close and close.group(1)[0] == fence[0] and len(close.group(1)) >= len(fence) and not close.group(2).strip():
                 closed = True
                 break
@@ -81,7 +83,7 @@ def prose_lines(doc: str) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     fence: str | None = None
     for number, line in enumerate(doc.split("\n")):
-        match = _FENCE.match(line)
+        match = FENCE.match(line)
         if fence is None and match:
             fence = match.group(1)
             continue
@@ -103,14 +105,21 @@ def doc_sections(doc: str) -> list[str]:
     return sections
 
 
-def first_paragraph(doc: str) -> str:
-    """The summary paragraph: lines up to the first blank line, heading or fence."""
-    out = []
-    for line in doc.strip("\n").split("\n"):
-        if not line.strip() or HEADING.match(line) or _FENCE.match(line):
+def summary_range(doc: str) -> tuple[int, int]:
+    """Lines [start, end) of the first paragraph (the summary)."""
+    lines = doc.split("\n")
+    start = 0
+    while start < len(lines) and not lines[start].strip():
+        start += 1
+    end = start
+    while end < len(lines):
+        line = lines[end]
+        if not line.strip() or HEADING.match(line) or FENCE.match(line):
             break
-        out.append(line.strip())
-    return " ".join(out)
+        if end > start and _INTERRUPTING_LIST.match(line):
+            break  # CommonMark: a bullet list or a list starting at 1 interrupts a paragraph
+        end += 1
+    return start, end
 
 
 def unindent(lines: list[str]) -> list[str]:

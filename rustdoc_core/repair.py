@@ -22,15 +22,13 @@ from rustdoc_core.doc_checker import (
     declares_main,
     generic_types_in_prose,
     rust_block_parses,
-    summary_range,
     unknown_params,
 )
-from rustdoc_core.doc_text import HEADING, code_blocks, normalize_doc, prose_lines
+from rustdoc_core.doc_text import FENCE, HEADING, code_blocks, normalize_doc, prose_lines, summary_range
 from rustdoc_core.rust_items import RustItem
 from rustdoc_core.template_engine import SECTION_ORDER, section_text, summary, template_doc, third_person
 
 _LIST_ITEM = re.compile(r"^(\s*)(?:[*+-]|\d+[.)])\s+")
-_FENCE_OPEN = re.compile(r"^\s*(```+|~~~+)")
 _SAFE_WORD = re.compile(r"^[\w:.!&]+(\(\))?$")
 _ARGUMENT_SECTIONS = ("arguments", "parameters", "args", "params", "argument", "parameter")
 
@@ -157,7 +155,7 @@ def _repair_fences(doc: str) -> str:
     lines = doc.split("\n")
     blocks = code_blocks(doc)
     if blocks and not blocks[-1].closed:
-        fence = _FENCE_OPEN.match(lines[blocks[-1].start_line])
+        fence = FENCE.match(lines[blocks[-1].start_line])
         lines.append(fence.group(1) if fence else "```")
         doc = "\n".join(lines)
     # Bottom-up, so earlier blocks keep their line numbers.
