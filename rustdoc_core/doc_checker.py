@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rustdoc_core.doc_text import HEADING, CodeBlock, code_blocks, doc_sections, prose_lines, summary_range
-from rustdoc_core.rust_items import PanicSite, RustItem, new_parser
+from rustdoc_core.rust_items import RustItem, new_parser
 
 CODES = (
     "empty-doc", "missing-errors", "missing-panics", "missing-safety", "needless-safety",
@@ -97,43 +97,6 @@ def _in_extern_block(item: RustItem) -> bool:
     return c is not None and c.kind == "extern"
 
 
-_PANIC_MACROS = ("panic", "assert", "assert_eq", "assert_ne", "unreachable", "todo", "unimplemented")
-_STRING_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?\*/', re.S)
-_IN_MACRO_ARGS = re.compile(r"\.\s*(unwrap|expect)\s*\(|(?<![\w:])(panic|assert|assert_eq|assert_ne)\s*!")
-
-
-def panic_sites(item: RustItem) -> tuple[PanicSite, ...]:
-    """Where the body can panic: the item model's sites, plus `unwrap`/`expect`/`panic!`/`assert!`
-    inside other macros' arguments (`println!("{}", x.unwrap())`, `vec![x.expect("..")]`), which
-    tree-sitter leaves as unparsed token trees but clippy sees expanded. Those come without text."""
-    if not item.is_fn or not item.body:
-        return item.panic_sites
-    return item.panic_sites + _macro_argument_sites(item.body, item.body_start_line or 0)
-
-
-@lru_cache(maxsize=4096)
-def _macro_argument_sites(body: str, first_line: int) -> tuple[PanicSite, ...]:
-    tree = _parser().parse(("fn f() " + body).encode("utf-8"))
-    out: list[PanicSite] = []
-    stack = [tree.root_node]
-    while stack:
-        node = stack.pop()
-        if node.type == "function_item" and node.parent is not None and node.parent.type != "source_file":
-            continue  # nested fns are not this fn's body
-        if node.type == "macro_invocation":
-            macro = node.child_by_field_name("macro")
-            name = macro.text.decode("utf-8", "replace").split("::")[-1] if macro is not None and macro.text else ""
-            args = next((c for c in node.children if c.type == "token_tree"), None)
-            if name not in _PANIC_MACROS and args is not None and args.text:
-                text = _STRING_OR_COMMENT.sub('""', args.text.decode("utf-8", "replace"))
-                for match in _IN_MACRO_ARGS.finditer(text):
-                    kind = match.group(1) or ("panic" if match.group(2) == "panic" else "assert")
-                    out.append(PanicSite(kind, "", first_line + node.start_point.row))
-            continue
-        stack.extend(reversed(node.children))
-    return tuple(out)
-
-
 def required_sections(item: RustItem) -> set[str]:
     """Sections (`Errors`, `Panics`, `Safety`) the item's doc must have.
 
@@ -147,7 +110,7 @@ def required_sections(item: RustItem) -> set[str]:
     if item.is_fn:
         if item.returns_result or _is_result_alias(item.return_type):
             out.add("Errors")
-        if panic_sites(item):
+        if item.panic_sites:
             out.add("Panics")
         if item.is_unsafe and not _in_extern_block(item):
             out.add("Safety")

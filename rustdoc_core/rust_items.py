@@ -808,19 +808,29 @@ def _panic_query() -> Any:
     return Query(rust_language(), _PANIC_QUERY_SOURCE)
 
 
+_STRING_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?\*/', re.S)
+_PANIC_IN_MACRO_ARGS = re.compile(r"\.\s*(unwrap|expect)\s*\(|(?<![\w:])(panic|assert|assert_eq|assert_ne)\s*!")
+
+
 def _panic_sites(body: Node) -> Iterator[PanicSite]:
-    """Calls that can panic in a fn body, in document order, not counting nested fn items.
+    """Calls that can panic in a fn body, not counting nested fn items: parsed sites in
+    document order, then `unwrap`/`expect`/`panic!`/`assert!` inside other macros'
+    arguments (`println!("{}", x.unwrap())`), which tree-sitter leaves as unparsed token
+    trees but clippy sees expanded; those come without text.
 
     A tree-sitter query finds the candidates in C; Python only looks at the few matches.
     """
     from tree_sitter import QueryCursor
 
     found: list[tuple[int, int, PanicSite]] = []
+    in_macro_args: list[tuple[int, PanicSite]] = []
     for _, captures in QueryCursor(_panic_query()).matches(body):
         if "site.macro" in captures:
             node = captures["site.macro"][0]
             name = _text(captures["macro"][0]).split("::")[-1]
             if name not in _PANIC_MACROS:
+                if not _inside_nested_fn(node, body):
+                    in_macro_args.extend((node.start_byte, site) for site in _macro_argument_sites(node))
                 continue
             kind = "panic" if name in ("panic", "unreachable", "todo", "unimplemented") else "assert"
             site = PanicSite(kind, _squash(_text(node))[:80], node.start_point.row)
@@ -837,8 +847,21 @@ def _panic_sites(body: Node) -> Iterator[PanicSite]:
             continue
         found.append((node.start_byte, -node.end_byte, site))
     found.sort(key=lambda entry: (entry[0], entry[1]))
+    in_macro_args.sort(key=lambda entry: entry[0])
     for _, _, site in found:
         yield site
+    for _, site in in_macro_args:
+        yield site
+
+
+def _macro_argument_sites(macro: Node) -> Iterator[PanicSite]:
+    args = next((c for c in macro.children if c.type == "token_tree"), None)
+    if args is None:
+        return
+    text = _STRING_OR_COMMENT.sub('""', _text(args))
+    for match in _PANIC_IN_MACRO_ARGS.finditer(text):
+        kind = match.group(1) or ("panic" if match.group(2) == "panic" else "assert")
+        yield PanicSite(kind, "", macro.start_point.row)
 
 
 def _inside_nested_fn(node: Node, body: Node) -> bool:

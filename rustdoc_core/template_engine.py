@@ -15,7 +15,7 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
-from rustdoc_core.doc_checker import MAX_FIRST_PARAGRAPH, check_doc, code_like_words, panic_sites, required_sections
+from rustdoc_core.doc_checker import MAX_FIRST_PARAGRAPH, check_doc, code_like_words, required_sections
 from rustdoc_core.rust_items import PanicSite, RustItem, generic_args, new_parser, result_error_type
 
 # --- words -----------------------------------------------------------------------------
@@ -750,7 +750,7 @@ def _panic_sentence(site: PanicSite) -> str:
 def panics_section(item: RustItem) -> str:
     """The text of `# Panics` (without the heading): what is unwrapped, asserted or indexed."""
     sentences: list[str] = []
-    for site in panic_sites(item):
+    for site in item.panic_sites:
         sentence = _panic_sentence(site)
         if sentence not in sentences:
             sentences.append(sentence)

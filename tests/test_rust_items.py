@@ -73,3 +73,9 @@ def test_item_round_trips_through_a_dict():
 
     (item,) = RustSource("/// Doc.\npub unsafe fn f<T>(x: T) -> Result<T, E> where T: Copy { x.unwrap() }").items()
     assert RustItem.from_dict(item.to_dict()) == item
+
+
+def test_panic_sites_inside_other_macros_arguments_are_found_after_parsed_ones():
+    src = RustSource('pub fn f(v: Option<u8>) { let a = v.unwrap(); println!("{} {}", v.expect("x"), "y.unwrap()"); }')
+    (item,) = src.items()
+    assert [(p.kind, p.text) for p in item.panic_sites] == [("unwrap", "v"), ("expect", "")]
