@@ -13,27 +13,27 @@ from functools import lru_cache
 
 from rustdoc_core.doc_text import HEADING, CodeBlock, code_blocks, doc_sections, prose_lines, summary_range
 from rustdoc_core.rust_items import RustItem, new_parser
+from rustdoc_core.section_rules import ARGUMENT_SECTIONS, SECTION_RULES, SectionRule, section_rule
 
-CODES = (
-    "empty-doc", "missing-errors", "missing-panics", "missing-safety", "needless-safety",
-    "doc-markdown", "long-first-paragraph", "summary-not-sentence", "unknown-param",
-    "invalid-rust-fence", "unbalanced-fence", "fn-main-in-doctest",
-)
-
-SEVERITY = {
+_OTHER_SEVERITY = {
     "empty-doc": "error",
     "unbalanced-fence": "error",
     "invalid-rust-fence": "error",
     "unknown-param": "error",
-    "missing-safety": "error",
-    "missing-errors": "warning",
-    "missing-panics": "warning",
-    "needless-safety": "warning",
     "doc-markdown": "warning",
     "long-first-paragraph": "warning",
     "summary-not-sentence": "warning",
     "fn-main-in-doctest": "warning",
 }
+
+SEVERITY: dict[str, str] = {
+    **{rule.code: rule.severity for rule in SECTION_RULES},
+    **{rule.needless_code: rule.needless_severity for rule in SECTION_RULES if rule.needless_code},
+    **_OTHER_SEVERITY,
+}
+"""Every finding code and its severity (one of `SEVERITIES`); section codes come from `SECTION_RULES`."""
+
+CODES = tuple(SEVERITY)
 
 MAX_FIRST_PARAGRAPH = 200
 """clippy::too_long_first_doc_paragraph's limit, in characters of the raw paragraph."""
@@ -87,73 +87,68 @@ def _finding(code: str, message: str, line: int | None = None) -> Finding:
 # --- what an item's doc must contain ---------------------------------------------------
 
 
-def _is_api(item: RustItem) -> bool:
-    """Public API as clippy's doc lints see it: not test code, not a trait impl member."""
-    return item.is_public and not item.in_test and not item.is_trait_impl_member
+def _is_api(item: RustItem, exported: bool | None = None) -> bool:
+    """Public API as clippy's section lints see it: exported (`exported`, when a crate index
+    knows it; else `pub` as far as the file shows), not test code, not a trait impl member,
+    not `#[doc(hidden)]` nor under a hidden module, impl or trait."""
+    public = item.is_public if exported is None else exported
+    return (
+        public
+        and not item.in_test
+        and not item.is_trait_impl_member
+        and not item.doc_hidden
+        and not any(c.doc_hidden for c in item.containers)
+    )
 
 
-def _in_extern_block(item: RustItem) -> bool:
-    c = item.container
-    return c is not None and c.kind == "extern"
+def _lint_allowed(item: RustItem, lint: str) -> bool:
+    """`#[allow(clippy::x)]` / `#[expect(clippy::x)]` on the item itself."""
+    short = lint.split("::")[-1]
+    return any(re.match(r"#\[\s*(?:allow|expect)\s*\(", a) and re.search(rf"\b{short}\b", a) for a in item.attributes)
 
 
-def required_sections(item: RustItem) -> set[str]:
-    """Sections (`Errors`, `Panics`, `Safety`) the item's doc must have.
-
-    Like clippy's missing_errors_doc / missing_panics_doc / missing_safety_doc:
-    public fns returning `Result`, public fns whose body can panic, public
-    `unsafe fn`s and `unsafe trait`s. Members of trait impls inherit the trait's doc.
-    """
-    out: set[str] = set()
-    if not _is_api(item):
-        return out
-    if item.is_fn:
-        if item.returns_result or _is_result_alias(item.return_type):
-            out.add("Errors")
-        if item.panic_sites:
-            out.add("Panics")
-        if item.is_unsafe and not _in_extern_block(item):
-            out.add("Safety")
-    elif item.kind == "trait" and item.is_unsafe:
-        out.add("Safety")
-    return out
+def required_rules(item: RustItem, exported: bool | None = None) -> list[SectionRule]:
+    """The section rules that apply to `item`, in RFC 1574 order."""
+    if not _is_api(item, exported):
+        return []
+    return [r for r in SECTION_RULES if r.applies(item) and not _lint_allowed(item, r.clippy_lint)]
 
 
-def _is_result_alias(return_type: str | None) -> bool:
-    """`ClapResult<T>`, `IoResult<T>`: generic names ending in `Result` are, by convention, aliases
-    of `Result` (clippy sees through them; a file alone cannot)."""
-    if not return_type or "<" not in return_type:
-        return False  # `ParseResult`, `RangeCheckResult`: plain enums more often than aliases
-    head = return_type.strip().split("<", 1)[0].strip().split("::")[-1]
-    return head.endswith("Result") and head != "Result" and head[: -len("Result")][-1:].isalnum()
+def required_sections(item: RustItem, exported: bool | None = None) -> set[str]:
+    """Sections (`Errors`, `Panics`, `Safety`) the item's doc must have, as clippy's
+    missing_errors_doc / missing_panics_doc / missing_safety_doc decide (see `section_rules`)."""
+    return {r.name for r in required_rules(item, exported)}
 
 
 def has_section(doc: str, name: str) -> bool:
-    names = {name, name.upper()}
-    return any(s in names for s in doc_sections(doc))
+    """Whether the doc has a heading clippy accepts as section `name`."""
+    return section_rule(name).present(doc_sections(doc))
 
 
 # --- the checker -----------------------------------------------------------------------
 
 
-def check_doc(item: RustItem, doc: str) -> list[Finding]:
-    """Findings on `doc` (doc text without `///` markers) as the doc of `item`, in a stable order."""
+def check_doc(item: RustItem, doc: str, exported: bool | None = None) -> list[Finding]:
+    """Findings on `doc` (doc text without `///` markers) as the doc of `item`, in a stable order.
+
+    `exported` is whether the crate exports the item (from a crate index); None trusts `pub`.
+    """
     if not doc.strip():
         return [_finding("empty-doc", f"the doc of {item.label} is empty")]
     findings: list[Finding] = []
-    sections = set(doc_sections(doc))
-    for name, code, why in (
-        ("Errors", "missing-errors", "it returns `Result`"),
-        ("Panics", "missing-panics", "its body can panic"),
-        ("Safety", "missing-safety", "it is `unsafe`"),
-    ):
-        if name in required_sections(item) and name not in sections and name.upper() not in sections:
-            findings.append(_finding(code, f"{item.label} needs a `# {name}` section: {why}"))
-    if ("Safety" in sections or "SAFETY" in sections) and _is_safe(item):
-        line = _heading_line(doc, "Safety")
-        findings.append(_finding("needless-safety", f"{item.label} is safe: the `# Safety` section is needless", line))
+    headings = doc_sections(doc)
+    for rule in required_rules(item, exported):
+        if not rule.present(headings):
+            findings.append(_finding(rule.code, f"{item.label} needs a `# {rule.name}` section: {rule.why}"))
+    for rule in SECTION_RULES:
+        if rule.needless_code and rule.needless(item) and rule.present(headings):
+            line = _heading_line(doc, rule)
+            findings.append(_finding(
+                rule.needless_code, f"{item.label}: the `# {rule.name}` section is needless: {rule.needless_why}", line
+            ))
     findings.extend(_summary_findings(item, doc))
-    findings.extend(_markdown_findings(doc))
+    if not item.doc_hidden:  # clippy's doc_markdown skips `#[doc(hidden)]` items
+        findings.extend(_markdown_findings(doc))
     if item.is_fn:
         findings.extend(_param_findings(item, doc))
     findings.extend(_fence_findings(doc))
@@ -172,18 +167,10 @@ def score_doc(item: RustItem, doc: str) -> float:
     return round(score, 6)
 
 
-def _is_safe(item: RustItem) -> bool:
-    if item.is_fn:
-        return not item.is_unsafe and not _in_extern_block(item)
-    if item.kind == "trait":
-        return not item.is_unsafe
-    return False
-
-
-def _heading_line(doc: str, name: str) -> int | None:
+def _heading_line(doc: str, rule: SectionRule) -> int | None:
     for number, line in prose_lines(doc):
         match = HEADING.match(line)
-        if match and match.group(2).strip() in (name, name.upper()):
+        if match and match.group(2).strip() in rule.headings:
             return number
     return None
 
@@ -484,7 +471,7 @@ def param_mentions(doc: str) -> list[tuple[int, str, str]]:
         if heading:
             section = heading.group(2).strip().lower()
             continue
-        if section in ("arguments", "parameters", "args", "params", "argument", "parameter"):
+        if section in ARGUMENT_SECTIONS:
             entry = _ARG_ENTRY.match(line)
             if entry:
                 out.append((number, entry.group(1), "entry"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Iterable
 
 FENCE = re.compile(r"^\s*(```+|~~~+)(.*)$")
 """A code fence line: group 1 the fence, group 2 the info string."""
@@ -50,6 +51,40 @@ class CodeBlock:
                 line = line[: len(line) - len(stripped)] + stripped[1:]
             lines.append(line)
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Wrap:
+    """Text at (line, col) of a doc to enclose in `left` ... `right` (backticks by default)."""
+
+    line: int
+    col: int
+    text: str
+    left: str = "`"
+    right: str = "`"
+
+
+def wrap_spans(doc: str, wraps: Iterable[Wrap]) -> str:
+    """The doc with each span enclosed in its delimiters: the one backtick-insertion step.
+
+    Spans are applied right to left within a line so earlier columns stay valid; a span whose
+    text is no longer at its place, or that overlaps one already wrapped, is skipped.
+    """
+    lines = doc.split("\n")
+    by_line: dict[int, list[Wrap]] = {}
+    for w in wraps:
+        by_line.setdefault(w.line, []).append(w)
+    for number, found in by_line.items():
+        line = lines[number]
+        limit = len(line) + 1
+        for w in sorted(set(found), key=lambda w: -w.col):
+            end = w.col + len(w.text)
+            if end > limit or line[w.col : end] != w.text:
+                continue
+            line = line[: w.col] + w.left + w.text + w.right + line[end:]
+            limit = w.col
+        lines[number] = line
+    return "\n".join(lines)
 
 
 def code_blocks(doc: str) -> list[CodeBlock]:

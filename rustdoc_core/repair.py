@@ -24,13 +24,13 @@ from rustdoc_core.doc_checker import (
     rust_block_parses,
     unknown_params,
 )
-from rustdoc_core.doc_text import FENCE, HEADING, code_blocks, normalize_doc, prose_lines, summary_range
+from rustdoc_core.doc_text import FENCE, HEADING, Wrap, code_blocks, normalize_doc, prose_lines, summary_range, wrap_spans
 from rustdoc_core.rust_items import RustItem
-from rustdoc_core.template_engine import SECTION_ORDER, section_text, summary, template_doc, third_person
+from rustdoc_core.section_rules import ARGUMENT_SECTIONS, SECTION_RULES
+from rustdoc_core.template_engine import summary, template_doc, third_person
 
 _LIST_ITEM = re.compile(r"^(\s*)(?:[*+-]|\d+[.)])\s+")
 _SAFE_WORD = re.compile(r"^[\w:.!&]+(\(\))?$")
-_ARGUMENT_SECTIONS = ("arguments", "parameters", "args", "params", "argument", "parameter")
 
 
 @dataclass(frozen=True)
@@ -51,8 +51,9 @@ def repair_doc(item: RustItem, doc: str) -> RepairedDoc:
     text = _normalize_headings(doc)
     codes = {f.code for f in check_doc(item, text)}
     text = _repair_fences(text)
-    if "needless-safety" in codes:
-        text = remove_section(text, "Safety")
+    for rule in SECTION_RULES:
+        if rule.needless_code in codes:
+            text = remove_section(text, rule.name)
     if "unknown-param" in codes:
         text = _remove_unknown_params(item, text)
     text = _backtick_code(text)
@@ -99,14 +100,11 @@ def remove_section(doc: str, title: str) -> str:
 
 def add_missing_sections(item: RustItem, doc: str) -> str:
     """Add the template's `# Errors`/`# Panics`/`# Safety` text for required sections the doc lacks."""
-    present = {title.lower() for _, _, title in _headings(doc.split("\n"))}
-    missing = [
-        name for name in SECTION_ORDER
-        if name.lower() not in present and any(f.code == f"missing-{name.lower()}" for f in check_doc(item, doc))
-    ]
+    codes = {f.code for f in check_doc(item, doc)}
+    missing = [rule for rule in SECTION_RULES if rule.code in codes]
     if not missing:
         return doc
-    block = "\n\n".join(f"# {name}\n\n{section_text(item, name)}" for name in missing)
+    block = "\n\n".join(f"# {rule.name}\n\n{rule.template_text(item)}" for rule in missing)
     lines = doc.split("\n")
     examples = _section_range(lines, "Examples")
     if examples is None:
@@ -207,7 +205,7 @@ def _remove_unknown_params(item: RustItem, doc: str) -> str:
         elif not summary_start <= line < summary_end:
             lines[line] = _without_sentences_naming(lines[line], name)
     kept = [line for i, line in enumerate(lines) if i not in drop]
-    return _drop_empty_section("\n".join(kept), _ARGUMENT_SECTIONS)
+    return _drop_empty_section("\n".join(kept), ARGUMENT_SECTIONS)
 
 
 def _without_sentences_naming(line: str, name: str) -> str:
@@ -220,35 +218,21 @@ def _without_sentences_naming(line: str, name: str) -> str:
 # --- doc_markdown ----------------------------------------------------------------------
 
 
-def _wrap(line: str, start: int, end: int) -> str:
-    return line[:start] + "`" + line[start:end] + "`" + line[end:]
-
-
 def _backtick_code(doc: str) -> str:
     """Backticks around prose that reads as code: `Vec<T>` first (an HTML tag to rustdoc), then
     the words clippy's doc_markdown flags, where wrapping them cannot break the Markdown."""
     lines = doc.split("\n")
-    spans: dict[int, list[tuple[int, int]]] = {}
+    generics = []
     for number, col, _ in generic_types_in_prose(doc):
         line = lines[number]
         start = col
         while start > 0 and (line[start - 1].isalnum() or line[start - 1] in "_:"):
             start -= 1
-        end = line.index(">", col) + 1
-        spans.setdefault(number, []).append((start, end))
-    for number, found in spans.items():
-        for start, end in sorted(set(found), reverse=True):
-            lines[number] = _wrap(lines[number], start, end)
-    doc = "\n".join(lines)
-    lines = doc.split("\n")
-    urls = [(w, "<", ">") for w in bare_urls(doc)]
-    words = [(w, "`", "`") for w in code_like_words(doc) if _SAFE_WORD.match(w.word)]
-    for word, left, right in sorted(urls + words, key=lambda t: (t[0].line, -t[0].col)):
-        line = lines[word.line]
-        if line[word.col : word.col + len(word.word)] != word.word:
-            continue
-        lines[word.line] = line[: word.col] + left + word.word + right + line[word.col + len(word.word) :]
-    return "\n".join(lines)
+        generics.append(Wrap(number, start, line[start : line.index(">", col) + 1]))
+    doc = wrap_spans(doc, generics)
+    urls = [Wrap(w.line, w.col, w.word, "<", ">") for w in bare_urls(doc)]
+    words = [Wrap(w.line, w.col, w.word) for w in code_like_words(doc) if _SAFE_WORD.match(w.word)]
+    return wrap_spans(doc, urls + words)
 
 
 # --- summary ---------------------------------------------------------------------------

@@ -77,6 +77,7 @@ class Container:
     self_type: str | None = None  # impl's self type
     trait: str | None = None  # impl's trait, None for inherent impls
     is_public: bool = True  # trait or module visibility (impls: True)
+    doc_hidden: bool = False  # under `#[doc(hidden)]`: clippy's section lints skip its members
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ class PanicSite:
     kind: str
     text: str
     line: int
+    in_const: bool = False  # inside a `const { ... }` block: evaluated at compile time
+    allowed: bool = False  # under `#[allow(clippy::missing_panics_doc)]` / `#[expect(...)]` in the body
 
 
 @dataclass(frozen=True)
@@ -438,7 +441,7 @@ class _ItemReader:
                 if body is not None:
                     ckind = "trait" if ctype == "trait_item" else "mod"
                     header = _squash(self._slice(child.start_byte, body.start_byte))
-                    c = Container(ckind, header, name=item.name, is_public=item.visibility == "pub")
+                    c = Container(ckind, header, name=item.name, is_public=item.visibility == "pub", doc_hidden=item.doc_hidden)
                     yield from self._walk_list(body, containers + (c,), in_test or item.in_test, in_error or item.in_error)
             elif ctype in ("struct_item", "union_item", "enum_item"):
                 yield from self._members(child, item, containers, in_test, in_error)
@@ -456,6 +459,7 @@ class _ItemReader:
             _squash(self._slice(node.start_byte, body.start_byte)),
             self_type=_squash(_text(self_type)) or None,
             trait=_squash(_text(trait)) or None,
+            doc_hidden=any(re.search(r"\bdoc\s*\(\s*hidden\s*\)", a) for a in attrs),
         )
         yield from self._walk_list(body, containers + (c,), test, in_error or node.has_error)
 
@@ -830,7 +834,8 @@ def _panic_sites(body: Node) -> Iterator[PanicSite]:
             name = _text(captures["macro"][0]).split("::")[-1]
             if name not in _PANIC_MACROS:
                 if not _inside_nested_fn(node, body):
-                    in_macro_args.extend((node.start_byte, site) for site in _macro_argument_sites(node))
+                    context = _site_context(node, body)
+                    in_macro_args.extend((node.start_byte, replace(site, **context)) for site in _macro_argument_sites(node))
                 continue
             kind = "panic" if name in ("panic", "unreachable", "todo", "unimplemented") else "assert"
             site = PanicSite(kind, _squash(_text(node))[:80], node.start_point.row)
@@ -845,7 +850,7 @@ def _panic_sites(body: Node) -> Iterator[PanicSite]:
             site = PanicSite("index", _squash(_text(node))[:80], node.start_point.row)
         if _inside_nested_fn(node, body):
             continue
-        found.append((node.start_byte, -node.end_byte, site))
+        found.append((node.start_byte, -node.end_byte, replace(site, **_site_context(node, body))))
     found.sort(key=lambda entry: (entry[0], entry[1]))
     in_macro_args.sort(key=lambda entry: entry[0])
     for _, _, site in found:
@@ -862,6 +867,25 @@ def _macro_argument_sites(macro: Node) -> Iterator[PanicSite]:
     for match in _PANIC_IN_MACRO_ARGS.finditer(text):
         kind = match.group(1) or ("panic" if match.group(2) == "panic" else "assert")
         yield PanicSite(kind, "", macro.start_point.row)
+
+
+_ALLOW_PANICS = re.compile(r"#\[\s*(?:allow|expect)\s*\(.*\bmissing_panics_doc\b")
+
+
+def _site_context(node: Node, body: Node) -> dict[str, bool]:
+    """Whether a panic site sits in a `const { ... }` block, or under a statement or expression
+    that allows clippy::missing_panics_doc (the attribute items just before an enclosing node)."""
+    in_const = allowed = False
+    current = node
+    while current is not None and current != body:
+        if current.type == "const_block":
+            in_const = True
+        sibling = current.prev_named_sibling
+        while sibling is not None and sibling.type == "attribute_item":
+            allowed = allowed or bool(_ALLOW_PANICS.match(_text(sibling)))
+            sibling = sibling.prev_named_sibling
+        current = current.parent
+    return {"in_const": in_const, "allowed": allowed}
 
 
 def _inside_nested_fn(node: Node, body: Node) -> bool:

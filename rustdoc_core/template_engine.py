@@ -16,6 +16,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from rustdoc_core.doc_checker import MAX_FIRST_PARAGRAPH, check_doc, code_like_words, required_sections
+from rustdoc_core.section_rules import SECTION_RULES, section_rule
 from rustdoc_core.rust_items import PanicSite, RustItem, generic_args, new_parser, result_error_type
 
 # --- words -----------------------------------------------------------------------------
@@ -778,17 +779,15 @@ def safety_section(item: RustItem) -> str:
     return " ".join(sentences)
 
 
-SECTION_ORDER = ("Errors", "Panics", "Safety")
-
-
 def section_text(item: RustItem, name: str) -> str:
-    return {"Errors": errors_section, "Panics": panics_section, "Safety": safety_section}[name](item)
+    """The template's text of section `name` (its writer comes from `section_rules`)."""
+    return section_rule(name).template_text(item)
 
 
 def template_sections(item: RustItem) -> list[tuple[str, str]]:
     """(heading, text) of each section the checker requires, in RFC 1574 order."""
     required = required_sections(item)
-    return [(name, section_text(item, name)) for name in SECTION_ORDER if name in required]
+    return [(rule.name, rule.template_text(item)) for rule in SECTION_RULES if rule.name in required]
 
 
 def template_doc(item: RustItem) -> str:

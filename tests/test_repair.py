@@ -47,8 +47,8 @@ def test_missing_errors_section_is_added_before_examples(items):
 
 
 def test_missing_panics_and_safety_sections_are_appended(items):
-    repaired = repair_doc(items["method first"], "Returns the first item.")
-    assert repaired.text == "Returns the first item.\n\n# Panics\n\nPanics if `0` is not a valid index into `self.items`."
+    repaired = repair_doc(items["method lookup"], "Returns the value named `name`.")
+    assert repaired.text == "Returns the value named `name`.\n\n# Panics\n\nPanics if `self.names.get(name)` is `None` or `Err`."
     unsafe = repair_doc(items["method write_raw"], "Writes `value` through `dst`.")
     assert unsafe.origin == "repaired"
     assert unsafe.text.endswith("# Safety\n\n`dst` must be non-null, properly aligned and valid for reads and writes.")
