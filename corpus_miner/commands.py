@@ -33,6 +33,7 @@ Examples:
   rustdoc-gen mine ~/src/ripgrep -o data/rg
   rustdoc-gen mine https://github.com/sharkdp/bat --rev v0.24.0 ~/src/mycrate -o data/mix
   rustdoc-gen mine --preset cli -o data/cli
+  rustdoc-gen mine ~/src/ripgrep ~/src/bat --test-repo bat -o data/held-out
   rustdoc-gen validate data/cli
 """,
 )
@@ -42,7 +43,10 @@ Examples:
 @click.option("--rev", help="Branch, tag or commit for the git URLs (or per URL: URL#REV). Default: the default branch.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), help="Where git URLs are cloned.  [default: $XDG_CACHE_HOME/rustdoc-gen/repos]")
 @click.option("-j", "--workers", type=click.IntRange(min=0), default=0, show_default=True, help="Worker processes; 0 = one per CPU.")
-@click.option("--split", "ratios", default="0.8,0.1,0.1", show_default=True, callback=_ratios, help="TRAIN,VALIDATION,TEST shares, assigned by file.")
+@click.option("--split", "ratios", default="0.8,0.1,0.1", show_default=True, callback=_ratios,
+              help="TRAIN,VALIDATION,TEST shares of the records, dealt out by whole files.")
+@click.option("--test-repo", metavar="NAME", help="Hold this repository out whole as the test split (the others share train "
+              "and validation by --split): the honest test of a doc model, crates it never saw. NAME as in the output's table.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the file-to-split hash.")
 @click.option("--min-doc-chars", type=click.IntRange(min=0), default=ExtractOptions.min_doc_chars, show_default=True, help="Drop docs shorter than this (whitespace squashed).")
 @click.option("--max-file-size", type=click.IntRange(min=1), default=ExtractOptions.max_file_bytes, show_default=True, help="Skip .rs files larger than this many bytes.")
@@ -51,19 +55,20 @@ Examples:
 @click.option("--exclude-kind", "exclude_kinds", multiple=True, type=click.Choice(ITEM_KINDS), help="Leave out items of this kind (repeatable), e.g. field.")
 @verbosity_options
 def mine(inputs: tuple[str, ...], output: Path, preset_name: str | None, rev: str | None, cache_dir: Path | None,
-         workers: int, ratios: tuple[float, float, float], seed: int, min_doc_chars: int, max_file_size: int,
+         workers: int, ratios: tuple[float, float, float], test_repo: str | None, seed: int, min_doc_chars: int, max_file_size: int,
          max_source_bytes: int, include_examples: bool, exclude_kinds: tuple[str, ...]) -> None:
     """Mine (doc comment, documented item) pairs from Rust repositories into a dataset.
 
     Each PATH_OR_GIT_URL is a local checkout or a git URL (cloned shallow into a
     cache). Items in tests, benches, vendored and generated code and
     #[doc(hidden)] items are skipped; docs that teach nothing and duplicates
-    are dropped (counted by reason). Items go to train/validation/test by file,
-    so no file straddles splits. The output directory loads with
+    are dropped (counted by reason). Items go to train/validation/test by
+    whole files, balanced so each split gets close to its share of records;
+    no file straddles splits. The output directory loads with
     `datasets.load_dataset("json", data_dir=DIR)`; re-running gives
     byte-identical files.
     """
-    from corpus_miner.mine import MineOptions, check_output, mine_dataset
+    from corpus_miner.mine import MineOptions, check_output, check_test_repo, mine_dataset
 
     if not inputs and not preset_name:
         raise UserError("give at least one PATH_OR_GIT_URL, or --preset NAME")
@@ -81,11 +86,13 @@ def mine(inputs: tuple[str, ...], output: Path, preset_name: str | None, rev: st
     if preset_name:
         for repo in preset(preset_name):
             sources.append(git_source(repo.url, repo.commit, cache, name=repo.name))
+    check_test_repo(sources, test_repo)
     options = MineOptions(
         extract=ExtractOptions(min_doc_chars=min_doc_chars, max_file_bytes=max_file_size, max_source_bytes=max_source_bytes,
                                exclude_kinds=frozenset(exclude_kinds), seed=seed, ratios=ratios),
         walk=WalkOptions(include_examples=include_examples),
         workers=workers,
+        test_repo=test_repo,
     )
     stats = mine_dataset(sources, output, options)
     splits = stats["splits"]

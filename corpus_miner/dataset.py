@@ -141,8 +141,12 @@ def dataset_card(stats: dict[str, Any]) -> str:
         )
     lines += ["", "## Counts", "", "| split | records |", "|---|---:|"]
     lines += [f"| {split} | {splits.get(split, 0)} |" for split in SPLITS]
-    lines += ["", f"Splits are assigned by file (seeded hash of repo and path, seed {stats['options']['seed']}, "
-              f"ratios {stats['options']['ratios']}), so no file's items appear in two splits. Exact and near "
+    test_repo = stats["options"].get("test_repo")
+    held_out = (f"The test split is the whole repository `{test_repo}`, held out; the other repositories' files share "
+                "train and validation. " if test_repo else "")
+    lines += ["", f"{held_out}Splits are assigned by whole files, balanced by their record counts (files in a seeded hash "
+              f"order of repo and path, seed {stats['options']['seed']}, cut at ratios {stats['options']['ratios']}), "
+              "so no file's items appear in two splits. Exact and near "
               "duplicates (same doc and signature up to case, punctuation and spacing) are dropped across all splits. "
               "Records follow repo, path and line order, except that each split file starts with the first record "
               "that sets each optional field (`commit`, `license`, `visibility`, `container`, `attributes`, "

@@ -59,7 +59,6 @@ class FileTask:
     license: str | None
     root: str
     relpath: str
-    split: str
     options: ExtractOptions
 
 
@@ -69,7 +68,6 @@ class Candidate:
 
     exact_key: bytes
     near_key: bytes
-    split: str
     kind: str
     sections: list[str]
     line: str  # the JSON line, without its newline
@@ -171,19 +169,6 @@ def drop_reason(item: RustItem, hidden: bool, options: ExtractOptions) -> str | 
     if len(" ".join(text.split())) < options.min_doc_chars:
         return "too-short"
     return None
-
-
-def assign_split(repo: str, relpath: str, seed: int, ratios: tuple[float, float, float]) -> str:
-    """The split of every item of a file: a seeded hash of repo and path, so no file straddles splits."""
-    digest = hashlib.sha256(f"{seed}\0{repo}\0{relpath}".encode()).digest()
-    point = int.from_bytes(digest[:8], "big") / 2**64
-    total = sum(ratios)
-    edge = 0.0
-    for name, ratio in zip(SPLITS, ratios):
-        edge += ratio / total
-        if point < edge:
-            return name
-    return SPLITS[-1]
 
 
 def record_id(repo: str, path: str, start_line: int, kind: str, name: str) -> str:
@@ -349,7 +334,6 @@ def _candidate(task: FileTask, source: Any, item: RustItem, module_path: list[st
     return Candidate(
         exact_key=hashlib.blake2b(f"{doc}\0{signature}".encode(), digest_size=16).digest(),
         near_key=hashlib.blake2b(f"{near_text(doc)}\0{near_text(signature)}".encode(), digest_size=16).digest(),
-        split=task.split,
         kind=item.kind,
         sections=sections,
         line=json.dumps(record, ensure_ascii=False),

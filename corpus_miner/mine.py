@@ -3,7 +3,6 @@ stream the splits to a directory that appears atomically, with stats and a card.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import multiprocessing
@@ -18,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from corpus_miner.dataset import CARD_FILE, DATASET_FORMAT, STATS_FILE, SplitWriter, dataset_card
-from corpus_miner.extract import DROP_REASONS, SPLITS, ExtractOptions, FileResult, FileTask, assign_split, extract_file
+from corpus_miner.extract import DROP_REASONS, SPLITS, TYPED_FIELDS, ExtractOptions, FileResult, FileTask, extract_file
 from corpus_miner.sources import RepoSource
+from corpus_miner.splits import balanced_splits
 from corpus_miner.walk import RustFile, WalkOptions, rust_files
 from rustdoc_core.atomic import atomic_path
 from rustdoc_core.console import UserError, table, task_progress
@@ -37,6 +37,7 @@ class MineOptions:
     extract: ExtractOptions = ExtractOptions()
     walk: WalkOptions = WalkOptions()
     workers: int = 0  # 0: one per CPU
+    test_repo: str | None = None  # this repo's files are the test split; the others share train and validation
 
 
 @dataclass
@@ -78,21 +79,15 @@ def plan(sources: Sequence[RepoSource], walk: WalkOptions) -> list[tuple[RepoSou
     return out
 
 
-def assign_splits(planned: list[tuple[RepoSource, list[RustFile], Counter[str]]], options: ExtractOptions) -> dict[tuple[str, str], str]:
-    """Split per (repo, path); with three or more files no split that has a share is left without one."""
-    splits = {(s.name, f.relpath): assign_split(s.name, f.relpath, options.seed, options.ratios) for s, files, _ in planned for f in files}
-    if len(splits) < len(SPLITS):
-        return splits
-    for split, ratio in zip(SPLITS, options.ratios):
-        if ratio <= 0 or split in splits.values():
-            continue
-        sizes = Counter(splits.values())
-        donor = max(sizes, key=lambda s: (sizes[s], s))
-        # The donor file is chosen by a seeded hash too, so the choice is stable.
-        moved = min((k for k, v in splits.items() if v == donor),
-                    key=lambda k: hashlib.sha256(f"{options.seed}\0{split}\0{k[0]}\0{k[1]}".encode()).digest())
-        splits[moved] = split
-    return splits
+def check_test_repo(sources: Sequence[RepoSource], test_repo: str | None) -> None:
+    """`--test-repo` must name one of the mined repos, and not the only one."""
+    if test_repo is None:
+        return
+    names = sorted(s.name for s in sources)
+    if test_repo not in names:
+        raise UserError(f"--test-repo {test_repo!r} is not a mined repository; the repositories are: {', '.join(names)}")
+    if len(names) == 1:
+        raise UserError(f"--test-repo {test_repo!r} is the only repository mined; add another to train and validate on")
 
 
 def check_output(out: Path) -> None:
@@ -116,8 +111,8 @@ def check_output(out: Path) -> None:
 def mine_dataset(sources: Sequence[RepoSource], out: Path, options: MineOptions = MineOptions()) -> dict[str, Any]:
     """Mine `sources` into the dataset directory `out` (replaced atomically); return its stats."""
     check_output(out)
+    check_test_repo(sources, options.test_repo)
     planned = plan(sources, options.walk)
-    splits = assign_splits(planned, options.extract)
     workers = options.workers or os.cpu_count() or 1
     total_files = sum(len(files) for _, files, _ in planned)
     total_bytes = sum(f.size for _, files, _ in planned for f in files)
@@ -131,7 +126,7 @@ def mine_dataset(sources: Sequence[RepoSource], out: Path, options: MineOptions 
         try:
             with atomic_path(out) as tmp:
                 tmp.mkdir()
-                stats = _mine_into(tmp, planned, splits, options, pool)
+                stats = _mine_into(tmp, planned, options, pool)
                 _write_json(tmp / STATS_FILE, stats)
                 _write_text(tmp / CARD_FILE, dataset_card(stats))
         except OSError as exc:
@@ -144,49 +139,29 @@ def mine_dataset(sources: Sequence[RepoSource], out: Path, options: MineOptions 
     return stats
 
 
-def _mine_into(directory: Path, planned, splits: dict[tuple[str, str], str], options: MineOptions, pool) -> dict[str, Any]:
-    writer = SplitWriter(directory)
-    exact_seen: set[bytes] = set()
-    near_seen: set[bytes] = set()
-    split_counts: Counter[str] = Counter()
+def _mine_into(directory: Path, planned, options: MineOptions, pool) -> dict[str, Any]:
+    # Splits are balanced by the records each file keeps, known only once every file
+    # is mined: records are staged in one file first (memory stays flat), then dealt out.
+    staged = directory / ".records.part"
+    files: list[tuple[str, str]] = []
+    kept: Counter[int] = Counter()
     kinds: Counter[str] = Counter()
     sections: Counter[str] = Counter()
     repo_stats: list[RepoStats] = []
-    finished = False
     try:
-        for source, files, skipped in planned:
-            stats = RepoStats(source.name, source.url, source.commit, source.license, files_skipped=Counter(skipped))
-            repo_stats.append(stats)
-            tasks = [
-                FileTask(source.name, source.url, source.commit, source.license, str(source.root), f.relpath,
-                         splits[(source.name, f.relpath)], options.extract)
-                for f in files
-            ]
-            results = pool.map(extract_file, tasks, chunksize=2) if pool is not None else map(extract_file, tasks)
-            with task_progress(source.name, len(tasks)) as advance:
-                for result in results:
-                    _count(result, stats)
-                    for candidate in result.candidates:
-                        if candidate.exact_key in exact_seen:
-                            stats.dropped["duplicate-exact"] += 1
-                            continue
-                        if candidate.near_key in near_seen:
-                            stats.dropped["duplicate-near"] += 1
-                            continue
-                        exact_seen.add(candidate.exact_key)
-                        near_seen.add(candidate.near_key)
-                        writer.write(candidate.split, candidate.line, candidate.typed)
-                        stats.kept += 1
-                        split_counts[candidate.split] += 1
-                        kinds[candidate.kind] += 1
-                        sections.update(set(candidate.sections))
-                    advance(1)
-        finished = True
+        with open(staged, "w", encoding="utf-8", newline="\n") as stage:
+            _extract_all(planned, options, pool, stage, files, kept, kinds, sections, repo_stats)
+        splits = balanced_splits({files[i]: kept[i] for i in range(len(files))}, options.extract.ratios,
+                                 options.extract.seed, options.test_repo)
+        writer, split_counts = _deal(staged, directory, [splits[key] for key in files])
     finally:
-        writer.close(finish=finished)
+        staged.unlink(missing_ok=True)
     _summary(repo_stats)
     for split, ratio in zip(SPLITS, options.extract.ratios):
-        if not split_counts[split] and ratio > 0:
+        if split == "test" and options.test_repo:
+            if not split_counts[split]:
+                log.warning("the test split is empty: --test-repo %s kept no records", options.test_repo)
+        elif not split_counts[split] and ratio > 0:
             log.warning("the %s split is empty: mine more files, or change --split", split)
     for split in SPLITS[1:]:
         for name in sorted(set(writer.missing[SPLITS[0]]) - writer.missing[split]):
@@ -207,6 +182,7 @@ def _mine_into(directory: Path, planned, splits: dict[tuple[str, str], str], opt
             "max_source_bytes": e.max_source_bytes,
             "exclude_kinds": sorted(e.exclude_kinds),
             "include_examples": options.walk.include_examples,
+            "test_repo": options.test_repo,
         },
         "records": sum(split_counts.values()),
         "splits": {split: split_counts[split] for split in SPLITS},
@@ -215,6 +191,59 @@ def _mine_into(directory: Path, planned, splits: dict[tuple[str, str], str], opt
         "dropped": {r: dropped[r] for r in DROP_REASONS if dropped[r]},
         "repos": [s.to_dict() for s in repo_stats],
     }
+
+
+def _extract_all(planned, options: MineOptions, pool, stage, files: list[tuple[str, str]], kept: Counter[int],
+                 kinds: Counter[str], sections: Counter[str], repo_stats: list[RepoStats]) -> None:
+    """Extract and deduplicate every file in order; stage each kept record as `FILE TYPED LINE`."""
+    exact_seen: set[bytes] = set()
+    near_seen: set[bytes] = set()
+    for source, repo_files, skipped in planned:
+        stats = RepoStats(source.name, source.url, source.commit, source.license, files_skipped=Counter(skipped))
+        repo_stats.append(stats)
+        tasks = [FileTask(source.name, source.url, source.commit, source.license, str(source.root), f.relpath, options.extract)
+                 for f in repo_files]
+        results = pool.map(extract_file, tasks, chunksize=2) if pool is not None else map(extract_file, tasks)
+        with task_progress(source.name, len(tasks)) as advance:
+            for result in results:
+                _count(result, stats)
+                index = len(files)
+                files.append((source.name, result.relpath))
+                for candidate in result.candidates:
+                    if candidate.exact_key in exact_seen:
+                        stats.dropped["duplicate-exact"] += 1
+                        continue
+                    if candidate.near_key in near_seen:
+                        stats.dropped["duplicate-near"] += 1
+                        continue
+                    exact_seen.add(candidate.exact_key)
+                    near_seen.add(candidate.near_key)
+                    mask = sum(1 << i for i, name in enumerate(TYPED_FIELDS) if name in candidate.typed)
+                    stage.write(f"{index} {mask} {candidate.line}\n")
+                    stats.kept += 1
+                    kept[index] += 1
+                    kinds[candidate.kind] += 1
+                    sections.update(set(candidate.sections))
+                advance(1)
+
+
+def _deal(staged: Path, directory: Path, split_of_file: list[str]) -> tuple[SplitWriter, Counter[str]]:
+    """Write the staged records to their files' splits, in staged order."""
+    writer = SplitWriter(directory)
+    split_counts: Counter[str] = Counter()
+    finished = False
+    try:
+        with open(staged, encoding="utf-8", newline="\n") as stage:
+            for row in stage:
+                index, mask, line = row.rstrip("\n").split(" ", 2)
+                split = split_of_file[int(index)]
+                bits = int(mask)
+                writer.write(split, line, frozenset(name for i, name in enumerate(TYPED_FIELDS) if bits >> i & 1))
+                split_counts[split] += 1
+        finished = True
+    finally:
+        writer.close(finish=finished)
+    return writer, split_counts
 
 
 def _count(result: FileResult, stats: RepoStats) -> None:

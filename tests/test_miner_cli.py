@@ -19,7 +19,7 @@ FIXTURE_CRATE = FIXTURES / "miner"
 
 
 def rustdoc_gen(*args: str, env: dict | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "rustdoc_core", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "rustdoc_cli", *args], capture_output=True, text=True,
                           env={**os.environ, "COLUMNS": "200", **(env or {})}, timeout=120)
 
 
@@ -144,7 +144,7 @@ def test_a_killed_run_leaves_the_previous_dataset_whole(debian_crate, tmp_path):
     out = tmp_path / "out"
     assert rustdoc_gen("mine", str(FIXTURE_CRATE), "-o", str(out), "-q").returncode == 0
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    run = subprocess.Popen([sys.executable, "-m", "rustdoc_core", "mine", "-q", "-j", "1", str(debian_crate("clap")),
+    run = subprocess.Popen([sys.executable, "-m", "rustdoc_cli", "mine", "-q", "-j", "1", str(debian_crate("clap")),
                             str(debian_crate("bat")), "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while not any(p.name.endswith(".tmp") and any(p.rglob("*.jsonl*")) for p in tmp_path.iterdir()):

@@ -190,5 +190,5 @@ def test_generated_files_are_told_by_a_banner_comment_not_by_a_doc(head, generat
     from corpus_miner.extract import FileTask, extract_file
 
     (tmp_path / "lib.rs").write_bytes(head + b"/// Returns the table the generator wrote.\npub fn table() {}\n")
-    result = extract_file(FileTask("r", "u", None, None, str(tmp_path), "lib.rs", "train", ExtractOptions()))
+    result = extract_file(FileTask("r", "u", None, None, str(tmp_path), "lib.rs", ExtractOptions()))
     assert (result.skipped == "generated") is generated

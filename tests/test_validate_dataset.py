@@ -57,31 +57,31 @@ def test_bad_lines_are_reported_with_file_and_line(damaged):
         lines[4] = _set_field(lines[4], start_line=1)
         return lines
 
-    _rewrite(damaged / "validation.jsonl", edit)
+    _rewrite(damaged / "test.jsonl", edit)
     found: dict[tuple[str, int | None], list[str]] = {}
     for p in validate_dataset(damaged):
         found.setdefault((p.path, p.line), []).append(p.message)
-    assert found[("validation.jsonl", 2)][0].startswith("not JSON")
-    assert "field 'doc' is empty" in found[("validation.jsonl", 3)]
-    assert found[("validation.jsonl", 4)] == ["missing field 'signature'"]
-    assert found[("validation.jsonl", 5)][0].startswith("line numbers out of order")
-    assert "says validation has 17 records; validation.jsonl has 16" in found[("stats.json", None)]
+    assert found[("test.jsonl", 2)][0].startswith("not JSON")
+    assert "field 'doc' is empty" in found[("test.jsonl", 3)]
+    assert found[("test.jsonl", 4)] == ["missing field 'signature'"]
+    assert found[("test.jsonl", 5)][0].startswith("line numbers out of order")
+    assert "says test has 13 records; test.jsonl has 12" in found[("stats.json", None)]
 
 
 def test_a_file_in_two_splits_and_a_repeated_id_are_caught(damaged):
-    moved = (damaged / "validation.jsonl").read_text("utf-8").splitlines()[0]
+    moved = (damaged / "test.jsonl").read_text("utf-8").splitlines()[0]
     _rewrite(damaged / "train.jsonl", lambda lines: lines + [moved])
     messages = [str(p) for p in validate_dataset(damaged)]
-    assert any(m.startswith("validation.jsonl:1: error: duplicate id") and "also in train.jsonl:3" in m for m in messages)
+    assert any(m.startswith("test.jsonl:1: error: duplicate id") and "also in train.jsonl:5" in m for m in messages)
     overlaps = [m for m in messages if "is in both" in m]
-    assert overlaps == ["validation.jsonl:1: error: file miner/src/containers.rs is in both train and validation: "
+    assert overlaps == ["test.jsonl:1: error: file miner/src/containers.rs is in both train and test: "
                         "splits must be disjoint by file"]
-    assert any("says train has 2 records; train.jsonl has 3" in m for m in messages)
+    assert any("says train has 4 records; train.jsonl has 5" in m for m in messages)
 
 
 def test_a_record_whose_item_json_disagrees_is_caught(damaged):
-    _rewrite(damaged / "test.jsonl", lambda lines: [_set_field(lines[0], name="renamed"), *lines[1:]])
-    messages = [p.message for p in validate_dataset(damaged) if p.line == 1]
+    _rewrite(damaged / "validation.jsonl", lambda lines: [*lines[:2], _set_field(lines[2], name="renamed"), *lines[3:]])
+    messages = [p.message for p in validate_dataset(damaged) if p.path == "validation.jsonl" and p.line == 3]
     assert "id does not match repo, path, start_line, kind and name" in messages
     assert "item_json is fn before, the record says fn renamed" in messages
 
@@ -92,17 +92,17 @@ def test_small_dataset_caveats_are_warnings_not_errors(sound):
 
 
 def test_load_records_streams_a_split_and_names_a_bad_line(damaged):
-    assert [r["name"] for r in load_records(damaged, "test")] == ["before", "after"]
-    _rewrite(damaged / "test.jsonl", lambda lines: [lines[0], "[1, 2]"])
-    with pytest.raises(ValueError, match=r"test\.jsonl:2: not a JSON object"):
-        list(load_records(damaged, "test"))
+    assert [r["name"] for r in load_records(damaged, "validation")] == ["len", "size", "before", "after"]
+    _rewrite(damaged / "validation.jsonl", lambda lines: [lines[0], "[1, 2]"])
+    with pytest.raises(ValueError, match=r"validation\.jsonl:2: not a JSON object"):
+        list(load_records(damaged, "validation"))
     with pytest.raises(ValueError, match="unknown split"):
         list(load_records(damaged, "dev"))
 
 
 def test_validate_command_exits_nonzero_with_file_line_problems(sound, damaged):
     def run(path: Path) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "rustdoc_core", "validate", str(path)], capture_output=True, text=True,
+        return subprocess.run([sys.executable, "-m", "rustdoc_cli", "validate", str(path)], capture_output=True, text=True,
                               env={**os.environ, "COLUMNS": "300"}, timeout=60)
 
     ok = run(sound)
