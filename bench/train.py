@@ -25,7 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 def _mine(crate: str, out: Path) -> Path:
     from click.testing import CliRunner
 
-    from rustdoc_core.cli import main as cli
+    from rustdoc_cli.cli import main as cli
 
     registry = subprocess.run([str(REPO_ROOT / "scripts" / "fetch-debian-crates")], check=True, capture_output=True, text=True)
     root = Path(registry.stdout.strip().splitlines()[-1])

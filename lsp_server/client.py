@@ -31,7 +31,7 @@ def server_command() -> list[str]:
     found = shutil.which("rustdoc-gen")
     if found:
         return [found, "serve", "--stdio"]
-    return [sys.executable, "-m", "rustdoc_core", "serve", "--stdio"]
+    return [sys.executable, "-m", "rustdoc_cli", "serve", "--stdio"]
 
 
 def client_capabilities(*, resolve: bool = True, progress: bool = True, encodings: Sequence[str] | None = None) -> types.ClientCapabilities:

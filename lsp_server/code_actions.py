@@ -23,7 +23,8 @@ from lsp_server.progress import GenerationProgress
 from lsp_server.server import RustdocServer
 from rustdoc_core.doc_edits import DocEdit, DocEditError, doc_edit
 from rustdoc_core.generators import GenerationCancelled
-from rustdoc_core.generate import module_file_documented, needs_doc
+from rustdoc_core.crate_doc import module_file_documented
+from rustdoc_core.rust_items import needs_doc
 from rustdoc_core.prompt import prompt_context
 from rustdoc_core.rust_items import RustItem, RustSource
 

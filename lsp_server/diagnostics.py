@@ -11,15 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
+from lsp_server.action_data import ActionData
+from lsp_server.server import RustdocServer
+from rustdoc_core.doc_checker import check_doc
 from rustdoc_core.positions import LineIndex
-from rustdoc_core.rust_items import RustItem
-
-if TYPE_CHECKING:
-    from lsp_server.server import RustdocServer
+from rustdoc_core.rust_items import RustItem, needs_doc
 
 log = logging.getLogger(__name__)
 
@@ -93,14 +92,12 @@ def document_diagnostics(
     include_private: bool = False,
 ) -> list[types.Diagnostic]:
     """Hints for one document's items (pure: safe to run on any thread)."""
-    from rustdoc_core.doc_checker import check_doc
-    from rustdoc_core.generate import needs_doc
-
     out: list[types.Diagnostic] = []
     for item in items:
         if not needs_doc(item, include_private):
             continue
-        data = fix_data(uri, version, item, lines, encoding)
+        line, character = lines.byte_to_position(item.start_byte, encoding)
+        data = ActionData(uri, version, "generate" if item.doc is None else "regenerate", (line, character), item.label).to_wire()
         if item.doc is None:
             if item.kind == "mod" and item.body is None:
                 continue  # `mod x;` is documented in its own file
@@ -111,7 +108,7 @@ def document_diagnostics(
                     severity=types.DiagnosticSeverity.Hint,
                     code=MISSING_DOC,
                     source=SOURCE,
-                    data={**data, "mode": "generate"},
+                    data=data,
                 )
             )
             continue
@@ -123,15 +120,10 @@ def document_diagnostics(
                     severity=types.DiagnosticSeverity.Hint,
                     code=finding.code,
                     source=SOURCE,
-                    data={**data, "mode": "regenerate"},
+                    data=data,
                 )
             )
     return out
-
-
-def fix_data(uri: str, version: int | None, item: RustItem, lines: LineIndex, encoding: str) -> dict:
-    line, character = lines.byte_to_position(item.start_byte, encoding)
-    return {"uri": uri, "version": version, "position": {"line": line, "character": character}, "item": item.label}
 
 
 def _finding_line(item: RustItem, doc_line: int | None) -> int:

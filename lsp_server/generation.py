@@ -191,7 +191,7 @@ class GenerationWorker:
         elif self._failed is not None:
             generator = TemplateGenerator()
         else:
-            generator = make_generator(settings.path, **settings.llama_kwargs())
+            generator = make_generator(settings.generator_spec(), settings.decode)
             load = getattr(generator, "load", None)
             if load is not None:
                 self._on_status(Status("loading", self.model_name, f"Loading {self.model_name}"))

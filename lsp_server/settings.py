@@ -3,8 +3,12 @@
 On the wire the settings are the `rustdocGen` section (camelCase), sent as
 `initializationOptions` and answered to `workspace/configuration`:
 
-    {"model": {"path": str|null, "maxTokens": 384, "temperature": 0.0, "threads": null, "contextSize": 4096},
+    {"model": {"path": str|null, "adapter": str|null, <decode options>},
      "diagnostics": {"enable": false}, "generate": {"includePrivate": false}}
+
+The decode options (`maxTokens`, `contextSize`, ...) and their defaults and bounds
+are `rustdoc_core.decode.DECODE_FIELDS`; the VS Code and Neovim settings follow
+that table (tests check it).
 
 A bad value falls back to its default and is reported by name, so the user can
 be told which setting was ignored.
@@ -13,7 +17,11 @@ be told which setting was ignored.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from rustdoc_core.decode import DECODE_FIELDS, DecodeOptions
+from rustdoc_core.generators import GeneratorSpec
 
 SECTION = "rustdocGen"
 
@@ -21,19 +29,15 @@ SECTION = "rustdocGen"
 @dataclass(frozen=True)
 class ModelSettings:
     path: str | None = None
-    max_tokens: int = 384
-    temperature: float = 0.0
-    threads: int | None = None
-    context_size: int = 4096
+    """A GGUF model; None: the template engine."""
+    adapter: str | None = None
+    """A GGUF LoRA adapter applied on top of `path` (the base it was trained on)."""
+    decode: DecodeOptions = field(default_factory=DecodeOptions)
 
-    def llama_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for `make_generator` / `LlamaGenerator`."""
-        return {
-            "n_ctx": self.context_size,
-            "n_threads": self.threads,
-            "max_tokens": self.max_tokens,
-            "temperature": self.temperature,
-        }
+    def generator_spec(self) -> GeneratorSpec:
+        if self.path is None:
+            return GeneratorSpec()
+        return GeneratorSpec(Path(self.path).expanduser(), Path(self.adapter).expanduser() if self.adapter else None)
 
 
 @dataclass(frozen=True)
@@ -53,22 +57,12 @@ class Settings:
     generate: GenerateSettings = field(default_factory=GenerateSettings)
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+def _is_path(value: Any) -> bool:
+    return value is None or isinstance(value, str)
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-# (wire name, python name, check, coerce, what a good value is)
-_MODEL_FIELDS = (
-    ("path", "path", lambda v: v is None or isinstance(v, str), lambda v: (v.strip() or None) if isinstance(v, str) else None, "a file path or null"),
-    ("maxTokens", "max_tokens", lambda v: _is_int(v) and 1 <= v <= 32768, int, "an integer from 1 to 32768"),
-    ("temperature", "temperature", lambda v: _is_number(v) and 0 <= v <= 2, float, "a number from 0 to 2"),
-    ("threads", "threads", lambda v: v is None or (_is_int(v) and 1 <= v <= 1024), lambda v: v, "a positive integer or null"),
-    ("contextSize", "context_size", lambda v: _is_int(v) and 512 <= v <= 131072, int, "an integer from 512 to 131072"),
-)
+def _path(value: Any) -> str | None:
+    return (value.strip() or None) if isinstance(value, str) else None
 
 
 def unwrap_section(raw: Any) -> Any:
@@ -111,15 +105,22 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
 
     model_raw = group("model")
     model_values: dict[str, Any] = {}
-    for wire, py, check, coerce, expected in _MODEL_FIELDS:
-        if wire not in model_raw:
+    for name in ("path", "adapter"):
+        if name in model_raw:
+            if _is_path(model_raw[name]):
+                model_values[name] = _path(model_raw[name])
+            else:
+                problems.append(f"`{SECTION}.model.{name}` must be a file path or null, got {model_raw[name]!r}; using null")
+    decode: dict[str, Any] = {}
+    for f in DECODE_FIELDS:
+        if f.wire not in model_raw:
             continue
-        value = model_raw[wire]
-        if check(value):
-            model_values[py] = coerce(value)
+        value = model_raw[f.wire]
+        if f.accepts(value):
+            decode[f.name] = f.kind(value) if value is not None else None
         else:
-            default = getattr(ModelSettings(), py)
-            problems.append(f"`{SECTION}.model.{wire}` must be {expected}, got {value!r}; using {default!r}")
+            problems.append(f"`{SECTION}.model.{f.wire}` must be {f.describe()}, got {value!r}; using {f.default!r}")
+    model_values["decode"] = DecodeOptions(**decode)
 
     def flag(group_name: str, wire: str) -> dict[str, bool]:
         values = group(group_name)

@@ -17,6 +17,19 @@ from rustdoc_core.rust_items import RustItem, RustSource
 
 PROMPT_FORMAT_VERSION = 1
 
+PROMPT_RENDERINGS = ("chat", "plain")
+"""How the messages reach a model: through its own chat template ("chat"), or, for a
+base model without one, as one plain text that the doc continues ("plain")."""
+
+GGUF_RENDERING_KEY = "rustdoc_gen.prompt_rendering"
+"""GGUF metadata key naming the rendering a model was trained with (absent: "chat")."""
+
+PLAIN_ANSWER_CUE = "Rustdoc comment:\n"
+"""The last line of a plain rendering: the doc starts right after it."""
+
+PLAIN_STOP = ("\n\n\n", "\nItem:\n", "\nWrite the rustdoc comment for", "\n```rust\n")
+"""Where a plain-rendered answer ends when the model does not stop by itself."""
+
 MAX_ITEM_CHARS = 1600
 MAX_SIBLINGS = 8
 MAX_USE_LINES = 10
@@ -97,6 +110,12 @@ def build_messages(item: RustItem, context: PromptContext) -> list[dict[str, str
         {"role": "system", "content": SYSTEM_PROMPT},
         {"role": "user", "content": "\n\n".join(parts)},
     ]
+
+
+def render_plain(messages: list[dict[str, str]]) -> str:
+    """The prompt text for a model without a chat template: the same messages, the doc follows."""
+    parts = [m["content"] for m in messages if m["role"] in ("system", "user")]
+    return "\n\n".join(parts) + "\n\n" + PLAIN_ANSWER_CUE
 
 
 def training_record(item: RustItem, context: PromptContext, doc: str) -> dict[str, list[dict[str, str]]]:

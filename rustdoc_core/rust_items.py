@@ -906,3 +906,15 @@ def parse_item_source(source: str) -> RustItem | None:
     """The first item of a snippet (an item's own source, as stored in a dataset record)."""
     items = parse_items(source)
     return items[0] if items else None
+
+
+def needs_doc(item: RustItem, include_private: bool = False) -> bool:
+    """Whether `item` should get a doc (ignoring whether it has one already): the policy `generate`,
+    the server and the checker share.
+
+    Trait-impl members take the trait's doc, test code and `#[doc(hidden)]` items
+    are not documentation, and items the parser could not read are left alone.
+    """
+    if item.in_test or item.doc_hidden or item.is_trait_impl_member or item.in_error:
+        return False
+    return include_private or item.is_public

@@ -5,13 +5,13 @@ import sys
 
 import pytest
 
-from rustdoc_core.cli import COMMANDS
+from rustdoc_cli.cli import COMMANDS
 
 EXPECTED = ["mine", "validate", "train", "export", "eval", "generate", "serve", "model"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rustdoc_core", *args], capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-m", "rustdoc_cli", *args], capture_output=True, text=True, timeout=120)
 
 
 def test_help_lists_every_command_with_one_line():

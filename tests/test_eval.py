@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rustdoc_core.cli import main
+from rustdoc_cli.cli import main
 from trainer.evaluation.cache import JsonlCache
 from trainer.evaluation.dataset import load_examples
 from trainer.evaluation.doc_measures import examples_blocks, is_valid_rust_example
@@ -284,7 +284,7 @@ def test_ctrl_c_stops_an_eval_that_then_resumes_where_it_stopped(globset_dataset
     import time
 
     out = tmp_path / "report"
-    args = [sys.executable, "-m", "rustdoc_core", "eval", "-q", "--dataset", str(globset_dataset),
+    args = [sys.executable, "-m", "rustdoc_cli", "eval", "-q", "--dataset", str(globset_dataset),
             "--system", f"model:{tiny_gguf_path}", "--limit", "2", "--max-tokens", "32", "-o", str(out)]
     cache_file = out / "cache" / "generations.jsonl"
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

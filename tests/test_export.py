@@ -71,7 +71,7 @@ def test_converter_refuses_unsupported_architecture_with_its_name(tiny_model_dir
 
 def test_export_command_rejects_unknown_quant_type(tiny_model_dir, tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "rustdoc_core", "export", str(tiny_model_dir), "-o", str(tmp_path / "m.gguf"), "--quant", "Q2_X"],
+        [sys.executable, "-m", "rustdoc_cli", "export", str(tiny_model_dir), "-o", str(tmp_path / "m.gguf"), "--quant", "Q2_X"],
         capture_output=True, text=True,
     )
     assert result.returncode != 0

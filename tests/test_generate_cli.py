@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rustdoc_core.cli import main
-from rustdoc_core.generate import needs_doc
+from rustdoc_cli.cli import main
+from rustdoc_core.rust_items import needs_doc
 from rustdoc_core.rust_items import RustSource
 
 REPO = Path(__file__).resolve().parent.parent
@@ -187,7 +187,7 @@ def test_model_writes_docs_for_every_pub_item_with_the_tiny_gguf(tmp_path, tiny_
 
 
 def test_result_aliases_are_expanded_so_errors_sections_are_written(tmp_path):
-    from rustdoc_core.generate import collect_result_aliases, resolve_result_alias
+    from rustdoc_core.result_aliases import collect_result_aliases, resolve_result_alias
 
     source = RustSource(
         "pub type MathResult<T> = Result<T, MathError>;\n"

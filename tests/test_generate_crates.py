@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rustdoc_core.cli import main
+from rustdoc_cli.cli import main
 from rustdoc_core.rust_items import RustSource
 
 REPO = Path(__file__).resolve().parent.parent
@@ -232,7 +232,7 @@ def test_debian_globset_stripped_of_docs_and_regenerated_passes_clippy_rustdoc_a
 
 @pytest.mark.skipif(not (DEBIAN_REGISTRY / "globset-0.4.9").is_dir(), reason="run scripts/install-system-deps (librust-globset-dev)")
 def test_overwrite_on_documented_globset_replaces_every_item_doc_and_only_docs(tmp_path):
-    from rustdoc_core.generate import needs_doc
+    from rustdoc_core.rust_items import needs_doc
     from rustdoc_core.template_engine import template_doc
 
     root = tmp_path / "globset"

@@ -4,14 +4,16 @@ from pathlib import Path
 
 import pytest
 
+from rustdoc_core.decode import DecodeOptions
 from rustdoc_core.generators import (
     GenerationCancelled,
+    GeneratorSpec,
     LlamaGenerator,
     ModelLoadError,
     TemplateGenerator,
     make_generator,
 )
-from rustdoc_core.prompt import SYSTEM_PROMPT, parse_completion, prompt_context
+from rustdoc_core.prompt import SYSTEM_PROMPT, prompt_context
 from rustdoc_core.rust_items import RustSource
 
 SAMPLE = Path(__file__).resolve().parent.parent / "examples" / "sample.rs"
@@ -27,11 +29,43 @@ def item_named(source: RustSource, name: str):
 
 
 def test_make_generator_without_a_model_is_the_template_engine_and_with_one_loads_lazily(tmp_path):
-    assert isinstance(make_generator(None), TemplateGenerator)
-    generator = make_generator(tmp_path / "absent.gguf", max_tokens=8)
-    assert isinstance(generator, LlamaGenerator)
+    for spec in (None, "template", GeneratorSpec()):
+        generator = make_generator(spec)
+        assert isinstance(generator, TemplateGenerator) and not generator.is_model and generator.loaded
+    generator = make_generator(f"model:{tmp_path / 'absent.gguf'}", DecodeOptions(max_tokens=16))
+    assert isinstance(generator, LlamaGenerator) and generator.is_model
     assert not generator.loaded
     assert generator.name == "model:absent.gguf"
+    assert generator.options.max_tokens == 16
+    adapted = make_generator(f"model:{tmp_path / 'base.gguf'}@{tmp_path / 'lora.gguf'}")
+    assert adapted.name == "model:base.gguf@lora.gguf"
+    assert adapted.adapter_path == tmp_path / "lora.gguf"
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("llama:x.gguf", "unknown generator"),
+        ("template:x", "takes no argument"),
+        ("model:", "give the GGUF file"),
+        ("model:base.gguf@", "model:BASE.gguf@ADAPTER.gguf"),
+    ],
+)
+def test_bad_generator_specs_are_refused_with_the_forms_that_work(spec, message):
+    with pytest.raises(ValueError, match=message):
+        GeneratorSpec.parse(spec)
+
+
+def test_specs_round_trip_through_their_text():
+    for text in ("template", "model:m.gguf", "model:/abs/base.gguf@/abs/lora.gguf"):
+        assert str(GeneratorSpec.parse(text)) == text
+
+
+def test_decode_options_refuse_values_outside_the_one_table():
+    with pytest.raises(ValueError, match="max_tokens"):
+        DecodeOptions(max_tokens=0)
+    with pytest.raises(ValueError, match="context_size"):
+        DecodeOptions(context_size=256)
 
 
 def test_template_generator_returns_the_template_doc(sample):
@@ -68,9 +102,12 @@ def _write(path: Path, data: bytes) -> Path:
     return path
 
 
+TINY_DECODE = DecodeOptions(context_size=2048, threads=2, max_tokens=16, repeat_penalty=1.0)
+
+
 @pytest.fixture(scope="module")
 def tiny_llama(tiny_gguf_path):
-    generator = LlamaGenerator(tiny_gguf_path, n_ctx=2048, n_threads=2, max_tokens=12)
+    generator = LlamaGenerator(tiny_gguf_path, options=TINY_DECODE)
     generator.load()
     yield generator
     generator.close()
@@ -86,19 +123,20 @@ def test_prompt_goes_through_the_ggufs_chat_template(tiny_llama, sample):
 
 
 def test_greedy_generation_is_repeatable_and_post_processed(tiny_llama, tiny_gguf_path, sample):
-    from rustdoc_core.repair import repair_doc
+    from rustdoc_core.output_guard import finish
 
     item = item_named(sample, "nth_word")
     context = prompt_context(sample, item)
     ticks: list[int] = []
     first = tiny_llama.generate(item, context, on_token=ticks.append)
-    assert 0 < first.tokens <= 12
+    assert 0 < first.tokens <= 16
     assert ticks == list(range(1, first.tokens + 1))
-    expected = repair_doc(item, parse_completion(first.raw))
-    assert (first.text, first.origin) == (expected.text, expected.origin)
+    expected = finish(item, first.raw)
+    assert first.text == expected.text
+    assert first.origin == {"kept": "model", "repaired": "repaired", "replaced": "template"}[expected.verdict]
     assert first.text.strip()
 
-    fresh = LlamaGenerator(tiny_gguf_path, n_ctx=2048, n_threads=2, max_tokens=12)
+    fresh = LlamaGenerator(tiny_gguf_path, options=TINY_DECODE)
     try:
         again = fresh.generate(item, context)
     finally:

@@ -12,6 +12,7 @@ from pygls.exceptions import JsonRpcException
 from lsp_server.client import apply_text_edits, edits_for, server_session
 from lsp_server.code_actions import ITEM_KIND
 from rustdoc_core.doc_text import render_doc_comment
+from rustdoc_core.decode import DecodeOptions
 from rustdoc_core.generators import LlamaGenerator
 from rustdoc_core.prompt import prompt_context
 from rustdoc_core.rust_items import RustSource
@@ -40,7 +41,7 @@ def _expected_with_model(gguf, max_tokens: int) -> str:
     """What the server must write: the same generator, called directly, inserted above the fn."""
     source = RustSource(SOURCE)
     item = next(i for i in source.items() if i.name == "checked_div")
-    generator = LlamaGenerator(gguf, max_tokens=max_tokens)
+    generator = LlamaGenerator(gguf, options=DecodeOptions(max_tokens=max_tokens))
     try:
         doc = generator.generate(item, prompt_context(source, item)).text
     finally:

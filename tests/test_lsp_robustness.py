@@ -20,7 +20,7 @@ def test_server_start_up_imports_no_training_stack_and_no_llama():
     # with every feature wired, and the template engine and checker it serves with.
     script = f"""
 import json, sys
-import rustdoc_core.cli
+import rustdoc_cli.cli
 from lsp_server.server import create_server
 create_server()
 from rustdoc_core.generators import TemplateGenerator

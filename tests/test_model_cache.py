@@ -17,7 +17,7 @@ FILE = model_cache.DEFAULT_FILE
 def _run(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
     env = {"HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(cache), "HF_HOME": str(cache.parent / "hf-home"), "NO_COLOR": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "rustdoc_core", "model", *args],
+        [sys.executable, "-m", "rustdoc_cli", "model", *args],
         capture_output=True,
         text=True,
         env={**os.environ, **env},

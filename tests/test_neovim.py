@@ -141,7 +141,7 @@ def _server_cmd() -> list[str]:
     script = Path(sys.executable).with_name("rustdoc-gen")
     if script.exists():
         return [str(script), "serve"]
-    return [sys.executable, "-m", "rustdoc_core", "serve"]
+    return [sys.executable, "-m", "rustdoc_cli", "serve"]
 
 
 def _position(text: str, needle: str, skip: str = "") -> tuple[int, dict[str, int]]:
@@ -254,7 +254,7 @@ def test_neovim_module_forwards_setup_options_as_the_contract_settings(tmp_path:
     lua = (
         'assert(vim.fn.has("nvim-0.7") == 1); '
         'local m = require("rustdoc_gen"); '
-        'm.setup({ model = { path = "~/models/q.gguf", maxTokens = 128 }, diagnostics = { enable = true } }); '
+        'm.setup({ model = { path = "~/models/q.gguf", adapter = "~/models/a.gguf", maxTokens = 128 }, diagnostics = { enable = true } }); '
         f'vim.fn.writefile({{ vim.fn.json_encode(m.server_settings()) }}, "{out}")'
     )
     proc = subprocess.run(
@@ -268,7 +268,7 @@ def test_neovim_module_forwards_setup_options_as_the_contract_settings(tmp_path:
     assert proc.returncode == 0, proc.stderr
     settings = json.loads(out.read_text(encoding="utf-8"))
     assert settings == {
-        "model": {"path": f"{tmp_path}/models/q.gguf", "maxTokens": 128, "temperature": 0, "contextSize": 4096},
+        "model": {"path": f"{tmp_path}/models/q.gguf", "adapter": f"{tmp_path}/models/a.gguf", "maxTokens": 128},
         "diagnostics": {"enable": True},
         "generate": {"includePrivate": False},
     }

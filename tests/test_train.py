@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rustdoc_core.cli import main as cli
+from rustdoc_cli.cli import main as cli
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +44,7 @@ def mined_dataset(debian_crate, tmp_path_factory) -> Path:
 
 
 def _train_cmd(*args: str) -> list[str]:
-    return [sys.executable, "-m", "rustdoc_core", "train", *args]
+    return [sys.executable, "-m", "rustdoc_cli", "train", *args]
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from rustdoc_core.cli import main as cli
+from rustdoc_cli.cli import main as cli
 
 pytestmark = [pytest.mark.slow, pytest.mark.cuda]
 

@@ -8,7 +8,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from rustdoc_core.cli import main as cli
+from rustdoc_cli.cli import main as cli
 from trainer.config import LORA_TARGETS, TrainConfig, build_config, read_config_file
 
 

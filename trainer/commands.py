@@ -36,7 +36,7 @@ Config file (TOML or YAML, keys as the options; flags override it):
 
 \b
 Several GPUs (data parallel through accelerate; `accelerate config` for FSDP/DeepSpeed):
-  accelerate launch --multi_gpu --num_processes 4 -m rustdoc_core train \\
+  accelerate launch --multi_gpu --num_processes 4 -m rustdoc_cli train \\
       --dataset data/cli --output runs/r1 --batch-size 8 --gradient-accumulation 2
 
 \b

@@ -7,10 +7,11 @@ from pathlib import Path
 import click
 
 from rustdoc_core.console import UserError, stdout, table, verbosity_options
+from rustdoc_core.decode import decode_click_options
 
-from trainer.evaluation.systems import SYSTEM_KINDS
+from trainer.evaluation.systems import SYSTEM_HELP
 
-_SYSTEM_HELP = "; ".join(f"{name}: {help}" for name, (_, help) in SYSTEM_KINDS.items())
+_SYSTEM_HELP = "; ".join(f"{name}: {help}" for name, help in SYSTEM_HELP.items())
 
 
 def _crate_dirs(values: tuple[str, ...]) -> dict[str, Path]:
@@ -31,6 +32,8 @@ Examples:
   rustdoc-gen eval --dataset data/ --system template \\
       --system model:base.Q4_K_M.gguf --system model:tuned.Q4_K_M.gguf -o eval/
   rustdoc-gen eval --dataset data/ --system template --system human --limit 50 -o quick/
+  rustdoc-gen eval --dataset data/ --system model:base.gguf \\
+      --system model:base.gguf@adapter.gguf -o eval/      # a LoRA adapter on its base
   rustdoc-gen eval --dataset data/ --system model:tuned.gguf \\
       --crate-dir globset=/usr/share/cargo/registry/globset-0.4.9 -o eval/
 
@@ -46,20 +49,16 @@ an interrupted evaluation, or with more --system/--limit to extend one.""",
               help=f"A system to evaluate; repeat for several. {_SYSTEM_HELP}.")
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Report directory (created; its cache makes re-runs resume).")
-@click.option("--limit", type=click.IntRange(min=1), default=None, help="Evaluate a seeded sample of N items.")
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the sample and of model decoding.")
-@click.option("--max-tokens", type=click.IntRange(min=1), default=384, show_default=True, help="Most tokens a model may generate per doc.")
-@click.option("--context-size", type=click.IntRange(min=256), default=4096, show_default=True, help="Model context window (tokens).")
-@click.option("--threads", type=click.IntRange(min=1), default=None, help="CPU threads for models [default: llama.cpp's choice].")
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="Evaluate a sample of N items (seeded by --seed).")
 @click.option("--crate-dir", "crate_dirs", multiple=True, metavar="REPO=DIR",
               help="Local, offline-buildable crate of a dataset repo: its generated examples run as doctests "
                    "(`cargo test --doc` on a copy). Repeatable.")
 @click.option("--examples", "shown_examples", type=click.IntRange(min=0), default=3, show_default=True,
               help="Items shown in report.md with each system's doc next to the human one.")
+@decode_click_options
 @verbosity_options
-def eval_command(dataset: Path, split: str, systems: tuple[str, ...], output: Path, limit: int | None, seed: int,
-                 max_tokens: int, context_size: int, threads: int | None, crate_dirs: tuple[str, ...],
-                 shown_examples: int) -> None:
+def eval_command(dataset: Path, split: str, systems: tuple[str, ...], output: Path, limit: int | None,
+                 crate_dirs: tuple[str, ...], shown_examples: int, **decode: object) -> None:
     """Compare doc generators side by side on a dataset's held-out split.
 
     Every system documents the same items with the prompt format and
@@ -71,16 +70,17 @@ def eval_command(dataset: Path, split: str, systems: tuple[str, ...], output: Pa
     from trainer.evaluation.metrics import METRICS
     from trainer.evaluation.report import format_value
     from trainer.evaluation.runner import EvalConfig, run_eval
-    from trainer.evaluation.systems import GenerationOptions
+    from rustdoc_core.decode import options_from_kwargs
 
+    options = options_from_kwargs(decode)
     config = EvalConfig(
         dataset=dataset,
         output=output,
         systems=systems,
         split=split,
         limit=limit,
-        seed=seed,
-        options=GenerationOptions(max_tokens=max_tokens, context_size=context_size, threads=threads, seed=seed),
+        seed=options.seed,  # of the --limit sample, and of decoding
+        options=options,
         crate_dirs=_crate_dirs(crate_dirs),
         shown_examples=shown_examples,
     )

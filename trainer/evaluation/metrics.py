@@ -10,17 +10,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rustdoc_core.console import UserError
+from rustdoc_core.generators import GeneratedDoc
 
 from trainer.evaluation.dataset import EvalExample
 from trainer.evaluation.doc_measures import DocMeasures
 from trainer.evaluation.doctests import DoctestOutcome
-from trainer.evaluation.systems import SystemOutput
 
 
 @dataclass(frozen=True)
 class ItemResult:
     example: EvalExample
-    output: SystemOutput
+    output: GeneratedDoc
     measures: DocMeasures
     doctest: DoctestOutcome | None  # None: the item's crate is not mapped with --crate-dir
 

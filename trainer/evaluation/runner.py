@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from rustdoc_core.console import UserError, task_progress
+from rustdoc_core.decode import DecodeOptions
+from rustdoc_core.generators import GeneratedDoc
 from rustdoc_core.prompt import PROMPT_FORMAT_VERSION
 
 from trainer.evaluation import metrics
@@ -20,7 +22,7 @@ from trainer.evaluation.dataset import EvalExample, load_examples, select_exampl
 from trainer.evaluation.doc_measures import measure_doc
 from trainer.evaluation.doctests import DoctestRunner
 from trainer.evaluation.metrics import ItemResult
-from trainer.evaluation.systems import GenerationOptions, System, SystemOutput, cache_key, make_systems
+from trainer.evaluation.systems import System, cache_key, make_systems
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +38,7 @@ class EvalConfig:
     split: str = "test"
     limit: int | None = None
     seed: int = 0
-    options: GenerationOptions = field(default_factory=GenerationOptions)
+    options: DecodeOptions = field(default_factory=DecodeOptions)
     crate_dirs: dict[str, Path] = field(default_factory=dict)
     shown_examples: int = 3
 
@@ -49,9 +51,9 @@ class SystemRun:
     cached: int
 
 
-def generate_all(system: System, examples: Sequence[EvalExample], cache: JsonlCache) -> tuple[list[SystemOutput], int]:
+def generate_all(system: System, examples: Sequence[EvalExample], cache: JsonlCache) -> tuple[list[GeneratedDoc], int]:
     """Each example's output, from the cache or generated now (and cached at once)."""
-    outputs: list[SystemOutput] = []
+    outputs: list[GeneratedDoc] = []
     generated = 0
     todo = sum(1 for e in examples if cache_key(system, e) not in cache)
     if todo < len(examples):
@@ -62,14 +64,14 @@ def generate_all(system: System, examples: Sequence[EvalExample], cache: JsonlCa
             entry = cache.get(key)
             if entry is None:
                 output = _generate(system, example)
-                entry = cache.put(key, {"system": system.spec, "item": example.id, **asdict(output)})
+                entry = cache.put(key, {"system": system.spec, "item": example.id, **output.to_dict()})
                 generated += 1
                 advance(1)
-            outputs.append(SystemOutput(entry["text"], entry["raw"], entry["origin"], entry["tokens"], entry["seconds"]))
+            outputs.append(GeneratedDoc.from_dict(entry))
     return outputs, generated
 
 
-def _generate(system: System, example: EvalExample) -> SystemOutput:
+def _generate(system: System, example: EvalExample) -> GeneratedDoc:
     from rustdoc_core.generators import GenerationError, ModelLoadError
 
     try:
@@ -79,7 +81,7 @@ def _generate(system: System, example: EvalExample) -> SystemOutput:
     except GenerationError as exc:
         # No answer for this item (e.g. its prompt does not fit the context): an empty doc, counted as such.
         log.warning("%s: %s", system.name, exc)
-        return SystemOutput("", "", "error", 0, 0.0)
+        return GeneratedDoc("", "", "error", 0, 0.0)
 
 
 def run_eval(config: EvalConfig) -> dict[str, Any]:
@@ -154,7 +156,7 @@ def build_report(config: EvalConfig, examples: Sequence[EvalExample], runs: Sequ
             "item_ids_sha256": hashlib.sha256("\n".join(e.id for e in examples).encode()).hexdigest(),
         },
         "prompt_format_version": PROMPT_FORMAT_VERSION,
-        "generation": asdict(config.options) | {"temperature": 0.0},
+        "generation": asdict(config.options),
         "systems": [{"name": r.system.name, "spec": r.system.spec, "fingerprint": r.system.fingerprint} for r in runs],
         "metrics": {m.key: {"label": m.label, "higher_is_better": m.higher_is_better, "percent": m.percent}
                     for m in (*metrics.METRICS, *metrics.COST_METRICS)},

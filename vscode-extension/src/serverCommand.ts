@@ -106,7 +106,7 @@ export function resolveServerCommand(
   }
   if (settings.pythonPath.trim() !== "") {
     const python = configuredExecutable(settings.pythonPath, "rustdocGen.server.pythonPath", "Python interpreter", folder, env);
-    return { command: python, args: ["-m", "rustdoc_core", "serve"], source: "rustdocGen.server.pythonPath" };
+    return { command: python, args: ["-m", "rustdoc_cli", "serve"], source: "rustdocGen.server.pythonPath" };
   }
   for (const workspace of workspaceFolders) {
     const candidate = path.join(workspace, ".venv", VENV_BIN, EXECUTABLE);

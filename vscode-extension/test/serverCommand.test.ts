@@ -43,10 +43,10 @@ test("a missing rustdocGen.server.path is an error naming that setting", () => {
   );
 });
 
-test("rustdocGen.server.pythonPath runs `python -m rustdoc_core serve`", () => {
+test("rustdocGen.server.pythonPath runs `python -m rustdoc_cli serve`", () => {
   const python = executable("py/bin/python");
   const found = resolveServerCommand({ serverPath: "", pythonPath: python }, [], noPath);
-  assert.deepEqual(found, { command: python, args: ["-m", "rustdoc_core", "serve"], source: "rustdocGen.server.pythonPath" });
+  assert.deepEqual(found, { command: python, args: ["-m", "rustdoc_cli", "serve"], source: "rustdocGen.server.pythonPath" });
 });
 
 test("without settings the workspace .venv comes before PATH", () => {
@@ -76,12 +76,13 @@ test("paths expand ~, ${workspaceFolder} and ${env:NAME}", () => {
 
 test("settings follow the wire contract: every field defaulted, empty model path is null", () => {
   assert.deepEqual(serverSettings(() => undefined, undefined), {
-    model: { path: null, maxTokens: 384, temperature: 0, threads: null, contextSize: 4096 },
+    model: { path: null, adapter: null, maxTokens: 384, temperature: 0, threads: null, contextSize: 4096, repeatPenalty: 1.1, seed: 0 },
     diagnostics: { enable: false },
     generate: { includePrivate: false },
   });
   const values: Record<string, unknown> = {
     "model.path": "models/q4.gguf",
+    "model.adapter": "~/a.gguf",
     "model.maxTokens": 128,
     "model.temperature": 0.2,
     "model.threads": 4,
@@ -90,10 +91,21 @@ test("settings follow the wire contract: every field defaulted, empty model path
     "generate.includePrivate": true,
   };
   assert.deepEqual(serverSettings((key) => values[key], "/w"), {
-    model: { path: "/w/models/q4.gguf", maxTokens: 128, temperature: 0.2, threads: 4, contextSize: 2048 },
+    model: {
+      path: "/w/models/q4.gguf",
+      adapter: path.join(os.homedir(), "a.gguf"),
+      maxTokens: 128,
+      temperature: 0.2,
+      threads: 4,
+      contextSize: 2048,
+      repeatPenalty: 1.1,
+      seed: 0,
+    },
     diagnostics: { enable: true },
     generate: { includePrivate: true },
   });
   assert.equal(serverSettings((key) => (key === "model.path" ? "  " : undefined), "/w").model.path, null);
-  assert.equal(serverSettings((key) => (key === "model.threads" ? 0 : undefined), "/w").model.threads, null);
+  assert.equal(serverSettings((key) => (key === "model.threads" ? null : undefined), "/w").model.threads, null);
+  // Out-of-range numbers go to the server as they are: it checks the bounds (rustdoc_core/decode.py) and says which it ignored.
+  assert.equal(serverSettings((key) => (key === "model.maxTokens" ? 0 : undefined), "/w").model.maxTokens, 0);
 });

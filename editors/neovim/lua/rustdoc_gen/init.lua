@@ -19,8 +19,11 @@ M.defaults = {
   -- The first directory upwards holding one of these is the workspace root.
   root_markers = { "Cargo.toml", ".git" },
   -- Forwarded to the server (section `rustdocGen` of workspace/configuration,
-  -- and initializationOptions). model.path = nil: the template engine.
-  model = { path = nil, maxTokens = 384, temperature = 0.0, threads = nil, contextSize = 4096 },
+  -- and initializationOptions). model.path = nil: the template engine;
+  -- model.adapter: a GGUF LoRA adapter on top of model.path. Decode options
+  -- (maxTokens, contextSize, temperature, threads, repeatPenalty, seed) left
+  -- out take the server's defaults, defined once in rustdoc_core/decode.py.
+  model = { path = nil, adapter = nil },
   diagnostics = { enable = false },
   generate = { includePrivate = false },
   -- Passed through to the client.
@@ -46,6 +49,7 @@ function M.server_settings(opts)
   opts = opts or options
   local model = vim.tbl_extend("force", {}, opts.model or {})
   model.path = expand(model.path)
+  model.adapter = expand(model.adapter)
   return {
     model = model,
     diagnostics = vim.tbl_extend("force", {}, opts.diagnostics or {}),

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from rustdoc_core.console import UserError, table, task_progress, verbosity_options
+from rustdoc_core.decode import decode_click_options
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +20,7 @@ Examples:
   rustdoc-gen generate . --check                   # CI: fail if a pub item lacks a doc
   rustdoc-gen generate src/lib.rs --all --write    # private items too
   rustdoc-gen generate src/ --model model.gguf     # docs from a local GGUF model
+  rustdoc-gen generate src/ --model base.gguf --adapter adapter.gguf   # a LoRA adapter on its base
   rustdoc-gen generate src/ > docs.diff && git apply docs.diff
 """
 
@@ -40,9 +42,14 @@ Examples:
     default=None,
     help="GGUF model to write the docs (llama-cpp-python); default: the template engine.",
 )
-@click.option("--max-tokens", type=click.IntRange(min=16), default=384, show_default=True, help="Most tokens per doc (model only).")
-@click.option("--threads", type=click.IntRange(min=1), default=None, help="CPU threads for the model (default: llama.cpp's choice).")
-@click.option("--context-size", type=click.IntRange(min=512), default=4096, show_default=True, help="Model context in tokens.")
+@click.option(
+    "--adapter",
+    "adapter_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default=None,
+    help="GGUF LoRA adapter (from `rustdoc-gen export --adapter-only`) applied on top of --model, the base it was trained on.",
+)
+@decode_click_options
 @verbosity_options
 def generate(
     paths: tuple[Path, ...],
@@ -51,9 +58,8 @@ def generate(
     include_private: bool,
     overwrite: bool,
     model_path: Path | None,
-    max_tokens: int,
-    threads: int | None,
-    context_size: int,
+    adapter_path: Path | None,
+    **decode: object,
 ) -> None:
     """Write rustdoc for the undocumented items of Rust files or crate directories.
 
@@ -63,36 +69,49 @@ def generate(
     result is printed as a unified diff; existing docs and all code stay as they
     are. Without `--model` the docs come from the deterministic template engine,
     which needs no model and writes `# Errors`, `# Panics` and `# Safety` sections
-    where clippy asks for them.
+    where clippy asks for them. A model's answers pass through the same output
+    guard as in the editor: what cannot be repaired falls back to the template.
 
     With `--write` each file is replaced as soon as its docs are done, so an
     interrupted run loses nothing: run it again and it goes on with the items
     still undocumented.
     """
-    from rustdoc_core.atomic import write_text_atomic
-    from rustdoc_core.generate import (
-        FileJob,
-        InputError,
-        ItemOutcome,
-        collect_result_aliases,
-        document_file,
-        plan_file,
-        rust_files,
-        summarize,
-        unified_diff,
-    )
-    from rustdoc_core.generators import GenerationCancelled, LlamaGenerator, ModelLoadError, make_generator
+    from rustdoc_core.decode import options_from_kwargs
 
     if check and (write or overwrite):
         raise UserError("--check only reports; it cannot be combined with --write or --overwrite")
+    if adapter_path is not None and model_path is None:
+        raise UserError("--adapter needs --model: the base GGUF the adapter was trained on")
+    files = _rust_files(paths)
+    jobs = _plan(files, include_private=include_private, overwrite=overwrite)
+    if check:
+        _report_missing(jobs, len(files))
+        return
+    generator = _load_generator(model_path, adapter_path, options_from_kwargs(decode))
+    try:
+        outcomes, changed = _document(jobs, generator, write=write)
+    finally:
+        generator.close()
+    _print_summary(jobs, outcomes, changed, generator, write=write)
+
+
+def _rust_files(paths: tuple[Path, ...]) -> list[Path]:
+    from rustdoc_core.rust_files import InputError, rust_files
+
     try:
         files = rust_files(paths)
     except InputError as err:
         raise UserError(str(err)) from err
     if not files:
         raise UserError(f"no .rs files under {', '.join(str(p) for p in paths)}")
+    return files
 
-    jobs: list[FileJob] = []
+
+def _plan(files: list[Path], *, include_private: bool, overwrite: bool):
+    from rustdoc_core.document import plan_file
+    from rustdoc_core.rust_files import InputError
+
+    jobs = []
     for path in files:
         try:
             jobs.append(plan_file(path, include_private=include_private, overwrite=overwrite))
@@ -100,45 +119,53 @@ def generate(
             log.warning("skipping %s", err)
         except OSError as err:
             log.warning("skipping %s: %s", path, err.strerror or err)
+    return jobs
 
-    if check:
-        missing = [
-            (job.path, item.start_line, item.label)
-            for job in jobs
-            for item in job.items
-        ] + [(job.path, 0, "crate doc (//!)") for job in jobs if job.needs_crate_doc]
-        for path, line, label in sorted(missing):
-            click.echo(f"{path}:{line + 1}: {label} has no doc")
-        documented = sum(job.already_documented for job in jobs)
-        if missing:
-            raise UserError(f"{len(missing)} item(s) without a doc ({documented} documented) in {len(files)} file(s)")
-        log.info("all %d item(s) documented in %d file(s)", documented, len(files))
-        return
 
-    generator = make_generator(model_path, n_ctx=context_size, n_threads=threads, max_tokens=max_tokens) if model_path else make_generator(None)
-    if isinstance(generator, LlamaGenerator):
-        try:
-            generator.load()
-        except ModelLoadError as err:
-            raise UserError(str(err)) from err
+def _report_missing(jobs, file_count: int) -> None:
+    missing = [(job.path, item.start_line, item.label) for job in jobs for item in job.items]
+    missing += [(job.path, 0, "crate doc (//!)") for job in jobs if job.needs_crate_doc]
+    for path, line, label in sorted(missing):
+        click.echo(f"{path}:{line + 1}: {label} has no doc")
+    documented = sum(job.already_documented for job in jobs)
+    if missing:
+        raise UserError(f"{len(missing)} item(s) without a doc ({documented} documented) in {file_count} file(s)")
+    log.info("all %d item(s) documented in %d file(s)", documented, file_count)
+
+
+def _load_generator(model_path: Path | None, adapter_path: Path | None, options):
+    from rustdoc_core.generators import GeneratorSpec, ModelLoadError, make_generator
+
+    generator = make_generator(GeneratorSpec(model_path, adapter_path), options)
+    try:
+        generator.load()
+    except ModelLoadError as err:
+        raise UserError(str(err)) from err
+    return generator
+
+
+def _document(jobs, generator, *, write: bool):
+    """Document every job; write each file as soon as it is done (or print diffs at the end)."""
+    from rustdoc_core.atomic import write_text_atomic
+    from rustdoc_core.diffs import unified_diff
+    from rustdoc_core.document import document_file
+    from rustdoc_core.generators import GenerationCancelled
+    from rustdoc_core.result_aliases import collect_result_aliases
 
     aliases = collect_result_aliases(job.source for job in jobs)
-    outcomes: list[ItemOutcome] = []
+    outcomes = []
     diffs: list[str] = []
     changed = 0
     total = sum(job.work for job in jobs)
 
-    def report(outcome: ItemOutcome) -> None:
+    def report(outcome) -> None:
         outcomes.append(outcome)
         if outcome.status != "documented":
             log.warning("%s: %s %s: %s", outcome.where(), outcome.label, outcome.status, outcome.message)
 
     try:
         with task_progress(f"Documenting with {generator.name}", total) as advance:
-
-            for job in jobs:
-                if not job.work:
-                    continue
+            for job in (job for job in jobs if job.work):
                 result = document_file(job, generator, on_item=report, on_progress=advance, result_aliases=aliases)
                 if not result.changed:
                     continue
@@ -152,25 +179,29 @@ def generate(
             f"interrupted after {len(outcomes)} of {total} item(s)"
             + ("; files finished so far are written, run again to continue" if write else "")
         ) from None
-
     for diff in diffs:
         click.echo(diff, nl=False)
+    return outcomes, changed
+
+
+def _print_summary(jobs, outcomes, changed: int, generator, *, write: bool) -> None:
+    from rustdoc_core.document import summarize
 
     counts = summarize(outcomes)
     rows = [
+        ("generator", generator.name),
         ("documented", counts["documented"]),
         ("already documented", sum(job.already_documented for job in jobs)),
         ("skipped", counts["skipped"]),
         ("failed", counts["failed"]),
         ("files changed" if write else "files with a diff", changed),
     ]
-    if model_path:
-        rows[1:1] = [
+    if generator.is_model:
+        rows[2:2] = [
             ("  as generated", counts["origin:model"]),
             ("  repaired", counts["origin:repaired"]),
             ("  template fallback", counts["origin:template"]),
         ]
-    rows.insert(0, ("generator", generator.name))
     table("Summary", ("items", "count"), rows)
     if counts["failed"]:
         raise UserError(f"{counts['failed']} item(s) failed; see the warnings above")

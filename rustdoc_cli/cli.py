@@ -20,7 +20,7 @@ COMMANDS = {
     "train": ("trainer.commands", "train"),
     "export": ("trainer.commands", "export"),
     "eval": ("trainer.commands", "eval_command"),
-    "generate": ("rustdoc_core.commands", "generate"),
+    "generate": ("rustdoc_cli.generate", "generate"),
     "serve": ("lsp_server.commands", "serve"),
     "model": ("lsp_server.commands", "model"),
 }

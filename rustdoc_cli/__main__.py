@@ -1,0 +1,3 @@
+from rustdoc_cli.cli import main
+
+main()

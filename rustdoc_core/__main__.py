@@ -1,3 +1,0 @@
-from rustdoc_core.cli import main
-
-main()

@@ -1,0 +1,188 @@
+"""Documenting files: choose the items of a file that need a doc, ask a generator for
+each, and turn the docs into the file's new text. `generate` runs this over a crate."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from rustdoc_core.crate_doc import crate_doc_text, module_file_documented
+from rustdoc_core.doc_edits import DocEdit, DocEditError, apply_edits, crate_doc_edit, doc_edits_for, has_inner_doc
+from rustdoc_core.generators import DocGenerator, GeneratedDoc, GenerationCancelled
+from rustdoc_core.prompt import prompt_context
+from rustdoc_core.result_aliases import ResultAlias, resolve_result_alias
+from rustdoc_core.rust_files import is_crate_root, read_rust_file
+from rustdoc_core.rust_items import RustItem, RustSource, needs_doc
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ItemOutcome:
+    """What happened to one item (or the crate doc) of a file."""
+
+    path: Path
+    line: int  # 0-based line of the item
+    label: str
+    status: str  # "documented" | "skipped" | "failed"
+    origin: str | None = None  # generator's origin: "template" | "model" | "repaired"
+    message: str | None = None
+
+    def where(self) -> str:
+        return f"{self.path}:{self.line + 1}"
+
+
+@dataclass
+class FileJob:
+    """One Rust file: its text, parse, and the items it wants documented."""
+
+    path: Path
+    text: str
+    source: RustSource
+    items: list[RustItem]
+    needs_crate_doc: bool
+    already_documented: int = 0
+    unreadable: list[RustItem] = field(default_factory=list)
+    """Items inside code the parser could not read: left alone, reported as skipped."""
+    bom: str = ""
+    """A byte order mark the file starts with: kept out of `text` and put back first when writing."""
+
+    @property
+    def work(self) -> int:
+        return len(self.items) + len(self.unreadable) + (1 if self.needs_crate_doc else 0)
+
+
+@dataclass
+class FileResult:
+    path: Path
+    old_text: str
+    new_text: str
+    outcomes: list[ItemOutcome] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return self.old_text != self.new_text
+
+
+def plan_file(path: Path, *, include_private: bool = False, overwrite: bool = False) -> FileJob:
+    """Parse a file and choose its items: those needing a doc that lack one (or all, with `overwrite`)."""
+    text = read_rust_file(path)
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    text = text[len(bom) :]
+    source = RustSource(text)
+    chosen: list[RustItem] = []
+    documented = 0
+    unreadable: list[RustItem] = []
+    for item in source.items():
+        if item.in_error and item.doc is None and needs_doc(replace(item, in_error=False), include_private):
+            unreadable.append(item)
+            continue
+        if not needs_doc(item, include_private):
+            continue
+        has_doc = item.doc is not None or module_file_documented(path, item)
+        if has_doc:
+            documented += 1
+            if not overwrite or item.doc is None:
+                continue
+        chosen.append(item)
+    crate_root = is_crate_root(path)
+    needs_crate = crate_root and not has_inner_doc(source)
+    if crate_root and not needs_crate:
+        documented += 1
+    return FileJob(path, text, source, chosen, needs_crate, documented, unreadable, bom)
+
+
+def document_file(
+    job: FileJob,
+    generator: DocGenerator,
+    *,
+    on_item: Callable[[ItemOutcome], None] | None = None,
+    on_progress: Callable[[], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    result_aliases: dict[str, ResultAlias] | None = None,
+) -> FileResult:
+    """Generate a doc for each chosen item of `job` and apply them all to its text.
+
+    An item whose doc fails (generator error, an edit that cannot be made) is
+    reported and left as it was; the others still go in. `on_item` hears every
+    outcome, `on_progress` once per unit of `job.work` as it is done.
+    """
+    outcomes: list[ItemOutcome] = []
+
+    def record(outcome: ItemOutcome) -> None:
+        outcomes.append(outcome)
+        if on_item is not None:
+            on_item(outcome)
+
+    def progress() -> None:
+        if on_progress is not None:
+            on_progress()
+
+    for item in job.unreadable:
+        record(ItemOutcome(job.path, item.start_line, item.label, "skipped", message="inside code with a syntax error"))
+        progress()
+    edits: list[DocEdit] = []
+    if job.needs_crate_doc:
+        edit = _crate_doc(job, record)
+        if edit is not None:
+            edits.append(edit)
+        progress()
+    generated = _generate_items(job, generator, record, progress, should_stop, result_aliases or {})
+    item_edits, refused = doc_edits_for(job.source, [(item, doc.text) for item, doc in generated])
+    edits.extend(item_edits)
+    refused_at = {item.start_byte: err for item, err in refused}
+    for item, doc in generated:
+        if item.start_byte in refused_at:
+            record(ItemOutcome(job.path, item.start_line, item.label, "skipped", message=str(refused_at[item.start_byte])))
+        else:
+            record(ItemOutcome(job.path, item.start_line, item.label, "documented", doc.origin))
+    return FileResult(job.path, job.bom + job.text, job.bom + apply_edits(job.text, edits), outcomes)
+
+
+def _crate_doc(job: FileJob, record: Callable[[ItemOutcome], None]) -> DocEdit | None:
+    label = "crate doc (//!)"
+    try:
+        edit = crate_doc_edit(job.source, crate_doc_text(job.path))
+    except DocEditError as err:
+        record(ItemOutcome(job.path, 0, label, "skipped", message=str(err)))
+        return None
+    except Exception as err:  # the items still get their docs
+        log.debug("crate doc failed", exc_info=True)
+        record(ItemOutcome(job.path, 0, label, "failed", message=f"{type(err).__name__}: {err}"))
+        return None
+    record(ItemOutcome(job.path, 0, label, "documented", "template"))
+    return edit
+
+
+def _generate_items(
+    job: FileJob,
+    generator: DocGenerator,
+    record: Callable[[ItemOutcome], None],
+    progress: Callable[[], None],
+    should_stop: Callable[[], bool] | None,
+    result_aliases: dict[str, ResultAlias],
+) -> list[tuple[RustItem, GeneratedDoc]]:
+    generated: list[tuple[RustItem, GeneratedDoc]] = []
+    for item in job.items:
+        try:
+            item = resolve_result_alias(item, result_aliases)
+            generated.append((item, generator.generate(item, prompt_context(job.source, item), should_stop=should_stop)))
+        except GenerationCancelled:
+            raise
+        except Exception as err:  # one bad item must not sink the file: report it and go on
+            log.debug("generation failed for %s", item.label, exc_info=True)
+            record(ItemOutcome(job.path, item.start_line, item.label, "failed", message=f"{type(err).__name__}: {err}"))
+        progress()
+    return generated
+
+
+def summarize(outcomes: Iterable[ItemOutcome]) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for outcome in outcomes:
+        counts[outcome.status] += 1
+        if outcome.status == "documented" and outcome.origin:
+            counts[f"origin:{outcome.origin}"] += 1
+    return counts
