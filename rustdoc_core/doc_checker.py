@@ -77,11 +77,12 @@ class Finding:
     code: str
     message: str
     severity: str
-    line: int | None = None
+    line: int | None = None  # line of the doc text (0-based); None: the item as a whole
+    col: int | None = None  # column in that line (0-based), where the finding knows it
 
 
-def _finding(code: str, message: str, line: int | None = None) -> Finding:
-    return Finding(code, message, SEVERITY[code], line)
+def _finding(code: str, message: str, line: int | None = None, col: int | None = None) -> Finding:
+    return Finding(code, message, SEVERITY[code], line, col)
 
 
 # --- what an item's doc must contain ---------------------------------------------------
@@ -445,16 +446,12 @@ def _mask_code(line: str) -> str:
 
 def _markdown_findings(doc: str) -> list[Finding]:
     findings = []
-    seen = set()
-    for w in code_like_words(doc):
-        if (w.word, w.line) in seen:
-            continue
-        seen.add((w.word, w.line))
-        findings.append(_finding("doc-markdown", f"item in documentation is missing backticks: `{w.word}`", w.line))
+    for w in code_like_words(doc):  # each occurrence, as clippy reports them
+        findings.append(_finding("doc-markdown", f"item in documentation is missing backticks: `{w.word}`", w.line, w.col))
     for w in bare_urls(doc):
-        findings.append(_finding("doc-markdown", f"bare URL; write it as `<{w.word}>`", w.line))
-    for line, _, text in generic_types_in_prose(doc):
-        findings.append(_finding("doc-markdown", f"generic type outside backticks reads as an HTML tag: `{text}`", line))
+        findings.append(_finding("doc-markdown", f"bare URL; write it as `<{w.word}>`", w.line, w.col))
+    for line, col, text in generic_types_in_prose(doc):
+        findings.append(_finding("doc-markdown", f"generic type outside backticks reads as an HTML tag: `{text}`", line, col))
     return findings
 
 

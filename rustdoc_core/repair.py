@@ -146,6 +146,100 @@ def _normalize_headings(doc: str) -> str:
     return "\n".join(lines)
 
 
+# --- certain updates of a human's doc -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocUpdate:
+    """Line edits on a doc that fix what is certainly stale, leaving every other line as it is:
+    delete the lines `delete`, then put `insert` before line `insert_before` (of the old doc)."""
+
+    delete: frozenset[int] = frozenset()
+    insert_before: int = 0
+    insert: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()  # the finding codes it fixes
+
+    def __bool__(self) -> bool:
+        return bool(self.delete or self.insert)
+
+    def apply(self, doc: str) -> str:
+        lines = doc.split("\n")
+        out: list[str] = []
+        for number, line in enumerate(lines):
+            if number == self.insert_before:
+                out.extend(self.insert)
+            if number not in self.delete:
+                out.append(line)
+        if self.insert_before >= len(lines):
+            out.extend(self.insert)
+        return "\n".join(out)
+
+
+CERTAIN_FIXES = frozenset(
+    [rule.code for rule in SECTION_RULES] + [rule.needless_code for rule in SECTION_RULES if rule.needless_code] + ["unknown-param"]
+)
+"""Finding codes `update_doc` fixes without a model (unknown-param: `# Arguments` entries only)."""
+
+
+def update_doc(item: RustItem, doc: str, exported: bool | None = None) -> DocUpdate:
+    """The certain fixes for a human's doc: add each missing required section (template text)
+    before `# Examples` or at the end, remove needless sections, drop `# Arguments` entries of
+    parameters the fn does not have. The human's other lines are kept byte for byte."""
+    findings = check_doc(item, doc, exported)
+    codes = {f.code for f in findings}
+    lines = doc.split("\n")
+    delete: set[int] = set()
+    fixed: list[str] = []
+    for rule in SECTION_RULES:
+        if rule.needless_code in codes:
+            found = _section_range_of(lines, rule.headings)
+            if found:
+                delete.update(range(*found))
+                fixed.append(rule.needless_code)
+    entries = [m for m in unknown_params(item, doc) if m[2] == "entry"]
+    for line, _, _ in entries:
+        delete.update(_entry_lines(lines, line))
+    if entries:
+        fixed.append("unknown-param")
+        for title in ARGUMENT_SECTIONS:
+            found = _section_range(lines, title)
+            if found and all(n in delete or not lines[n].strip() for n in range(found[0] + 1, found[1])):
+                delete.update(range(*found))
+    kept = [n for n in range(len(lines)) if n not in delete]
+    # A section removed at the end leaves the blank line before it dangling.
+    while kept and not lines[kept[-1]].strip() and len(kept) < len(lines):
+        delete.add(kept.pop())
+    missing = [rule for rule in SECTION_RULES if rule.code in codes]
+    blocks = [[f"# {rule.name}", "", *rule.template_text(item).split("\n")] for rule in missing]
+    fixed += [rule.code for rule in missing]
+    examples = _section_range(lines, "Examples")
+    if examples is not None and examples[0] not in delete:
+        before, insert = examples[0], [line for block in blocks for line in block + [""]]
+    else:
+        before, insert = len(lines), [line for block in blocks for line in [""] + block]
+    return DocUpdate(frozenset(delete), before, tuple(insert), tuple(fixed))
+
+
+def _section_range_of(lines: list[str], headings: frozenset[str]) -> tuple[int, int] | None:
+    for title in sorted(headings):
+        found = _section_range(lines, title)
+        if found:
+            return found
+    return None
+
+
+def _entry_lines(lines: list[str], line: int) -> set[int]:
+    """A list entry's line and its indented continuation lines."""
+    out = {line}
+    match = _LIST_ITEM.match(lines[line])
+    indent = len(match.group(1)) if match else 0
+    j = line + 1
+    while j < len(lines) and lines[j].strip() and not _LIST_ITEM.match(lines[j]) and len(lines[j]) - len(lines[j].lstrip()) > indent:
+        out.add(j)
+        j += 1
+    return out
+
+
 # --- code fences -----------------------------------------------------------------------
 
 
@@ -196,12 +290,7 @@ def _remove_unknown_params(item: RustItem, doc: str) -> str:
     summary_start, summary_end = summary_range(doc)
     for line, name, how in mentions:
         if how == "entry":
-            drop.add(line)
-            indent = len(_LIST_ITEM.match(lines[line]).group(1)) if _LIST_ITEM.match(lines[line]) else 0
-            j = line + 1
-            while j < len(lines) and lines[j].strip() and not _LIST_ITEM.match(lines[j]) and len(lines[j]) - len(lines[j].lstrip()) > indent:
-                drop.add(j)
-                j += 1
+            drop.update(_entry_lines(lines, line))
         elif not summary_start <= line < summary_end:
             lines[line] = _without_sentences_naming(lines[line], name)
     kept = [line for i, line in enumerate(lines) if i not in drop]

@@ -1,0 +1,332 @@
+"""Lint the docs a crate already has: the checker's findings placed at file, line and column,
+rendered as clippy-shaped lines, JSON or SARIF 2.1.0, and the certain fixes applied in place.
+
+`rustdoc-gen check` is a thin command over this; the editor's diagnostics can be too.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rustdoc_core.atomic import write_text_atomic
+from rustdoc_core.cargo_manifest import nearest_manifest
+from rustdoc_core.crate_index import CrateIndex
+from rustdoc_core.doc_checker import SEVERITY, Finding, check_doc
+from rustdoc_core.doc_edits import line_ending
+from rustdoc_core.macro_items import macro_items
+from rustdoc_core.repair import CERTAIN_FIXES, update_doc
+from rustdoc_core.rust_files import read_rust_file, rust_files
+from rustdoc_core.rust_items import DocComment, RustItem, RustSource
+from rustdoc_core.section_rules import SECTION_RULES, SEVERITIES
+
+TOOL_NAME = "rustdoc-gen"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+_HELP = {
+    "empty-doc": "write a summary sentence, or remove the empty doc comment",
+    "unbalanced-fence": "close the code block with a matching fence",
+    "invalid-rust-fence": "fix the example, or mark a non-Rust block with its language (```text)",
+    "unknown-param": "rename the mention to a real parameter or remove it",
+    "doc-markdown": "put code in backticks, URLs in `<...>`",
+    "long-first-paragraph": "keep the first paragraph a short summary; move details to a second paragraph",
+    "summary-not-sentence": "start with a capital letter, use the third person, end with a period",
+    "fn-main-in-doctest": "drop the `fn main() { ... }` wrapper: rustdoc adds one",
+}
+for _rule in SECTION_RULES:
+    _HELP[_rule.code] = f"add a `# {_rule.name}` section ({_rule.why})"
+    if _rule.needless_code:
+        _HELP[_rule.needless_code] = f"remove the `# {_rule.name}` section ({_rule.needless_why})"
+
+
+def help_text(code: str) -> str:
+    """What to do about a finding code; says when `--fix` can do it."""
+    text = _HELP.get(code, "")
+    if code in CERTAIN_FIXES:
+        text += "; `rustdoc-gen check --fix` does it" if code != "unknown-param" else "; `--fix` drops `# Arguments` entries"
+    return text
+
+
+@dataclass(frozen=True)
+class LintFinding:
+    """A checker finding placed in a file (1-based line and column, as compilers print them)."""
+
+    path: str
+    line: int
+    column: int
+    code: str
+    severity: str
+    message: str
+    item: str
+    help: str
+
+    @property
+    def fixable(self) -> bool:
+        return self.code in CERTAIN_FIXES
+
+
+@dataclass
+class LintReport:
+    findings: list[LintFinding] = field(default_factory=list)
+    files: int = 0
+    items: int = 0
+    fixed: int = 0  # findings fixed in place by `fix`
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+    def at_or_above(self, severity: str) -> list[LintFinding]:
+        worst = SEVERITIES.index(severity)
+        return [f for f in self.findings if SEVERITIES.index(f.severity) <= worst]
+
+
+class CrateIndexes:
+    """One `CrateIndex` per crate directory, built on first use."""
+
+    def __init__(self) -> None:
+        self._by_dir: dict[Path, CrateIndex | None] = {}
+
+    def exported(self, path: Path, item: RustItem) -> bool | None:
+        manifest = nearest_manifest(path.parent, package_only=True)
+        if manifest is None:
+            return None
+        directory = manifest.directory
+        if directory not in self._by_dir:
+            self._by_dir[directory] = CrateIndex.build(directory)
+        index = self._by_dir[directory]
+        return index.exported(path, item) if index is not None else None
+
+
+# --- linting -------------------------------------------------------------------------
+
+
+def lint_paths(paths: Iterable[Path], fix: bool = False) -> LintReport:
+    """Lint every documented item of the `.rs` files under `paths`; with `fix`, apply the certain
+    fixes to `///` docs first (atomically, file by file) and report what is left."""
+    report = LintReport()
+    indexes = CrateIndexes()
+    for path in rust_files(paths):
+        text = read_rust_file(path)
+        if fix:
+            fixed_text, count = fix_source(path, text, indexes)
+            if count:
+                write_text_atomic(path, fixed_text)
+                report.fixed += count
+                text = fixed_text
+        report.files += 1
+        found, items = lint_source(path, text, indexes)
+        report.findings.extend(found)
+        report.items += items
+    return report
+
+
+def _documented(source: RustSource) -> list[RustItem]:
+    return [i for i in source.items() if i.doc is not None and not i.in_error]
+
+
+def lint_source(path: Path, text: str, indexes: CrateIndexes | None = None) -> tuple[list[LintFinding], int]:
+    """Findings on the docs of one file's items, in file order, and how many docs were checked."""
+    indexes = indexes or CrateIndexes()
+    source = RustSource(text)
+    lines = text.split("\n")
+    out: list[LintFinding] = []
+    # Fns a local `macro_rules!` defines are linted at the macro body's lines, as clippy does.
+    items = _documented(source) + [i for i in macro_items(source) if i.doc is not None]
+    for item in items:
+        assert item.doc is not None
+        exported = indexes.exported(path, item)
+        line_map = doc_line_map(item.doc)
+        for finding in check_doc(item, item.doc.text, exported):
+            line, column = _place(item, finding, line_map, lines)
+            out.append(LintFinding(
+                str(path), line, column, finding.code, finding.severity, finding.message, item.label, help_text(finding.code)
+            ))
+    out.sort(key=lambda f: (f.line, f.column))
+    return out, len(items)
+
+
+def doc_line_map(doc: DocComment) -> list[int]:
+    """The file line (0-based) of each line of the doc text, as `_doc_text` joins fragments."""
+    rows: list[tuple[int, bool]] = []  # (file line, blank)
+    for f in doc.fragments:
+        if f.style == "line":
+            rows.append((f.start_line, not f.text.strip()))
+        elif f.style == "block":
+            body = f.text.split("\n")
+            while body and not body[0].strip().strip("*").strip():
+                body.pop(0)
+            first = f.start_line + (f.text.split("\n").index(body[0]) if body else 0)
+            rows.extend((first + k, not line.strip()) for k, line in enumerate(body))
+        else:
+            rows.extend((f.start_line, not line.strip()) for line in f.text.split("\n"))
+    while rows and rows[0][1]:
+        rows.pop(0)
+    return [row for row, _ in rows]
+
+
+def _place(item: RustItem, finding: Finding, line_map: list[int], lines: list[str]) -> tuple[int, int]:
+    """1-based (line, column) of a finding: its doc line and word, or the item's own line."""
+    if finding.line is None or finding.line >= len(line_map):
+        return item.start_line + 1, len(item.indent) + 1
+    row = line_map[finding.line]
+    text = lines[row] if row < len(lines) else ""
+    marker = text.find("///")
+    start = marker + 3 if marker != -1 else len(text) - len(text.lstrip())
+    while start < len(text) and text[start] == " ":
+        start += 1
+    if marker != -1 and finding.col is not None:
+        # The doc text is unindented by the common indent; the word sits that far in.
+        doc_line = item.doc.text.split("\n")[finding.line] if item.doc is not None else ""
+        body = text[marker + 3 :].rstrip("\r")
+        offset = body.find(doc_line) if doc_line else -1
+        if offset != -1:
+            return row + 1, marker + 3 + offset + finding.col + 1
+    return row + 1, start + 1
+
+
+# --- fixing ----------------------------------------------------------------------------
+
+
+def fix_source(path: Path, text: str, indexes: CrateIndexes | None = None) -> tuple[str, int]:
+    """The file with the certain fixes applied to its `///` docs, and how many findings they fix.
+
+    Only whole lines are added or removed; every other line keeps its bytes. Docs written
+    as `/** */` or `#[doc = ...]` are left alone.
+    """
+    indexes = indexes or CrateIndexes()
+    source = RustSource(text)
+    lines = text.split("\n")
+    newline = line_ending(text)
+    edits: list[tuple[int, set[int], list[str]]] = []  # (insert before file line, file lines deleted, new lines)
+    count = 0
+    for item in _documented(source):
+        assert item.doc is not None
+        if any(f.style != "line" for f in item.doc.fragments):
+            continue
+        update = update_doc(item, item.doc.text, indexes.exported(path, item))
+        if not update:
+            continue
+        line_map = doc_line_map(item.doc)
+        first = lines[line_map[0]]
+        prefix = first[: first.find("///") + 3]
+        cr = "\r" if newline == "\r\n" else ""
+        new = [f"{prefix} {line}{cr}" if line else f"{prefix}{cr}" for line in update.insert]
+        at = line_map[update.insert_before] if update.insert_before < len(line_map) else line_map[-1] + 1
+        edits.append((at, {line_map[n] for n in update.delete}, new))
+        count += len(update.codes)
+    if not edits:
+        return text, 0
+    deleted = set().union(*(d for _, d, _ in edits))
+    inserts: dict[int, list[str]] = {}
+    for at, _, new in edits:
+        inserts.setdefault(at, []).extend(new)
+    out: list[str] = []
+    for number, line in enumerate(lines):
+        out.extend(inserts.get(number, ()))
+        if number not in deleted:
+            out.append(line)
+    return "\n".join(out), count
+
+
+# --- rendering ---------------------------------------------------------------------------
+
+
+def render_human(report: LintReport) -> str:
+    """clippy-shaped lines: `path:line:col: code: message`, then `  = help: ...`, then a summary."""
+    out = []
+    for f in report.findings:
+        out.append(f"{f.path}:{f.line}:{f.column}: {f.severity}[{f.code}]: {f.message}")
+        if f.help:
+            out.append(f"  = help: {f.help}")
+    out.append(summary_line(report))
+    return "\n".join(out) + "\n"
+
+
+def summary_line(report: LintReport) -> str:
+    counts = ", ".join(f"{report.count(s)} {s}{'s' if report.count(s) != 1 else ''}" for s in SEVERITIES)
+    fixable = sum(1 for f in report.findings if f.fixable)
+    line = f"checked {report.items} docs in {report.files} files: {counts}"
+    if report.fixed:
+        line += f"; fixed {report.fixed}"
+    elif fixable:
+        line += f" ({fixable} fixable with --fix)"
+    return line
+
+
+def render_json(report: LintReport) -> str:
+    data = {
+        "tool": TOOL_NAME,
+        "findings": [{**asdict(f), "fixable": f.fixable} for f in report.findings],
+        "summary": {
+            "files": report.files,
+            "items": report.items,
+            "fixed": report.fixed,
+            **{s: report.count(s) for s in SEVERITIES},
+        },
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
+
+
+def render_sarif(report: LintReport, version: str, base: Path | None = None) -> str:
+    """A SARIF 2.1.0 log (one run) that GitHub code scanning accepts; paths relative to `base`."""
+    codes = sorted(SEVERITY)
+    rules = [
+        {
+            "id": code,
+            "name": "".join(part.capitalize() for part in code.split("-")),
+            "shortDescription": {"text": _HELP.get(code, code)},
+            "help": {"text": help_text(code)},
+            "defaultConfiguration": {"level": _SARIF_LEVEL[SEVERITY[code]]},
+        }
+        for code in codes
+    ]
+    results = []
+    for f in report.findings:
+        results.append({
+            "ruleId": f.code,
+            "ruleIndex": codes.index(f.code),
+            "level": _SARIF_LEVEL[f.severity],
+            "message": {"text": f"{f.message} ({f.help})" if f.help else f.message},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(Path(f.path), base)},
+                    "region": {"startLine": f.line, "startColumn": f.column},
+                },
+                "logicalLocations": [{"name": f.item}],
+            }],
+        })
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": TOOL_NAME, "version": version, "rules": rules}},
+            "results": results,
+        }],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _uri(path: Path, base: Path | None) -> str:
+    resolved = path.resolve()
+    if base is not None:
+        try:
+            return resolved.relative_to(base.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix() if not path.is_absolute() else resolved.as_uri()
+
+
+def render(report: LintReport, fmt: str, version: str, base: Path | None = None) -> str:
+    if fmt == "json":
+        return render_json(report)
+    if fmt == "sarif":
+        return render_sarif(report, version, base)
+    return render_human(report)
+
+
+FORMATS: Sequence[str] = ("human", "json", "sarif")
