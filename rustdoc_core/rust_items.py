@@ -8,8 +8,9 @@ Line numbers are 0-based; byte offsets index the UTF-8 source.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from functools import lru_cache
 from typing import Any
 
@@ -40,7 +41,6 @@ _ITEM_NODES = {
     "macro_definition": "macro",
     "mod_item": "mod",
 }
-_BODY_FIELDS = ("body",)
 _PANIC_MACROS = {"panic", "assert", "assert_eq", "assert_ne", "unreachable", "todo", "unimplemented"}
 SMALL_ITEM_LINES = 40
 """A cursor inside the body of an item at most this long still selects the item."""
@@ -54,7 +54,20 @@ def rust_language() -> Language:
 
 
 def new_parser() -> Parser:
+    """A fresh parser, for a caller that keeps one (a `RustSource` across its edits)."""
     return Parser(rust_language())
+
+
+_PARSERS = threading.local()
+
+
+def parser() -> Parser:
+    """The Rust parser every module shares, one per thread (a tree-sitter parser is not
+    safe to use from two threads at once)."""
+    shared = getattr(_PARSERS, "parser", None)
+    if shared is None:
+        shared = _PARSERS.parser = new_parser()
+    return shared
 
 
 @dataclass(frozen=True)
@@ -180,7 +193,7 @@ class RustItem:
 
     @property
     def display_kind(self) -> str:
-        return {"trait_method": "fn", "method": "fn", "macro": "macro"}.get(self.kind, self.kind)
+        return "fn" if self.is_fn else self.kind
 
     @property
     def label(self) -> str:
@@ -216,9 +229,7 @@ class RustItem:
         c = self.container
         if c is not None and c.kind == "trait":
             return c.is_public
-        if self.kind == "variant":
-            return self.visibility == "pub"  # set from the enum by the parser
-        return self.visibility == "pub"
+        return self.visibility == "pub"  # variants and their fields: set from the enum by the parser
 
     @property
     def returns_result(self) -> bool:
@@ -227,10 +238,6 @@ class RustItem:
     @property
     def param_names(self) -> tuple[str, ...]:
         return tuple(n for p in self.params if not p.is_self for n in p.names)
-
-    @property
-    def is_documented(self) -> bool:
-        return self.doc is not None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -261,24 +268,54 @@ def returns_result(return_type: str | None) -> bool:
     return head.split("::")[-1] == "Result"
 
 
+_CHAR_LITERAL = re.compile(r"'(?:\\.[^']*|[^\\'])'")
+
+
+def split_top_level(text: str) -> list[str]:
+    """Top-level comma-separated parts of generic arguments, a tuple or a macro's arguments,
+    stripped, empty ones dropped: `Vec<u8>, (a, b), "x, y"` -> [`Vec<u8>`, `(a, b)`, `"x, y"`].
+
+    `<` opens a level only right after a name or `::` (`Vec<u8>`, not `a < b` or `a <= b`);
+    `>` closes one only when a `<` is open and it is not part of `->` or `=>`. String and
+    char literals are skipped whole.
+    """
+    parts: list[str] = []
+    open_brackets: list[str] = []
+    start = 0
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == '"':
+            end = i + 1
+            while end < len(text) and text[end] != '"':
+                end += 2 if text[end] == "\\" else 1
+            i = end + 1
+            continue
+        if ch == "'":
+            char = _CHAR_LITERAL.match(text, i)
+            if char:
+                i = char.end()
+                continue
+        if ch in "([{":
+            open_brackets.append(ch)
+        elif ch == "<" and i and (text[i - 1].isalnum() or text[i - 1] in "_:") and text[i + 1 : i + 2] != "=":
+            open_brackets.append(ch)
+        elif open_brackets and (ch in ")]}" or (ch == ">" and open_brackets[-1] == "<" and text[i - 1] not in "-=")):
+            open_brackets.pop()
+        elif ch == "," and not open_brackets:
+            parts.append(text[start:i])
+            start = i + 1
+        i += 1
+    parts.append(text[start:])
+    return [part.strip() for part in parts if part.strip()]
+
+
 def generic_args(type_text: str) -> list[str]:
     """Top-level arguments of a generic type: `Result<Vec<u8>, E>` -> [`Vec<u8>`, `E`]."""
     if "<" not in type_text:
         return []
     inner = type_text.split("<", 1)[1].rsplit(">", 1)[0]
-    args: list[str] = []
-    depth = 0
-    start = 0
-    for i, ch in enumerate(inner):
-        if ch in "<([":
-            depth += 1
-        elif ch in ">)]":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            args.append(inner[start:i])
-            start = i + 1
-    args.append(inner[start:])
-    return [" ".join(a.split()) for a in args if a.strip()]
+    return [_squash(arg) for arg in split_top_level(inner)]
 
 
 def result_error_type(return_type: str | None) -> str | None:
@@ -356,18 +393,29 @@ class RustSource:
             self._items = list(_ItemReader(self).read())
         return self._items
 
+    def items_overlapping(self, start_byte: int, end_byte: int) -> list[RustItem]:
+        """The items whose span (head to end) touches bytes [start, end], in document order.
+
+        Without the full list at hand (right after an edit) only these items are built,
+        so a cursor's item costs a walk of the tree, not a read of every item.
+        """
+        if self._items is not None:
+            found: Iterator[RustItem] = iter(self._items)
+        else:
+            found = _WindowReader(self, start_byte, end_byte).read()
+        return [i for i in found if i.head_byte <= end_byte and i.end_byte >= start_byte]
+
     def item_at(self, line: int, character: int, encoding: str = UTF16) -> RustItem | None:
         """The item a cursor is on: its attributes or doc, its signature, or the body of a small item.
 
         The innermost match wins (a method over its impl's other members).
         """
         offset = self.lines.position_to_byte(line, character, encoding)
+        line_end = self.lines.line_starts[line + 1] if line + 1 < self.lines.line_count else len(self.data)
         best: RustItem | None = None
-        for item in self.items():
-            head = item.head_byte
-            line_start = self.lines.line_starts[self.lines.line_of_byte(head)]
-            if not self.data[line_start:head].strip():
-                head = line_start  # the indentation before the item counts as on it
+        for item in self.items_overlapping(offset, line_end):  # a head later on the cursor's line counts
+            # the indentation before the item counts as on it
+            head = item.head_byte if self.shares_line(item) else self._line_start(item.head_byte)
             if not head <= offset <= item.end_byte:
                 continue
             in_body = item.body_start_line is not None and line > item.body_start_line
@@ -379,8 +427,13 @@ class RustSource:
                 best = item
         return best
 
-    def items_in_range(self, start_line: int, end_line: int) -> list[RustItem]:
-        return [i for i in self.items() if i.end_line >= start_line and i.start_line <= end_line]
+    def shares_line(self, item: RustItem) -> bool:
+        """Whether code stands before the item's head on its line (`A { x: u8, y: u8 }`,
+        `struct A; struct B;`), so that whole `///` lines cannot go above it."""
+        return bool(self.data[self._line_start(item.head_byte) : item.head_byte].strip())
+
+    def _line_start(self, offset: int) -> int:
+        return self.lines.line_starts[self.lines.line_of_byte(offset)]
 
     def use_lines(self, limit: int = 12) -> list[str]:
         """The file's top-level `use` declarations (bounded), for prompt context."""
@@ -452,7 +505,7 @@ class _ItemReader:
             return
         trait = node.child_by_field_name("trait")
         self_type = node.child_by_field_name("type")
-        attrs = [self._attribute_text(p) for p in pending if p.type == "attribute_item"]
+        attrs = [_squash(_text(p)) for p in pending if p.type == "attribute_item"]
         test = in_test or any(_is_cfg_test(a) for a in attrs)
         c = Container(
             "impl",
@@ -498,118 +551,60 @@ class _ItemReader:
         in_test: bool,
         in_error: bool,
     ) -> RustItem | None:
-        name_node = node.child_by_field_name("name")
-        name = _text(name_node)
+        name = _text(node.child_by_field_name("name"))
         if not name:
             return None
-        container = next((c for c in reversed(containers) if c.kind in ("impl", "trait", "extern", "mod", "type")), None)
-        if kind == "fn" and container is not None:
-            if container.kind == "impl":
-                kind = "method"
-            elif container.kind == "trait":
-                kind = "trait_method"
-
-        fragments, attrs, prefix_start = self._prefix(pending)
-        doc_hidden = any(re.search(r"\bdoc\s*\(\s*hidden\s*\)", a) for a in attrs)
-        test = in_test or any(_is_cfg_test(a) or _is_test_attr(a) for a in attrs)
-
-        visibility = None
-        qualifiers: list[str] = []
-        for child in node.children:
-            if child.type == "visibility_modifier":
-                visibility = _squash(_text(child))
-            elif child.type == "function_modifiers":
-                for m in child.children:
-                    qualifiers.append("extern" if m.type == "extern_modifier" else m.type)
-            elif child.type == "unsafe":
-                qualifiers.append("unsafe")
-        if container is not None and container.kind == "extern" and kind in ("fn", "static"):
-            qualifiers.append("unsafe")  # calling into a foreign fn is unsafe
-
-        body = node.child_by_field_name("body")
-        if kind == "macro" or kind in ("field", "variant"):
-            body = None
-        if node.type == "mod_item" and body is None:
-            body = None
-        sig_end = body.start_byte if body is not None and kind not in ("const", "static", "type") else node.end_byte
-        if kind in ("const", "static"):
-            value = node.child_by_field_name("value")
-            sig_end = value.start_byte if value is not None else node.end_byte
-        signature = _squash(self._slice(node.start_byte, sig_end)).rstrip("=; {").rstrip()
-        if kind == "macro":
-            signature = f"macro_rules! {name}"
-
-        params: list[Param] = []
-        parameters = node.child_by_field_name("parameters")
-        if parameters is not None and kind in ("fn", "method", "trait_method"):
-            for p in parameters.named_children:
-                if p.type == "self_parameter":
-                    params.append(Param(_squash(_text(p)), None, ("self",), is_self=True))
-                elif p.type == "parameter":
-                    pattern = p.child_by_field_name("pattern")
-                    ptype = p.child_by_field_name("type")
-                    written = self._slice(p.start_byte, pattern.end_byte) if pattern is not None else ""
-                    params.append(Param(_squash(written), _squash(_text(ptype)) or None, tuple(_bound_names(pattern))))
-                elif p.type == "variadic_parameter":
-                    params.append(Param("...", None, ()))
-        return_node = node.child_by_field_name("return_type")
-        generics_node = node.child_by_field_name("type_parameters")
-        where = next((c for c in node.children if c.type == "where_clause"), None)
-
+        if kind == "fn" and containers:
+            kind = {"impl": "method", "trait": "trait_method"}.get(containers[-1].kind, kind)
+        is_fn = kind in ("fn", "method", "trait_method")
+        fragments, attrs, head_start = self._prefix(pending)
+        visibility, qualifiers = _modifiers(node, kind, containers)
+        # a macro's rules, a field's type and a variant's fields are not a body
+        body = None if kind in ("macro", "field", "variant") else node.child_by_field_name("body")
         start_line = node.start_point.row
-        first_line = self.src.lines.line_bytes(start_line).decode("utf-8", errors="replace")
-        indent = first_line[: len(first_line) - len(first_line.lstrip())]
-        doc_line = self._doc_line(pending, prefix_start, start_line)
-
-        panic_sites: tuple[PanicSite, ...] = ()
-        body_text = None
-        body_start_line = None
-        if body is not None:
-            body_text = _text(body)
-            body_start_line = body.start_point.row
-            if kind in ("fn", "method", "trait_method"):
-                panic_sites = tuple(_panic_sites(body))
-        field_names: tuple[str, ...] = ()
-        if kind in ("struct", "union", "enum") and body is not None:
-            field_names = tuple(
-                _text(c.child_by_field_name("name"))
-                for c in body.named_children
-                if c.type in ("field_declaration", "enum_variant") and c.child_by_field_name("name") is not None
-            )
-
-        doc = None
-        if fragments:
-            doc = DocComment(_doc_text(fragments), tuple(fragments))
         return RustItem(
             kind=kind,
             name=name,
-            signature=signature,
+            signature=self._signature(node, kind, name, body),
             source=_text(node),
             start_byte=node.start_byte,
             end_byte=node.end_byte,
             start_line=start_line,
             end_line=node.end_point.row,
-            doc_line=doc_line,
-            head_byte=prefix_start if prefix_start is not None else node.start_byte,
-            indent=indent,
+            # a new doc goes above the first attribute or doc fragment, after any plain comment
+            doc_line=self.src.lines.line_of_byte(head_start) if head_start is not None else start_line,
+            head_byte=head_start if head_start is not None else node.start_byte,
+            indent=self._indent(start_line),
             visibility=visibility,
-            params=tuple(params),
-            return_type=_squash(_text(return_node)) or None,
-            generics=_squash(_text(generics_node)) or None,
-            where_clause=_squash(_text(where)) or None,
-            qualifiers=tuple(dict.fromkeys(qualifiers)),
+            params=_params(node) if is_fn else (),
+            return_type=_squash(_text(node.child_by_field_name("return_type"))) or None,
+            generics=_squash(_text(node.child_by_field_name("type_parameters"))) or None,
+            where_clause=_squash(_text(next((c for c in node.children if c.type == "where_clause"), None))) or None,
+            qualifiers=qualifiers,
             attributes=tuple(attrs),
             containers=containers,
-            body=body_text,
-            body_start_line=body_start_line,
-            panic_sites=panic_sites,
-            doc=doc,
-            doc_hidden=doc_hidden,
-            in_test=test,
+            body=_text(body) if body is not None else None,
+            body_start_line=body.start_point.row if body is not None else None,
+            panic_sites=tuple(_panic_sites(body)) if body is not None and is_fn else (),
+            doc=DocComment(_doc_text(fragments), tuple(fragments)) if fragments else None,
+            doc_hidden=any(re.search(r"\bdoc\s*\(\s*hidden\s*\)", a) for a in attrs),
+            in_test=in_test or any(_is_cfg_test(a) or _is_test_attr(a) for a in attrs),
             in_error=in_error,
             macro_exported=kind == "macro" and any("macro_export" in a for a in attrs),
-            field_names=field_names,
+            field_names=_field_names(body) if kind in ("struct", "union", "enum") and body is not None else (),
         )
+
+    def _signature(self, node: Node, kind: str, name: str, body: Node | None) -> str:
+        """The item's head as written, up to its body or value, whitespace squashed."""
+        if kind == "macro":
+            return f"macro_rules! {name}"
+        end = node.child_by_field_name("value") if kind in ("const", "static") else body
+        sig_end = end.start_byte if end is not None else node.end_byte
+        return _squash(self._slice(node.start_byte, sig_end)).rstrip("=; {").rstrip()
+
+    def _indent(self, line: int) -> str:
+        text = self.src.lines.line_bytes(line).decode("utf-8", errors="replace")
+        return text[: len(text) - len(text.lstrip())]
 
     def _prefix(self, pending: list[Node]) -> tuple[list[DocFragment], list[str], int | None]:
         """Doc fragments and non-doc attributes before an item; where its head starts."""
@@ -627,7 +622,7 @@ class _ItemReader:
                 fragments.append(self._fragment(node, style, body))
                 head_start = node.start_byte if head_start is None else head_start
                 continue
-            text = self._attribute_text(node)
+            text = _squash(_text(node))
             head_start = node.start_byte if head_start is None else head_start
             docs = _doc_attribute_values(node)
             if docs is None:
@@ -639,17 +634,72 @@ class _ItemReader:
     def _fragment(self, node: Node, style: str, body: str) -> DocFragment:
         return DocFragment(style, body, node.start_byte, node.end_byte, node.start_point.row, node.end_point.row - (1 if node.end_point.column == 0 else 0))
 
-    def _doc_line(self, pending: list[Node], head_start: int | None, item_line: int) -> int:
-        """A new doc goes above the first attribute or doc fragment, after any plain comment."""
-        if head_start is None:
-            return item_line
-        return self.src.lines.line_of_byte(head_start)
-
-    def _attribute_text(self, node: Node) -> str:
-        return _squash(_text(node))
-
     def _slice(self, start: int, end: int) -> str:
         return self.data[start:end].decode("utf-8", errors="replace")
+
+
+class _WindowReader(_ItemReader):
+    """The same walk, building only the items (and impls) that touch a byte window.
+
+    Containers and flags still come from the walk itself, so what is built equals the
+    full read's item; what lies wholly outside the window is passed over unbuilt.
+    """
+
+    def __init__(self, source: RustSource, start_byte: int, end_byte: int):
+        super().__init__(source)
+        self._window = (start_byte, end_byte)
+
+    def _outside(self, node: Node, pending: list[Node]) -> bool:
+        head = pending[0].start_byte if pending else node.start_byte
+        return head > self._window[1] or node.end_byte < self._window[0]
+
+    def _item(self, node: Node, kind: str, pending: list[Node], *rest: Any) -> RustItem | None:
+        # None also skips the members of a container outside the window: they lie inside it.
+        return None if self._outside(node, pending) else super()._item(node, kind, pending, *rest)
+
+    def _impl(self, node: Node, pending: list[Node], *rest: Any) -> Iterator[RustItem]:
+        return iter(()) if self._outside(node, pending) else super()._impl(node, pending, *rest)
+
+
+def _modifiers(node: Node, kind: str, containers: tuple[Container, ...]) -> tuple[str | None, tuple[str, ...]]:
+    """The item's visibility as written (`pub`, `pub(crate)`, None) and its qualifiers."""
+    visibility = None
+    qualifiers: list[str] = []
+    for child in node.children:
+        if child.type == "visibility_modifier":
+            visibility = _squash(_text(child))
+        elif child.type == "function_modifiers":
+            qualifiers.extend("extern" if m.type == "extern_modifier" else m.type for m in child.children)
+        elif child.type == "unsafe":
+            qualifiers.append("unsafe")
+    if containers and containers[-1].kind == "extern" and kind in ("fn", "static"):
+        qualifiers.append("unsafe")  # calling into a foreign fn is unsafe
+    return visibility, tuple(dict.fromkeys(qualifiers))
+
+
+def _params(node: Node) -> tuple[Param, ...]:
+    """A fn's parameters: `self` forms, patterns with their types, and C variadics."""
+    parameters = node.child_by_field_name("parameters")
+    params: list[Param] = []
+    for p in parameters.named_children if parameters is not None else ():
+        if p.type == "self_parameter":
+            params.append(Param(_squash(_text(p)), None, ("self",), is_self=True))
+        elif p.type == "parameter":
+            pattern = p.child_by_field_name("pattern")
+            written = p.text[: pattern.end_byte - p.start_byte].decode("utf-8", errors="replace") if pattern is not None else ""
+            params.append(Param(_squash(written), _squash(_text(p.child_by_field_name("type"))) or None, tuple(_bound_names(pattern))))
+        elif p.type == "variadic_parameter":
+            params.append(Param("...", None, ()))
+    return tuple(params)
+
+
+def _field_names(body: Node) -> tuple[str, ...]:
+    """Names of a struct's or union's fields, or an enum's variants."""
+    return tuple(
+        _text(c.child_by_field_name("name"))
+        for c in body.named_children
+        if c.type in ("field_declaration", "enum_variant") and c.child_by_field_name("name") is not None
+    )
 
 
 def _doc_text(fragments: list[DocFragment]) -> str:
@@ -786,7 +836,7 @@ def _bound_names(pattern: Node | None) -> Iterator[str]:
     for child in pattern.named_children:
         if pattern.type in ("struct_pattern", "tuple_struct_pattern") and child == pattern.child_by_field_name("type"):
             continue
-        if child.type in ("scoped_identifier", "type_identifier", "field_pattern") and child.type != "field_pattern":
+        if child.type in ("scoped_identifier", "type_identifier"):
             continue
         if child.type == "field_pattern":
             inner = child.child_by_field_name("pattern")

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from functools import lru_cache
 
 from rustdoc_core.doc_checker import MAX_FIRST_PARAGRAPH, check_doc, code_like_words, required_sections
 from rustdoc_core.section_rules import SECTION_RULES, section_rule
-from rustdoc_core.rust_items import PanicSite, RustItem, generic_args, new_parser, result_error_type
+from rustdoc_core.rust_items import PanicSite, RustItem, generic_args, parser, result_error_type, split_top_level
 
 # --- words -----------------------------------------------------------------------------
 
@@ -34,7 +33,12 @@ ABBREVIATIONS = {
     "ascii": "ASCII", "api": "API", "cli": "CLI", "tty": "TTY", "crlf": "CRLF", "lf": "LF", "eof": "EOF",
     "regex": "regex", "mmap": "memory map", "rdr": "reader", "wtr": "writer", "prev": "previous",
     "res": "result", "expr": "expression", "exprs": "expressions", "stmt": "statement", "ty": "type",
+    "subcmd": "subcommand", "sc": "subcommand", "cur": "current", "def": "definition", "var": "variable",
+    "ino": "inode", "int": "integer", "pat": "pattern", "fmt": "format", "cmp": "comparison", "ch": "character",
+    "fn": "function", "std": "std", "strs": "strings", "nth": "nth", "bg": "background", "fg": "foreground", "ws": "whitespace",
+    "ast": "AST", "hir": "HIR", "bom": "BOM", "dfa": "DFA", "nfa": "NFA", "faq": "FAQ", "git": "Git",
 }
+"""Name parts spelled out; other short parts without a vowel (`sgr`, `vcs`, `xdg`) read as acronyms."""
 
 VERBS = frozenset("""
 accept access acquire add adjust associate augment advance allocate allow append apply assert assign attach attempt
@@ -43,7 +47,7 @@ combine commit compare compile complete compute configure connect consume contai
 create decode decrement deduplicate define delete deny deserialize detach detect determine disable
 discard dispatch display drain drop dump emit enable encode end ensure enter erase escape evaluate
 execute exit expand expect explain export extend extract fail fetch fill filter find finish fix flatten
-flush fold format free generate get grow handle hash hide ignore import increment initialize insert
+flush fold follow format free generate get grow handle hash hide ignore import increment initialize insert
 inspect install intern locate interpolate interpret invalidate invoke join keep kill launch leak list load lock log
 lookup make map mark match measure merge modify move normalize notify open optimize order parse pause
 peek perform poll pop prepare prepend print process produce prune push put query quote read rebuild
@@ -92,6 +96,8 @@ def _word(word: str) -> str:
         return word
     if len(word) > 1 and word[:-1].isupper() and word[-1] == "s" and word[:-1].isalpha():
         return word  # `IDs`, `URLs`
+    if 1 < len(lower) <= 4 and lower.isalpha() and (not set(lower) & set("aeiouy") or len(set(lower)) == 1):
+        return lower.upper()  # `sgr`, `vcs`, `aa`: letters, not a word
     return lower
 
 
@@ -153,6 +159,54 @@ def _plural(word: str) -> str:
     if word.endswith("y") and len(word) > 1 and word[-2] not in "aeiou":
         return word[:-1] + "ies"
     return word + "s"
+
+
+_COUNT_NOUNS = frozenset("""
+file directory symlink link socket pipe fifo device TTY terminal name path argument match prefix suffix pattern
+glob flag option subcommand command value root child parent group error word line number character char string
+byte keyword separator boundary alias extension header candidate entry node token whitelist
+""".split())
+"""Nouns that take an article after "is" (`is_dir` -> "is a directory"); others are read as adjectives."""
+_ADJECTIVES = frozenset("""
+empty present absent done valid invalid open closed ready active hidden visible set unset dirty clean full
+sorted unique exclusive explicit implicit global local required optional multiple inside absolute relative
+quiet verbose interactive available negative positive known unknown binary same equal ok
+""".split())
+
+
+def _is_adjective(word: str) -> bool:
+    return word in _ADJECTIVES or word.endswith(("able", "ible", "ive", "ous", "ful", "less")) or (len(word) > 4 and word.endswith("ed"))
+
+
+_ADVERBS = frozenset("only just not already still always never".split())
+
+
+def _adjective_phrase(words: list[str]) -> bool:
+    """`dimmed`, `case insensitive`: ends in an adjective, led by lowercase words that are not."""
+    *lead, last = words
+    return _is_adjective(last) and len(lead) <= 1 and all(w.islower() and not _is_adjective(w) for w in lead)
+
+
+def _complement(words: list[str]) -> str:
+    """What follows "is": `empty`, `case insensitive`, `a directory`, `only a directory`."""
+    if len(words) > 1 and words[0] in _ADVERBS:
+        return f"{words[0]} {_complement(words[1:])}"
+    if words and words[-1] in _COUNT_NOUNS and words[0] not in _DETERMINERS:
+        return _np(words)
+    return _phrase(words)
+
+
+def _object(words: list[str]) -> str:
+    """What follows "has": `a BOM`, `names`, `sunk` (a participle), `Git`."""
+    last = words[-1] if words else ""
+    if last in _COUNT_NOUNS or (len(last) > 1 and last.isupper() and last.isalpha()):
+        return _np(words)
+    return _phrase(words)
+
+
+def _be(subject: list[str]) -> str:
+    """`is` or `are`, agreeing with the last word of a subject."""
+    return "are" if subject and _is_plural(subject[-1]) else "is"
 
 
 _PHRASAL = {"lookup": ("look", "up"), "setup": ("set", "up"), "shutdown": ("shut", "down"), "cleanup": ("clean", "up"), "teardown": ("tear", "down")}
@@ -287,119 +341,331 @@ def _self_mode(item: RustItem) -> str | None:
     return None
 
 
-def _fn_summary(item: RustItem) -> str:
-    name = item.name[2:] if item.name.startswith("r#") else item.name
-    raw = split_identifier(name) or [name]
-    lower = [w.lower() for w in raw]
-    words = words_of(name) if len(name.strip("_")) <= 1 else [_word(w) for w in raw]
-    owner = owner_type(item)
-    owner_code = f"`{owner}`" if owner else None
-    this = _owner_phrase(item)
-    has_self = _has_self(item)
-    mode = _self_mode(item)
-    given = _given(item)
-    others = _other_params(item)
-    ret = item.return_type
-    ok = _ok_type(ret)
-    unit = ok in (None, "()")
-    is_bool = ok == "bool"
-    subject = this if has_self else (given or "it")
-    value_type = type_name(_option_inner(ok))
-    made = owner_code or (f"`{value_type}`" if value_type else "value")
+class _FnShape:
+    """What a fn's name and signature say, read once for the summary rules below."""
 
-    special = _special_fn(name, item, this, owner_code, given)
-    if special:
-        return special
-    if "unchecked" in lower and len(lower) > 1 and "_" in name:
-        checked = "_".join(w for w in name.split("_") if w.lower() != "unchecked")
-        return _fn_summary(replace(item, name=checked))[:-1] + ", skipping the usual checks."
-    first, rest, rest_words = lower[0], lower[1:], words[1:]
-    is_verb = first in VERBS and first != "match"
+    def __init__(self, item: RustItem):
+        self.item = item
+        self.name = item.name[2:] if item.name.startswith("r#") else item.name
+        raw = split_identifier(self.name) or [self.name]
+        self.lower = [w.lower() for w in raw]
+        self.words = words_of(self.name) if len(self.name.strip("_")) <= 1 else [_word(w) for w in raw]
+        self.first, self.rest, self.rest_words = self.lower[0], self.lower[1:], self.words[1:]
+        self.owner = owner_type(item)
+        self.owner_code = f"`{self.owner}`" if self.owner else None
+        self.this = _owner_phrase(item)
+        self.has_self = _has_self(item)
+        self.mode = _self_mode(item)
+        self.given = _given(item)
+        self.others = _other_params(item)
+        self.ok = _ok_type(item.return_type)
+        self.unit = self.ok in (None, "()")
+        self.is_bool = self.ok == "bool"
+        self.subject = self.this if self.has_self else (self.given or "it")
+        value_type = type_name(_option_inner(self.ok))
+        self.made_name = self.owner or value_type
+        self.made = f"`{self.made_name}`" if self.made_name else "value"
+        self.is_verb = self.first in VERBS and self.first != "match"
 
-    if first == "new" and not has_self:
-        if rest_words and rest[0] == "with":
-            rest_words = rest_words[1:]
-        tail = f" with the given {_named(item, rest[1:] if rest and rest[0] == 'with' else rest, rest_words)}" if rest_words else ""
-        return f"Creates a new {made}{tail}."
-    if first == "with" and rest and not has_self:
-        return f"Creates a new {made} with the given {_named(item, rest, rest_words)}."
-    if first == "with" and rest and has_self:
-        if mode == "ref" and not unit:
-            return f"Returns a copy of {this} with the given {_phrase(rest_words)}."
-        return f"Sets the {_phrase(rest_words)}." if unit or _returns_self(item) else f"Sets the {_phrase(rest_words)} and returns the result."
-    if first == "from" and rest and not has_self:
-        return f"Creates {_article(made)} {made} from the given {_named(item, rest, rest_words)}."
-    if first == "try" and rest:
-        if rest[0] == "from" and len(rest) > 1:
-            return f"Tries to create {_article(made)} {made} from {_the(rest_words[1:])}."
-        if rest[0] not in VERBS:
-            return f"Tries to get {_the(rest_words)}."
-        inner = _verb_phrase(rest, rest_words, item, this, given, infinitive=True)
-        return f"Tries to {inner}."
-    if first == "to" and rest and has_self:
-        return f"Converts {this} to {_np(rest_words)}."
-    if first == "as" and rest and has_self:
-        return f"Returns {this} as {_np(rest_words)}."
-    if first == "into" and rest and has_self:
-        if rest == ["inner"]:
-            return f"Consumes {this} and returns the inner value."
-        return f"Converts {this} into {_np(rest_words)}."
-    if first == "is" and len(rest) > 1 and rest[-1] in ("set", "enabled", "present", "disabled", "empty"):
-        return f"Returns `true` if {_phrase(rest_words[:-1])} is {rest_words[-1]}."
-    if first == "is" and rest and rest[0] == "match":
-        if has_self and given:
-            return f"Returns `true` if {given} matches {this}."
-        return f"Returns `true` if {subject} matches."
-    if first == "is" and rest:
-        return f"Returns `true` if {subject} is {_phrase(rest_words)}."
-    if first in ("has", "can", "should", "must", "needs", "will") and rest:
-        obj = _np(rest_words) if first == "has" else _phrase(rest_words)
-        tail = f" for {given}" if has_self and given else ""
-        return f"Returns `true` if {subject} {first} {obj}{tail}."
-    if is_bool and len(first) > 3 and first.endswith("s") and first[:-1] in VERBS | {"contain", "exist", "equal", "support", "start", "end", "include", "overlap", "intersect"}:
-        tail = f" {given}" if has_self and given and (not rest or rest[-1] in _PREPOSITIONS) else ""
-        return f"Returns `true` if {subject} {_phrase([first] + rest_words)}{tail}."
-    if first == "set" and rest:
-        return f"Sets {_the(rest_words)}."
-    if first == "get" and rest:
-        return f"Returns {_the(rest_words)}{' for ' + given if given else ''}."
-    if first == "get":
-        return f"Returns the value for {given}." if given else f"Returns the value of {this}."
-    if "iter" in lower and (first == "iter" or lower[-1] == "iter"):
-        over = [w for w, lw in zip(words, lower) if lw not in ("iter", "mut")]
-        kind = "a mutable iterator" if "mut" in lower else "an iterator"
-        target = _the(over) if over else this
-        return f"Returns {kind} over {target}."
-    # builder options: `fn case_insensitive(&mut self, yes: bool) -> &mut Self`
-    if mode in ("mut", "value") and len(others) == 1 and (_returns_self(item) or unit):
-        if others[0].type == "bool":
-            return f"Sets whether to {_phrase(words)}." if is_verb else f"Sets whether {_phrase(words)} is enabled."
-        if not is_verb or (rest and rest[0] not in _PREPOSITIONS and rest[0] not in _DETERMINERS):
-            return f"Sets the {_phrase(words)}."
-    # getters: `fn start(&self) -> usize`, `fn capture_count(&self) -> usize`
-    if mode == "ref" and not others and not unit and not is_bool and first not in _ACTION_VERBS and not item.returns_result:
-        return f"Returns {_the(words)}."
-    if is_verb:
-        return _cap(_verb_phrase(lower, words, item, this, given, infinitive=False)) + "."
-    # a noun phrase: a getter, a constructor, a computed property
-    noun = _phrase(words)
-    if not has_self and owner_code and _returns_self(item):
-        return f"Creates {_article(owner_code)} {owner_code}{' from ' + given if given else ''}."
-    if is_bool:
-        return f"Returns `true` if {noun} is enabled." if has_self and not others else f"Returns `true` if {noun} holds for {given or subject}."
-    if unit:
+    def named(self, parts: list[str], words: list[str]) -> str:
+        """The words, or the parameter they name in backticks (`from_path(path)` -> `path`)."""
+        name = "_".join(parts)
+        return f"`{name}`" if name in self.item.param_names else _phrase(words)
+
+    def names_params(self, parts: list[str]) -> bool:
+        """Whether every word names a parameter, alone or joined (`new_with_capacity(capacity)`)."""
+        return bool(parts) and ("_".join(parts) in self.item.param_names or all(p in self.item.param_names for p in parts))
+
+
+# --- the summary rules for fns, in the order they are tried; each returns None when it does not apply
+
+
+def _unreadable_name(fn: _FnShape) -> str | None:
+    # `f`, `g`: a letter says nothing a sentence could repeat
+    return f"The `{fn.name}` function." if len(fn.name.strip("_")) <= 1 else None
+
+
+_SPECIAL_FNS: dict[str, tuple[str, bool]] = {
+    # name: (summary, whether it applies without a receiver too)
+    "default": ("Returns the default {owner_or_value}.", True),
+    "len": ("Returns the number of elements in {this}.", False),
+    "is_empty": ("Returns `true` if {this} contains no elements.", False),
+    "clone": ("Returns a copy of {this}.", False),
+    "clone_from": ("Overwrites {this} with a copy of {other}.", False),
+    "fmt": ("Formats {this} with the given formatter.", False),
+    "eq": ("Returns `true` if {this} is equal to {other}.", False),
+    "ne": ("Returns `true` if {this} is not equal to {other}.", False),
+    "cmp": ("Compares {this} with {other}.", False),
+    "partial_cmp": ("Compares {this} with {other}, if they are comparable.", False),
+    "hash": ("Feeds {this} into the given hasher.", False),
+    "drop": ("Releases the resources held by {this}.", False),
+    "next": ("Advances the iterator and returns the next value.", False),
+    "next_back": ("Removes and returns the last value of the iterator.", False),
+    "size_hint": ("Returns the bounds on the remaining length of the iterator.", False),
+    "deref": ("Dereferences {this}.", False),
+    "deref_mut": ("Mutably dereferences {this}.", False),
+    "as_ref": ("Returns a reference to the inner value of {this}.", False),
+    "as_mut": ("Returns a mutable reference to the inner value of {this}.", False),
+    "borrow": ("Borrows the inner value of {this}.", False),
+    "from": ("Converts {arg} into {an_owner_or_this_type}.", True),
+    "from_str": ("Parses {an_owner_or_value} from a string.", True),
+    "try_from": ("Tries to convert {arg} into {an_owner_or_this_type}.", True),
+    "into_iter": ("Converts {this} into an iterator.", False),
+    "main": ("Runs the program.", True),
+    "index": ("Returns a reference to the element of {this} at the given index.", False),
+    "index_mut": ("Returns a mutable reference to the element of {this} at the given index.", False),
+    "write_str": ("Writes a string slice into {this}.", False),
+    "flush": ("Flushes {this}, writing out any buffered data.", False),
+    "poll": ("Polls {this} for completion.", False),
+}
+"""Methods of the standard traits (and `main`), whose meaning the name alone fixes."""
+
+
+def _special(fn: _FnShape) -> str | None:
+    entry = _SPECIAL_FNS.get(fn.name)
+    if entry is None or not (entry[1] or fn.has_self):
+        return None
+    first_param = f"`{fn.others[0].names[0]}`" if fn.others and len(fn.others[0].names) == 1 else None
+    an_owner = f"{_article(fn.owner_code)} {fn.owner_code}" if fn.owner_code else None
+    return entry[0].format(
+        this=fn.this,
+        other=first_param or "the other value",
+        arg=first_param or "a value",
+        owner_or_value=fn.owner_code or "value",
+        an_owner_or_value=an_owner or "a value",
+        an_owner_or_this_type=an_owner or "this type",
+    )
+
+
+def _unchecked(fn: _FnShape) -> str | None:
+    if "unchecked" not in fn.lower or len(fn.lower) == 1 or "_" not in fn.name:
+        return None
+    checked = "_".join(w for w in fn.name.split("_") if w.lower() != "unchecked")
+    return _fn_summary(replace(fn.item, name=checked))[:-1] + ", skipping the usual checks."
+
+
+def _constructor(fn: _FnShape) -> str | None:
+    """`new`, `new_with_x`, `new_empty`, `with_x` and `from_x` without a receiver."""
+    if fn.has_self:
+        return None
+    rest, rest_words = fn.rest, fn.rest_words
+    if fn.first == "new":
+        if rest and rest[0] in ("with", "from"):
+            how = "with the given" if rest[0] == "with" else "from the given"
+            return f"Creates a new {fn.made} {how} {fn.named(rest[1:], rest_words[1:])}." if rest[1:] else f"Creates a new {fn.made}."
+        if fn.names_params(rest):
+            return f"Creates a new {fn.made} with the given {fn.named(rest, rest_words)}."
+        # `new_empty`, `new_aa_current`: a kind of the value, not its inputs
+        kind = _without_common_tail(rest_words, [w.lower() for w in split_identifier(fn.made_name or "")])
+        return f"Creates a new {_phrase(kind)} {fn.made}." if kind else f"Creates a new {fn.made}."
+    if fn.first == "with" and rest:
+        return f"Creates a new {fn.made} with the given {fn.named(rest, rest_words)}."
+    if fn.first == "from" and rest:
+        return f"Creates {_article(fn.made)} {fn.made} from the given {fn.named(rest, rest_words)}."
+    return None
+
+
+def _without_common_tail(words: list[str], tail: list[str]) -> list[str]:
+    """`file input` less the type's `input`: the words a name adds to its type's name."""
+    while words and tail and words[-1].lower() == tail[-1]:
+        words, tail = words[:-1], tail[:-1]
+    return words
+
+
+def _with_setter(fn: _FnShape) -> str | None:
+    if fn.first != "with" or not fn.rest or not fn.has_self:
+        return None
+    if fn.mode == "ref" and not fn.unit:
+        return f"Returns a copy of {fn.this} with the given {_phrase(fn.rest_words)}."
+    if fn.unit or _returns_self(fn.item):
+        return f"Sets the {_phrase(fn.rest_words)}."
+    return f"Sets the {_phrase(fn.rest_words)} and returns the result."
+
+
+def _attempt(fn: _FnShape) -> str | None:
+    if fn.first != "try" or not fn.rest:
+        return None
+    rest, rest_words = fn.rest, fn.rest_words
+    if rest[0] == "from" and len(rest) > 1:
+        return f"Tries to create {_article(fn.made)} {fn.made} from {_the(rest_words[1:])}."
+    if rest[0] not in VERBS:
+        return f"Tries to get {_the(rest_words)}."
+    return f"Tries to {_verb_phrase(rest, rest_words, fn.item, fn.this, fn.given, infinitive=True)}."
+
+
+_CONVERSIONS = {"to": "Converts {this} to {target}.", "as": "Returns {this} as {target}.", "into": "Converts {this} into {target}."}
+"""`to_x`, `as_x`, `into_x` methods: the Rust API guidelines' conversion prefixes."""
+
+
+def _conversion(fn: _FnShape) -> str | None:
+    if fn.first not in _CONVERSIONS or not fn.rest or not fn.has_self:
+        return None
+    if fn.first == "into" and fn.rest == ["inner"]:
+        return f"Consumes {fn.this} and returns the inner value."
+    return _CONVERSIONS[fn.first].format(this=fn.this, target=_np(fn.rest_words))
+
+
+_STATE_WORDS = ("set", "enabled", "present", "disabled", "empty")
+
+
+def _is_predicate(fn: _FnShape) -> str | None:
+    """`is_x`: what the name says the value is, with an article before a noun."""
+    if fn.first != "is" or not fn.rest:
+        return None
+    rest, rest_words, last = fn.rest, fn.rest_words, fn.rest[-1]
+    if len(rest) > 1 and last in _STATE_WORDS:
+        if last == "set" and fn.name.count("_") == len(rest):
+            # clap's `is_allow_hyphen_values_set`: the setting is named by its builder method
+            return f"Returns `true` if `{fn.name.split('_', 1)[1].rsplit('_', 1)[0]}` is set."
+        noun = rest_words[:-1]
+        subject = _the(noun) if last in ("present", "empty") else _phrase(noun)
+        return f"Returns `true` if {subject} {_be(noun)} {rest_words[-1]}."
+    if rest[0] == "match":
+        if fn.has_self and fn.given:
+            return f"Returns `true` if {fn.given} matches {fn.this}."
+        return f"Returns `true` if {fn.subject} matches."
+    tail = f" {fn.given}" if last in _PREPOSITIONS and fn.given and fn.has_self else ""
+    return f"Returns `true` if {fn.subject} is {_complement(rest_words)}{tail}."
+
+
+_MODALS = {"has": "has", "have": "has", "can": "can", "should": "should", "must": "must", "needs": "needs", "will": "will"}
+
+
+def _modal_predicate(fn: _FnShape) -> str | None:
+    if fn.first not in _MODALS or not fn.rest:
+        return None
+    verb = _MODALS[fn.first]
+    obj = _object(fn.rest_words) if verb == "has" else _phrase(fn.rest_words)
+    tail = f" for {fn.given}" if fn.has_self and fn.given else ""
+    return f"Returns `true` if {fn.subject} {verb} {obj}{tail}."
+
+
+_INNER_VERBS = {
+    "is": "state", "are": "state", "has": "object", "have": "object", "contains": "object", "includes": "object",
+    "supports": "object", "needs": "phrase", "exists": "alone",
+}
+"""Verbs in the middle of a bool fn's name (`slice_has_bom`, `long_help_exists`) and what follows them."""
+
+
+def _inner_verb_clause(lower: list[str], words: list[str], param_names: tuple[str, ...]) -> str | None:
+    """`path_is_symlink` "the path is a symlink", `slice_has_bom(slice)` "`slice` has a BOM"."""
+    if lower[0] in VERBS:
+        return None
+    at = next((i for i, w in enumerate(lower) if i and w in _INNER_VERBS), None)
+    if at is None or any(w in _PREPOSITIONS for w in lower[:at]):
+        return None
+    verb, after = lower[at], words[at + 1 :]
+    shape = _INNER_VERBS[verb]
+    if (shape == "alone") != (not after):
+        return None
+    subject_name = "_".join(lower[:at])
+    subject = f"`{subject_name}`" if subject_name in param_names else _the(words[:at])
+    predicate = {"state": _complement, "object": _object}.get(shape, _phrase)(after)
+    return f"{subject} {verb} {predicate}".rstrip()
+
+
+def _inner_verb_predicate(fn: _FnShape) -> str | None:
+    clause = _inner_verb_clause(fn.lower, fn.words, fn.item.param_names) if fn.is_bool else None
+    return f"Returns `true` if {clause}." if clause else None
+
+
+_PREDICATE_VERBS = VERBS | {"contain", "exist", "equal", "support", "start", "end", "include", "overlap", "intersect"}
+
+
+def _verb_s_predicate(fn: _FnShape) -> str | None:
+    """`contains(&self, name) -> bool`: "Returns `true` if this `X` contains the given `name`"."""
+    first = fn.first
+    if not (fn.is_bool and len(first) > 3 and first.endswith("s") and first[:-1] in _PREDICATE_VERBS):
+        return None
+    tail = f" {fn.given}" if fn.has_self and fn.given and (not fn.rest or fn.rest[-1] in _PREPOSITIONS) else ""
+    return f"Returns `true` if {fn.subject} {_phrase([first] + fn.rest_words)}{tail}."
+
+
+def _accessor(fn: _FnShape) -> str | None:
+    """`set_x` and `get_x` / `get`."""
+    if fn.first == "set" and fn.rest:
+        return f"Sets {_the(fn.rest_words)}."
+    if fn.first != "get":
+        return None
+    if fn.rest:
+        return f"Returns {_the(fn.rest_words)}{' for ' + fn.given if fn.given else ''}."
+    return f"Returns the value for {fn.given}." if fn.given else f"Returns the value of {fn.this}."
+
+
+def _iterator(fn: _FnShape) -> str | None:
+    if "iter" not in fn.lower or not (fn.first == "iter" or fn.lower[-1] == "iter"):
+        return None
+    over = [w for w, lw in zip(fn.words, fn.lower) if lw not in ("iter", "mut")]
+    kind = "a mutable iterator" if "mut" in fn.lower else "an iterator"
+    return f"Returns {kind} over {_the(over) if over else fn.this}."
+
+
+def _builder_option(fn: _FnShape) -> str | None:
+    """`fn case_insensitive(&mut self, yes: bool) -> &mut Self` and other one-argument setters."""
+    if fn.mode not in ("mut", "value") or len(fn.others) != 1 or not (_returns_self(fn.item) or fn.unit):
+        return None
+    if fn.others[0].type == "bool":
+        if fn.is_verb:
+            return f"Sets whether to {_phrase(fn.words)}."
+        return f"Sets whether {_phrase(fn.words)} is enabled."
+    if not fn.is_verb or (fn.rest and fn.rest[0] not in _PREPOSITIONS and fn.rest[0] not in _DETERMINERS):
+        return f"Sets the {_phrase(fn.words)}."
+    return None
+
+
+def _getter(fn: _FnShape) -> str | None:
+    """`fn start(&self) -> usize`, `fn capture_count(&self) -> usize`."""
+    if fn.mode != "ref" or fn.others or fn.unit or fn.is_bool or fn.first in _ACTION_VERBS or fn.item.returns_result:
+        return None
+    return f"Returns {_the(fn.words)}."
+
+
+def _flag_getter(fn: _FnShape) -> str | None:
+    """`fn follow_links(&self) -> bool`: the getter of a builder's flag."""
+    if fn.mode != "ref" or fn.others or not fn.is_bool or not fn.is_verb:
+        return None
+    return f"Returns `true` if {fn.this} is set to {_phrase([_infinitive(fn.first)] + fn.rest_words)}."
+
+
+def _verb_led(fn: _FnShape) -> str | None:
+    if not fn.is_verb:
+        return None
+    return _cap(_verb_phrase(fn.lower, fn.words, fn.item, fn.this, fn.given, infinitive=False)) + "."
+
+
+def _noun_led(fn: _FnShape) -> str:
+    """A name that is a noun phrase: a constructor, a flag, a computed property."""
+    words, noun, given = fn.words, _phrase(fn.words), fn.given
+    if not fn.has_self and fn.owner_code and _returns_self(fn.item):
+        return f"Creates {_article(fn.owner_code)} {fn.owner_code}{' from ' + given if given else ''}."
+    if fn.is_bool and fn.has_self and not fn.others:
+        if _is_adjective(words[-1]) and not any(_is_adjective(w) for w in words[:-1]):
+            subject = _the(words[:-1]) if words[:-1] else fn.this
+            return f"Returns `true` if {subject} {_be(words[:-1] or ['it'])} {words[-1]}."
+        return f"Returns `true` if {noun} {_be(words)} enabled."
+    if fn.is_bool:
+        return f"Returns `true` if {noun} holds for {given or fn.subject}."
+    if fn.unit:
         return f"Handles {_the(words)}{' for ' + given if given else ''}."
-    if given and lower[-1] in _PREPOSITIONS:
+    if given and fn.lower[-1] in _PREPOSITIONS:
         return f"Returns {_the(words)} {given}."
     return f"Returns {_the(words)}{' for ' + given if given else ''}."
 
 
-def _named(item: RustItem, parts: list[str], words: list[str]) -> str:
-    """The words, or the parameter they name in backticks (`from_path(path)` -> `path`)."""
-    name = "_".join(parts)
-    if name in item.param_names:
-        return f"`{name}`"
-    return _phrase(words)
+_FN_RULES = (
+    _unreadable_name, _special, _unchecked, _constructor, _with_setter, _attempt, _conversion, _is_predicate,
+    _modal_predicate, _inner_verb_predicate, _verb_s_predicate, _accessor, _iterator, _builder_option, _getter,
+    _flag_getter, _verb_led,
+)
+
+
+def _fn_summary(item: RustItem) -> str:
+    fn = _FnShape(item)
+    for rule in _FN_RULES:
+        text = rule(fn)
+        if text:
+            return text
+    return _noun_led(fn)
 
 
 def _verb_phrase(lower: list[str], words: list[str], item: RustItem, this: str, given: str | None, *, infinitive: bool) -> str:
@@ -439,50 +705,6 @@ def _verb_phrase(lower: list[str], words: list[str], item: RustItem, this: str, 
     if verb in _CREATION_VERBS and given and not _has_self(item):
         return f"{verb_text} {_the(rest)} from {given}"
     return f"{verb_text} {_the(rest)}"
-
-
-def _special_fn(name: str, item: RustItem, this: str, owner_code: str | None, given: str | None) -> str | None:
-    others = _other_params(item)
-    other = f"`{others[0].names[0]}`" if others and len(others[0].names) == 1 else "the other value"
-    table = {
-        "new": None,
-        "default": f"Returns the default {owner_code or 'value'}.",
-        "len": f"Returns the number of elements in {this}.",
-        "is_empty": f"Returns `true` if {this} contains no elements.",
-        "clone": f"Returns a copy of {this}.",
-        "clone_from": f"Overwrites {this} with a copy of {other}.",
-        "fmt": f"Formats {this} with the given formatter.",
-        "eq": f"Returns `true` if {this} is equal to {other}.",
-        "ne": f"Returns `true` if {this} is not equal to {other}.",
-        "cmp": f"Compares {this} with {other}.",
-        "partial_cmp": f"Compares {this} with {other}, if they are comparable.",
-        "hash": f"Feeds {this} into the given hasher.",
-        "drop": f"Releases the resources held by {this}.",
-        "next": f"Advances the iterator and returns the next value.",
-        "next_back": f"Removes and returns the last value of the iterator.",
-        "size_hint": "Returns the bounds on the remaining length of the iterator.",
-        "deref": f"Dereferences {this}.",
-        "deref_mut": f"Mutably dereferences {this}.",
-        "as_ref": f"Returns a reference to the inner value of {this}.",
-        "as_mut": f"Returns a mutable reference to the inner value of {this}.",
-        "borrow": f"Borrows the inner value of {this}.",
-        "from": f"Converts {other if others else 'a value'} into {_article(owner_code) + ' ' + owner_code if owner_code else 'this type'}.",
-        "from_str": f"Parses {_article(owner_code) + ' ' + owner_code if owner_code else 'a value'} from a string.",
-        "try_from": f"Tries to convert {other if others else 'a value'} into {_article(owner_code) + ' ' + owner_code if owner_code else 'this type'}.",
-        "into_iter": f"Converts {this} into an iterator.",
-        "main": "Runs the program.",
-        "index": f"Returns a reference to the element of {this} at the given index.",
-        "index_mut": f"Returns a mutable reference to the element of {this} at the given index.",
-        "write_str": f"Writes a string slice into {this}.",
-        "flush": f"Flushes {this}, writing out any buffered data.",
-        "poll": f"Polls {this} for completion.",
-    }
-    if name in table and table[name] is not None:
-        if name in ("next", "next_back", "size_hint") and not _has_self(item):
-            return None
-        if name in ("from", "from_str", "try_from", "default", "main") or _has_self(item):
-            return table[name]
-    return None
 
 
 _TYPE_SUFFIXES = {
@@ -527,7 +749,7 @@ def _newtype_field(item: RustItem) -> str | None:
         return None
     if "," in inner.replace(", ", ",").split("<")[0] or not inner:
         return None
-    if _split_top(inner)[1:]:
+    if split_top_level(inner)[1:]:
         return None
     return _code(inner, 50)
 
@@ -545,7 +767,7 @@ def _variant_summary(item: RustItem) -> str:
         summary = f"The {_phrase(words)}."
     match = re.search(r"\((.*)\)\s*$", item.source, re.S)
     if match:
-        fields = _split_top(match.group(1))
+        fields = split_top_level(match.group(1))
         if len(fields) == 1:
             code = _code(fields[0], 50)
             if code:
@@ -553,14 +775,36 @@ def _variant_summary(item: RustItem) -> str:
     return summary
 
 
+_FLAG_TYPES = {"bool": "", "Option<bool>": ", if set"}
+"""Field types read as a yes/no flag, and what the sentence adds for each."""
+
+
 def _field_summary(item: RustItem) -> str:
     owner = owner_type(item)
     words = words_of(item.name)
-    field_type = item.signature.split(":", 1)[1].strip() if ":" in item.signature else None
-    of = f" of this `{owner}`" if owner else ""
-    if field_type == "bool":
-        return f"Whether {_phrase(words)} is enabled{' for this `' + owner + '`' if owner else ''}."
-    return f"The {_phrase(words)}{of}."
+    field_type = item.signature.split(":", 1)[1].replace(" ", "") if ":" in item.signature else None
+    if field_type in _FLAG_TYPES:
+        return f"{_flag_summary(item.name, f'this `{owner}`' if owner else 'this value')}{_FLAG_TYPES[field_type]}."
+    return f"The {_phrase(words)}{f' of this `{owner}`' if owner else ''}."
+
+
+def _flag_summary(name: str, this: str) -> str:
+    """What a bool field says, without the period: `is_dimmed` "Whether this `Style` is dimmed"."""
+    raw = [w.lower() for w in split_identifier(name)]
+    words = words_of(name)
+    if raw[0] == "is" and len(raw) > 1:
+        return f"Whether {this} is {_complement(words[1:])}"
+    if raw[0] in _MODALS and len(raw) > 1:
+        verb = _MODALS[raw[0]]
+        return f"Whether {this} {verb} {_object(words[1:]) if verb == 'has' else _phrase(words[1:])}"
+    if raw[0] in VERBS and raw[0] != "match":
+        return f"Whether to {_phrase([_infinitive(raw[0])] + words[1:])}"
+    clause = _inner_verb_clause(raw, words, ())
+    if clause:
+        return f"Whether {clause}"
+    if _adjective_phrase(words):
+        return f"Whether {this} is {_phrase(words)}"
+    return f"Whether {_phrase(words)} {_be(words)} enabled for {this}"
 
 
 def _const_summary(item: RustItem) -> str:
@@ -644,53 +888,11 @@ def summary(item: RustItem) -> str:
 # --- sections ------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _parser():
-    return new_parser()
-
-
-def _split_top(text: str) -> list[str]:
-    """Top-level comma-separated parts of a macro's or tuple's arguments."""
-    parts, depth, current, quote = [], 0, "", None
-    angles: list[bool] = []
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            current += ch
-            if ch == "\\" and i + 1 < len(text):
-                current += text[i + 1]
-                i += 2
-                continue
-            if ch == quote:
-                quote = None
-        elif ch == '"':
-            quote = ch
-            current += ch
-        elif ch in "([{" or (ch == "<" and i and (text[i - 1].isalnum() or text[i - 1] in "_:") and text[i + 1 : i + 2] != "="):
-            depth += 1
-            angles.append(ch == "<")
-            current += ch
-        elif (ch in ")]}" or (ch == ">" and angles and angles[-1] and text[i - 1] not in "-=")) and angles:
-            depth -= 1
-            angles.pop()
-            current += ch
-        elif ch == "," and depth == 0:
-            parts.append(current.strip())
-            current = ""
-        else:
-            current += ch
-        i += 1
-    if current.strip():
-        parts.append(current.strip())
-    return parts
-
-
 def _try_sites(item: RustItem) -> list[str]:
     """Expressions whose error `?` propagates, in source order (not inside closures)."""
     if not item.body:
         return []
-    tree = _parser().parse(("fn f() " + item.body).encode("utf-8"))
+    tree = parser().parse(("fn f() " + item.body).encode("utf-8"))
     out: list[str] = []
     stack = [tree.root_node]
     while stack:
@@ -720,6 +922,53 @@ def errors_section(item: RustItem) -> str:
     return text
 
 
+_FAILED_COMPARISONS = {
+    "<=": "is greater than", "<": "is not less than", ">=": "is less than", ">": "is not greater than",
+    "==": "is not equal to", "!=": "is equal to",
+}
+"""When `assert!(a OP b)` panics, in words."""
+_FAILED_CHECKS = {
+    # method: (when `assert!(x.method())` panics, when `assert!(!x.method())` panics)
+    "is_some": ("is `None`", "is not `None`"),
+    "is_none": ("is not `None`", "is `None`"),
+    "is_ok": ("is an `Err`", "is not an `Err`"),
+    "is_err": ("is not an `Err`", "is an `Err`"),
+}
+_COMPARISON = re.compile(r"\s(<=|>=|==|!=|<|>)\s")
+_METHOD_CHECK = re.compile(r"^(?P<value>\S+?)\.(?P<method>(?:is|has)_\w+)\(\)$")
+
+
+def _assertion_failure(condition: str) -> str | None:
+    """What makes `assert!(condition)` panic, for "Panics if ...": `!values.is_empty()` ->
+    "`values` is empty", `total <= limit` -> "`total` is greater than `limit`"."""
+    condition = " ".join(condition.split())
+    negated = condition.startswith("!") and not condition.startswith("!=")
+    if negated:
+        condition = condition[1:].strip()
+    check = _METHOD_CHECK.match(condition)
+    if check and _balanced(check["value"]) and _code(check["value"], 40):
+        method = check["method"]
+        words = words_of(method)[1:]
+        if method in _FAILED_CHECKS:
+            state = _FAILED_CHECKS[method][negated]
+        elif method.startswith("has_"):
+            state = f"has {_object(words)}" if negated else f"has no {_phrase(words)}"
+        else:
+            state = f"is {_complement(words)}" if negated else f"is not {_complement(words)}"
+        return f"{_code(check['value'], 40)} {state}"
+    parts = _COMPARISON.split(condition)
+    if not negated and len(parts) == 3 and not re.search(r"&&|\|", condition) and all(map(_balanced, parts[::2])):
+        left, op, right = (_code(parts[0], 40), parts[1], _code(parts[2], 40))
+        if left and right:
+            return f"{left} {_FAILED_COMPARISONS[op]} {right}"
+    code = _code(condition)
+    return f"{code} is {'true' if negated else 'false'}" if code else None
+
+
+def _balanced(code: str) -> bool:
+    return all(code.count(a) == code.count(b) for a, b in ("()", "[]", "{}"))
+
+
 def _panic_sentence(site: PanicSite) -> str:
     if site.kind in ("unwrap", "expect"):
         code = _code(site.text)
@@ -728,14 +977,13 @@ def _panic_sentence(site: PanicSite) -> str:
     macro = text.split("!", 1)[0].split("::")[-1].strip() if "!" in text else ""
     if site.kind == "assert":
         args_match = re.match(r"^[\w:]+!\s*[(\[{](.*)[)\]}]$", text, re.S)
-        args = _split_top(args_match.group(1)) if args_match else []
+        args = split_top_level(args_match.group(1)) if args_match else []
         if macro == "assert_eq" and len(args) >= 2 and _code(args[0], 40) and _code(args[1], 40):
             return f"Panics if {_code(args[0], 40)} is not equal to {_code(args[1], 40)}."
         if macro == "assert_ne" and len(args) >= 2 and _code(args[0], 40) and _code(args[1], 40):
             return f"Panics if {_code(args[0], 40)} is equal to {_code(args[1], 40)}."
-        if macro == "assert" and args and _code(args[0]):
-            return f"Panics if {_code(args[0])} is false."
-        return "Panics if an assertion fails."
+        failure = _assertion_failure(args[0]) if macro == "assert" and args else None
+        return f"Panics if {failure}." if failure else "Panics if an assertion fails."
     if site.kind == "index":
         match = re.match(r"^(.*)\[(.*)\]$", text, re.S)
         if match and _code(match.group(1), 40) and _code(match.group(2), 40):

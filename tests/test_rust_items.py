@@ -1,6 +1,10 @@
 """The shared Rust item model on small fixtures written for each case."""
 
-from rustdoc_core.rust_items import RustSource
+import threading
+
+import pytest
+
+from rustdoc_core.rust_items import RustSource, generic_args, needs_doc, parser, split_top_level
 
 
 def test_doc_fragments_of_all_styles_join_and_unindent_like_rustdoc():
@@ -79,3 +83,52 @@ def test_panic_sites_inside_other_macros_arguments_are_found_after_parsed_ones()
     src = RustSource('pub fn f(v: Option<u8>) { let a = v.unwrap(); println!("{} {}", v.expect("x"), "y.unwrap()"); }')
     (item,) = src.items()
     assert [(p.kind, p.text) for p in item.panic_sites] == [("unwrap", "v"), ("expect", "")]
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("Vec<u8>, E", ["Vec<u8>", "E"]),
+        ("HashMap<K, V>, (a, b), [u8; 4]", ["HashMap<K, V>", "(a, b)", "[u8; 4]"]),
+        ("Box<dyn Fn(u8) -> u8>, io::Error", ["Box<dyn Fn(u8) -> u8>", "io::Error"]),
+        ('a < b, "x, y", \',\'', ["a < b", '"x, y"', "','"]),
+        ("x <= y, z", ["x <= y", "z"]),
+        ("T, E = Error,", ["T", "E = Error"]),
+    ],
+)
+def test_split_top_level_keeps_nested_generics_strings_and_comparisons_whole(text, parts):
+    assert split_top_level(text) == parts
+
+
+def test_generic_args_of_a_result_with_a_closure_type():
+    assert generic_args("Result<Box<dyn Fn(u8) -> u8>, E>") == ["Box<dyn Fn(u8) -> u8>", "E"]
+
+
+def test_shares_line_when_code_stands_before_the_item_on_its_line():
+    src = RustSource("struct A; struct B;\n    pub struct C;\n")
+    a, b, c = src.items()
+    assert not src.shares_line(a) and src.shares_line(b) and not src.shares_line(c)
+    assert src.item_at(1, 0).name == "C"  # the indentation before an item is on it
+
+
+def test_needs_doc_follows_visibility_tests_hidden_items_and_trait_impls():
+    src = RustSource(
+        "pub fn a() {}\nfn b() {}\n#[doc(hidden)]\npub fn c() {}\n"
+        "impl Clone for S { fn clone(&self) -> S { S } }\n#[cfg(test)]\nmod tests { pub fn d() {} }\n"
+    )
+    wanted = {i.name: (needs_doc(i), needs_doc(i, include_private=True)) for i in src.items()}
+    assert wanted == {
+        "a": (True, True), "b": (False, True), "c": (False, False), "clone": (False, False),
+        "tests": (False, False), "d": (False, False),
+    }
+
+
+def test_one_shared_parser_per_thread():
+    here = parser()
+    assert parser() is here
+    other = []
+    thread = threading.Thread(target=lambda: other.append(parser()))
+    thread.start()
+    thread.join()
+    assert other[0] is not here
+    assert parser().parse(b"fn f() {}").root_node.type == "source_file"

@@ -63,7 +63,7 @@ NAMING_DOCS = {
     "type Result": "An alias for `std::result::Result<T, std::io::Error>`.",
     "struct Config": "Configuration.",
     "field max_depth": "The maximum depth of this `Config`.",
-    "field follow_links": "Whether follow links is enabled for this `Config`.",
+    "field follow_links": "Whether to follow links.",
     "struct GlobSetBuilder": "A builder for a glob set.",
     "struct Meters": "Meters wrapping `f64`.",
     "enum ErrorKind": "The kind of error: one of `UnclosedClass`, `InvalidRange` or `Io`.",
@@ -88,7 +88,7 @@ NAMING_DOCS = {
     "method is_empty": "Returns `true` if this `Config` contains no elements.",
     "method max_depth": "Returns the maximum depth.",
     "method set_max_depth": "Sets the maximum depth.",
-    "method follow_links": "Sets whether follow links is enabled.",
+    "method follow_links": "Sets whether to follow links.",
     "method to_string_lossy": "Converts this `Config` to a string lossy.",
     "method as_bytes": "Returns this `Config` as bytes.",
     "method into_inner": "Consumes this `Config` and returns the inner value.",
@@ -118,7 +118,7 @@ SECTION_DOCS = {
     ),
     "method first": "Returns the first.",  # indexing: no `# Panics` (clippy's missing_panics_doc ignores it)
     "method lookup": "Looks up the given `name`.\n\n# Panics\n\nPanics if `self.names.get(name)` is `None` or `Err`.",
-    "method checked_sum": "Returns the checked sum for the given `limit`.\n\n# Panics\n\nPanics if `total <= limit` is false.",
+    "method checked_sum": "Returns the checked sum for the given `limit`.\n\n# Panics\n\nPanics if `total` is greater than `limit`.",
     "method same_len": (
         "Returns the same length for the given `other`.\n\n# Panics\n\n"
         "Panics if `self.items.len()` is not equal to `other.items.len()`."
@@ -142,6 +142,115 @@ SECTION_DOCS = {
 @pytest.mark.parametrize("key", sorted(SECTION_DOCS))
 def test_template_sections_say_what_the_code_does(sections, key):
     assert template_doc(sections[key]) == SECTION_DOCS[key]
+
+
+WORDING_DOCS = {
+    # boolean fields: `is_`/`has_`/`can_` names, adjectives, verbs, `Option<bool>`
+    "field is_dimmed": "Whether this `StyleOverride` is dimmed, if set.",
+    "field is_all_all": "Whether this `File` is all all.",
+    "field has_xattrs": "Whether this `File` has xattrs.",
+    "field can_write": "Whether this `File` can write.",
+    "field dimmed": "Whether this `File` is dimmed.",
+    "field case_insensitive": "Whether this `File` is case insensitive.",
+    "field show_hidden": "Whether to show hidden.",
+    "field line_numbers": "Whether line numbers are enabled for this `File`.",
+    "field is_only_dir": "Whether this `File` is only a directory.",
+    "field name_is_long": "Whether the name is long.",
+    "field foreground": "The foreground of this `StyleOverride`.",
+    # constructors whose name says a kind of the value, not its inputs
+    "method new_aa_current": (
+        "Creates a new AA current `File`.\n\n# Errors\n\n"
+        "Returns an error if the operation fails. The error type is `io::Error`."
+    ),
+    "method new_empty": "Creates a new empty `File`.",
+    "method new_with_name": "Creates a new `File` with the given `name`.",
+    # boolean getters: articles before nouns, none before adjectives
+    "method is_executable_file": "Returns `true` if this `File` is an executable file.",
+    "method is_dir": "Returns `true` if this `File` is a directory.",
+    "method is_hidden": "Returns `true` if this `File` is hidden.",
+    "method is_compatible_with": "Returns `true` if this `File` is compatible with the given `other`.",
+    "method has_extension": "Returns `true` if this `File` has an extension.",
+    "method can_follow": "Returns `true` if this `File` can follow.",
+    "method path_is_symlink": "Returns `true` if the path is a symlink.",
+    "method args_present": "Returns `true` if the arguments are present.",
+    "method done": "Returns `true` if this `File` is done.",
+    "method follow_links": "Returns `true` if this `File` is set to follow links.",
+    "method is_color_set": "Returns `true` if `color` is set.",
+    "fn slice_has_bom": "Returns `true` if `slice` has a BOM.",
+    # assertions said as what makes them fail
+    "fn average": "Returns the average for the given `values`.\n\n# Panics\n\nPanics if `values` is empty.",
+    "fn smallest": (
+        "Returns the smallest for the given `values`.\n\n# Panics\n\nPanics if `values.first()` is `None`. "
+        "Panics if `values.windows(2).all(|w| w[0] <= w[1])` is false. Panics if `0` is not a valid index into `values`."
+    ),
+    "fn relative_part": "Returns the relative part for the given `path`.\n\n# Panics\n\nPanics if `path` has a root.",
+    # a letter is no word; abbreviations without a vowel read as letters
+    "fn f": "The `f` function.",
+    "fn sgr_reset": "Handles the SGR reset for the given `out`.",
+    "field sgr_code": "The SGR code of this `File`.",
+}
+
+
+@pytest.mark.parametrize("key", sorted(WORDING_DOCS))
+def test_template_wording_of_flags_predicates_articles_and_assertions(key):
+    items = fixture_items("wording.rs")
+    assert template_doc(items[key]) == WORDING_DOCS[key]
+
+
+@pytest.mark.parametrize(
+    ("condition", "failure"),
+    [
+        ("!values.is_empty()", "`values` is empty"),
+        ("values.is_empty()", "`values` is not empty"),
+        ("!path.has_root()", "`path` has a root"),
+        ("self.cache.is_some()", "`self.cache` is `None`"),
+        ("!result.is_err()", "`result` is an `Err`"),
+        ("!self.is_dir()", "`self` is a directory"),
+        ("total <= limit", "`total` is greater than `limit`"),
+        ("start < end", "`start` is not less than `end`"),
+        ("a != b", "`a` is equal to `b`"),
+        ("!done", "`done` is true"),
+        ("a && b < c", "`a && b < c` is false"),
+        ("v.iter().all(|x| x > 0)", "`v.iter().all(|x| x > 0)` is false"),
+    ],
+)
+def test_assertions_are_said_as_what_makes_them_panic(condition, failure):
+    item = RustSource(f"pub fn f(v: &[u8]) {{ assert!({condition}); }}").items()[0]
+    assert template_doc(item).endswith(f"# Panics\n\nPanics if {failure}.")
+
+
+REAL_CRATE_WORDING = {
+    ("bat", "src/config.rs:81"): "Whether to use italic text.",
+    ("bat", "src/pretty_printer.rs:26"): "Whether line numbers are enabled for this `ActiveStyleComponents`.",
+    ("bat", "src/bin/bat/app.rs:28"): "Returns `true` if it is a truecolor terminal.",
+    ("clap", "src/builder/arg.rs:3941"): "Returns `true` if `allow_hyphen_values` is set.",
+    ("clap", "src/builder/command.rs:4437"): "Returns `true` if `id` exists.",
+    ("clap", "src/builder/command.rs:4584"): "Returns `true` if the long help exists.",
+    ("clap", "src/parser/matches/matched_arg.rs:138"): "Returns `true` if all value groups are empty.",
+    ("clap", "src/parser/parser.rs:643"): "Returns `true` if this `Parser` is a new argument.",
+    ("globset", "src/glob.rs:814"): "Returns `true` if this `Parser` has tokens.",
+    ("grep-searcher", "src/searcher/core.rs:19"): "Whether this `Core` is binary.",
+    ("grep-searcher", "src/searcher/core.rs:27"): "Whether this `Core` has sunk.",
+    ("grep-searcher", "src/searcher/mod.rs:988"): "Returns `true` if `slice` has a BOM.",
+    ("ignore", "src/gitignore.rs:40"): "Whether this `Glob` is only a directory.",
+    ("ignore", "src/walk.rs:101"): "Returns `true` if this `DirEntry` is a directory.",
+    ("ignore", "src/walk.rs:154"): "Returns `true` if the path is a symlink.",
+    ("ignore", "src/walk.rs:487"): "Whether to follow links.",
+    ("grep-matcher", "src/lib.rs:88"): (
+        "Creates a new `Match`.\n\n# Panics\n\nPanics if `start` is greater than `end`."
+    ),
+    ("ignore", "src/gitignore.rs:218"): (
+        "Returns the matched path or any parents for the given `path`.\n\n# Panics\n\nPanics if `path` has a root."
+    ),
+}
+"""Items of Debian's crates (bookworm's versions, so the lines hold) and the doc the template writes."""
+
+
+@pytest.mark.parametrize(("crate", "where"), sorted(REAL_CRATE_WORDING))
+def test_template_wording_on_real_crates(debian_crate, crate, where):
+    path, line = where.rsplit(":", 1)
+    (item,) = [i for i in RustSource((debian_crate(crate) / path).read_bytes()).items() if i.start_line + 1 == int(line)]
+    assert template_doc(item) == REAL_CRATE_WORDING[(crate, where)]
 
 
 @pytest.mark.parametrize(
@@ -195,7 +304,7 @@ def crate_items(debian_crate):
     return items
 
 
-@pytest.mark.parametrize("crate", ["globset", "grep-searcher", "clap"])
+@pytest.mark.parametrize("crate", ["globset", "grep-searcher", "clap", "bat", "ignore"])
 def test_template_docs_pass_the_checker_for_every_item_of_real_crates(crate_items, crate):
     items = crate_items(crate)
     assert len(items) > 100
