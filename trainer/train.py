@@ -248,6 +248,16 @@ def load_base_model(config: TrainConfig, use_bf16: bool):
     return base, tokenizer, model
 
 
+def warmup_args(ratio: float) -> dict[str, float]:
+    """The warmup share of the steps as this transformers reads it: 5.x takes a float below 1 in
+    `warmup_steps` as a ratio (and drops `warmup_ratio`); 4.x reads `warmup_steps` as a count."""
+    import transformers
+
+    if int(transformers.__version__.split(".", 1)[0]) >= 5:
+        return {"warmup_steps": ratio}
+    return {"warmup_ratio": ratio}
+
+
 def sft_args(config: TrainConfig, run_dir: Path, *, cuda: bool, use_bf16: bool, has_eval: bool):
     from trl import SFTConfig
 
@@ -260,7 +270,7 @@ def sft_args(config: TrainConfig, run_dir: Path, *, cuda: bool, use_bf16: bool, 
         gradient_accumulation_steps=config.gradient_accumulation,
         learning_rate=config.learning_rate,
         lr_scheduler_type=config.lr_scheduler,
-        warmup_steps=config.warmup_ratio,
+        **warmup_args(config.warmup_ratio),
         logging_steps=config.logging_steps,
         logging_first_step=True,
         save_strategy="steps",
