@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from rustdoc_core.doc_text import HEADING, CodeBlock, code_blocks, doc_sections, prose_lines, summary_range
-from rustdoc_core.rust_items import RustItem, new_parser
+from rustdoc_core.rust_items import RustItem
+from rustdoc_core.rust_items import parser as _parser
 from rustdoc_core.section_rules import ARGUMENT_SECTIONS, SECTION_RULES, SectionRule, section_rule
 
 _OTHER_SEVERITY = {
@@ -521,11 +521,6 @@ def _fence_findings(doc: str) -> list[Finding]:
                 "fn-main-in-doctest", "the doctest declares `fn main()`; rustdoc wraps doctests in one", block.start_line
             ))
     return findings
-
-
-@lru_cache(maxsize=1)
-def _parser():
-    return new_parser()
 
 
 def _parses(source: str) -> bool:

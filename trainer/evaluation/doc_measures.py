@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from rustdoc_core.doc_checker import check_doc, required_sections
 from rustdoc_core.doc_text import CodeBlock, code_blocks, doc_sections, prose_lines
-from rustdoc_core.rust_items import RustItem, RustSource, new_parser
+from rustdoc_core.rust_items import RustItem, RustSource
+from rustdoc_core.rust_items import parser as _parser
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 _FN_MAIN = re.compile(r"\bfn\s+main\s*\(")
@@ -50,15 +51,6 @@ def is_valid_rust_example(block: CodeBlock) -> bool:
     if not _FN_MAIN.search(code):
         code = "fn main() {\n" + code + "\n}\n"
     return block.closed and not RustSource(code, _parser()).has_errors()
-
-
-_PARSER = []
-
-
-def _parser():
-    if not _PARSER:
-        _PARSER.append(new_parser())
-    return _PARSER[0]
 
 
 def measure_doc(item: RustItem, doc: str) -> DocMeasures:
