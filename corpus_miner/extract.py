@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from rustdoc_core.prompt import MAX_SIBLINGS, PROMPT_FORMAT_VERSION, prompt_context, training_record
-from rustdoc_core.rust_items import RustItem, RustSource, new_parser
+from rustdoc_core.rust_items import RustItem, RustSource
+from rustdoc_core.rust_items import parser as _parser
 
 SPLITS = ("train", "validation", "test")
 TYPED_FIELDS = ("commit", "license", "visibility", "container", "attributes", "module_path", "sections")
@@ -86,11 +87,6 @@ class FileResult:
     documented: int = 0
     dropped: Counter[str] = field(default_factory=Counter)
     candidates: list[Candidate] = field(default_factory=list)
-
-
-@lru_cache(maxsize=1)
-def _parser():
-    return new_parser()
 
 
 def extract_file(task: FileTask) -> FileResult:
