@@ -638,13 +638,14 @@ def _noun_led(fn: _FnShape) -> str:
     words, noun, given = fn.words, _phrase(fn.words), fn.given
     if not fn.has_self and fn.owner_code and _returns_self(fn.item):
         return f"Creates {_article(fn.owner_code)} {fn.owner_code}{' from ' + given if given else ''}."
-    if fn.is_bool and fn.has_self and not fn.others:
+    if fn.is_bool and not fn.others:
         if _is_adjective(words[-1]) and not any(_is_adjective(w) for w in words[:-1]):
-            subject = _the(words[:-1]) if words[:-1] else fn.this
+            subject = _the(words[:-1]) if words[:-1] else fn.subject
             return f"Returns `true` if {subject} {_be(words[:-1] or ['it'])} {words[-1]}."
-        return f"Returns `true` if {noun} {_be(words)} enabled."
+        if fn.has_self:
+            return f"Returns `true` if {noun} {_be(words)} enabled."
     if fn.is_bool:
-        return f"Returns `true` if {noun} holds for {given or fn.subject}."
+        return f"Returns `true` if {noun} holds{' for ' + given if given else ''}."
     if fn.unit:
         return f"Handles {_the(words)}{' for ' + given if given else ''}."
     if given and fn.lower[-1] in _PREPOSITIONS:
@@ -743,15 +744,11 @@ def _newtype_field(item: RustItem) -> str | None:
     match = re.search(r"\b(?:struct|union)\s+[^\s(<]+(?:<[^()]*>)?\s*\((.*)\)\s*(where\b.*)?;?\s*$", item.source, re.S)
     if not match:
         return None
-    inner = match.group(1).strip()
-    inner = re.sub(r"^pub(\([^)]*\))?\s+", "", inner)
-    if inner == "()":
-        return None
-    if "," in inner.replace(", ", ",").split("<")[0] or not inner:
-        return None
-    if split_top_level(inner)[1:]:
-        return None
-    return _code(inner, 50)
+    fields = split_top_level(match.group(1))
+    if len(fields) != 1:
+        return None  # a unit-like `S()` or a tuple of several fields
+    inner = re.sub(r"^pub(\([^)]*\))?\s+", "", fields[0])
+    return _code(inner, 50) if inner != "()" else None
 
 
 def _variant_summary(item: RustItem) -> str:

@@ -318,10 +318,12 @@ def test_template_docs_pass_the_checker_for_every_item_of_real_crates(crate_item
 
 @pytest.mark.skipif(shutil.which("cargo") is None, reason="needs cargo clippy")
 def test_template_docs_pass_real_clippy_doc_lints(crate_items, tmp_path):
-    """Every distinct template doc for globset, grep-searcher and clap, attached to a pub fn:
-    clippy's doc_markdown, too_long_first_doc_paragraph and empty_docs report nothing, and
-    rustdoc with `-D warnings` accepts them (no stray HTML tags or broken links)."""
-    docs = sorted({template_doc(i) for c in ("globset", "grep-searcher", "clap") for i in crate_items(c)})
+    """Every distinct template doc for globset, grep-searcher, clap, bat, ignore and the wording
+    fixture, attached to a pub fn: clippy's doc_markdown, too_long_first_doc_paragraph and
+    empty_docs report nothing, and rustdoc with `-D warnings` accepts them (no stray HTML tags or
+    broken links)."""
+    items = [i for c in ("globset", "grep-searcher", "clap", "bat", "ignore") for i in crate_items(c)]
+    docs = sorted({template_doc(i) for i in [*items, *fixture_items("wording.rs").values()]})
     crate = tmp_path / "templates"
     (crate / "src").mkdir(parents=True)
     (crate / "Cargo.toml").write_text('[package]\nname = "templates"\nversion = "0.1.0"\nedition = "2021"\n[lib]\ndoctest = false\n')
