@@ -141,7 +141,7 @@ async def _timed(coro) -> tuple[float, object]:
 async def code_action_latency(report: Report, path: Path, samples: int) -> None:
     from lsprotocol import types
 
-    from lsp_server.client import server_session
+    from tests.support.lsp_client import server_session
     from rustdoc_core.rust_items import RustSource
 
     text = path.read_text(encoding="utf-8")
@@ -192,7 +192,7 @@ async def code_action_latency(report: Report, path: Path, samples: int) -> None:
 
 
 async def template_first_doc(report: Report, path: Path) -> None:
-    from lsp_server.client import server_session
+    from tests.support.lsp_client import server_session
     from rustdoc_core.doc_edits import doc_edit
     from rustdoc_core.rust_items import RustSource
     from rustdoc_core.template_engine import template_doc
@@ -238,7 +238,7 @@ SAMPLE_POSITION = (7, 12)
 
 
 async def model_figures(report: Report, gguf: Path, tokens: int, repeat: int, threads: int | None) -> None:
-    from lsp_server.client import server_session
+    from tests.support.lsp_client import server_session
 
     settings = {"model": {"path": str(gguf), "maxTokens": tokens, "threads": threads}}
     server_runs: list[float] = []
@@ -342,7 +342,7 @@ class DirectLlama:
 async def start_up(report: Report, repeat: int) -> None:
     from lsprotocol import types
 
-    from lsp_server.client import RecordingClient, client_capabilities, server_command
+    from tests.support.lsp_client import RecordingClient, client_capabilities, server_command
 
     spawn_to_init: list[float] = []
     rss = 0.0

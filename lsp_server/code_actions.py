@@ -8,7 +8,7 @@ when it runs one of the commands, which apply their edit with `workspace/applyEd
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
@@ -16,15 +16,16 @@ from typing import Any
 from lsprotocol import types
 from pygls.uris import to_fs_path
 
+from lsp_server.action_data import ActionData
 from lsp_server.diagnostics import SOURCE as DIAGNOSTIC_SOURCE
 from lsp_server.documents import OpenDocument
 from lsp_server.generation import GenerationRequest
 from lsp_server.progress import GenerationProgress
 from lsp_server.server import RustdocServer
+from lsp_server.undocumented import wanting_doc
+from rustdoc_core.crate_doc import module_file_documented
 from rustdoc_core.doc_edits import DocEdit, DocEditError, doc_edit
 from rustdoc_core.generators import GenerationCancelled
-from rustdoc_core.crate_doc import module_file_documented
-from rustdoc_core.rust_items import needs_doc
 from rustdoc_core.prompt import prompt_context
 from rustdoc_core.rust_items import RustItem, RustSource
 
@@ -48,22 +49,18 @@ def action_title(item: RustItem) -> str:
     return f"{verb} rustdoc for `{item.label}`"
 
 
-def on_own_line(source: RustSource, item: RustItem) -> bool:
-    """Whether whole `///` lines can go above the item (no other code before it on its line)."""
-    lines = source.lines
-    line_start = lines.line_starts[lines.line_of_byte(item.head_byte)]
-    return not source.data[line_start : item.head_byte].strip()
-
-
-def items_in_range(source: RustSource, rng: types.Range, encoding: str) -> list[RustItem]:
-    """The item at the cursor; for a selection over lines, the items that start inside it."""
+def action_items(source: RustSource, rng: types.Range, encoding: str) -> list[RustItem]:
+    """The items an action is offered for: the one at the cursor; for a selection over
+    lines, those whose head or first line is inside it. Only these items are read."""
     start, end = rng.start, rng.end
     if (end.line, end.character) < (start.line, start.character):
         start, end = end, start
     found: list[RustItem] = []
     if end.line > start.line:
         lines = source.lines
-        for item in source.items():
+        first = lines.position_to_byte(start.line, 0)
+        last = lines.position_to_byte(end.line + 1, 0) if end.line + 1 < lines.line_count else len(source.data)
+        for item in source.items_overlapping(first, last):
             head_line = lines.line_of_byte(item.head_byte)
             if start.line <= head_line <= end.line or start.line <= item.start_line <= end.line:
                 found.append(item)
@@ -73,7 +70,7 @@ def items_in_range(source: RustSource, rng: types.Range, encoding: str) -> list[
         item = source.item_at(start.line, start.character, encoding)
         if item is not None:
             found.append(item)
-    return [item for item in found if on_own_line(source, item)]
+    return [item for item in found if not source.shares_line(item)]
 
 
 def undocumented_items(doc: OpenDocument, include_private: bool) -> list[RustItem]:
@@ -84,20 +81,9 @@ def undocumented_items(doc: OpenDocument, include_private: bool) -> list[RustIte
     path = _path_of(doc.uri)
     return [
         item
-        for item in _wanting_doc(doc, include_private)
+        for item in wanting_doc(doc.source, include_private)
         if not (path is not None and module_file_documented(path, item))
     ]
-
-
-def _wanting_doc(doc: OpenDocument, include_private: bool) -> Iterator[RustItem]:
-    for item in doc.source.items():
-        if item.doc is None and needs_doc(item, include_private) and on_own_line(doc.source, item):
-            yield item
-
-
-def _offers_file_action(doc: OpenDocument, include_private: bool) -> bool:
-    """Whether to list the source action; cheap: module files are only read when it runs."""
-    return next(_wanting_doc(doc, include_private), None) is not None
 
 
 def _path_of(uri: str) -> Path | None:
@@ -145,15 +131,16 @@ def code_action(ls: RustdocServer, params: types.CodeActionParams) -> list[types
             fixed.add(position)
 
     if _wants(only, ITEM_KIND):
-        for item in items_in_range(doc.source, params.range, encoding):
+        for item in action_items(doc.source, params.range, encoding):
             position = doc.position(item.start_byte, encoding)
             if (position.line, position.character) in fixed:
                 continue  # its quick fix is already offered
             actions.append(_item_action(ls, doc, item, ITEM_KIND))
 
-    if _wants(only, FILE_KIND) and _offers_file_action(doc, ls.settings.generate.include_private):
-        data = {"uri": uri, "version": doc.version, "mode": "file"}
-        action = types.CodeAction(title=FILE_TITLE, kind=FILE_KIND, data=data)
+    include_private = ls.settings.generate.include_private
+    if _wants(only, FILE_KIND) and doc.undocumented.any_wanting(doc.source, include_private):
+        data = ActionData(uri, doc.version, "file")
+        action = types.CodeAction(title=FILE_TITLE, kind=FILE_KIND, data=data.to_wire())
         if not ls.client_supports_resolve:
             action.command = types.Command(title=FILE_TITLE, command=GENERATE_FILE, arguments=[uri])
         actions.append(action)
@@ -168,12 +155,11 @@ def _item_action(
     diagnostics: list[types.Diagnostic] | None = None,
 ) -> types.CodeAction:
     position = doc.position(item.start_byte, ls.position_encoding)
-    place = {"line": position.line, "character": position.character}
-    mode = "regenerate" if item.doc is not None else "generate"
     title = action_title(item)
-    data = {"uri": doc.uri, "version": doc.version, "position": place, "mode": mode, "item": item.label}
-    action = types.CodeAction(title=title, kind=kind, data=data, diagnostics=diagnostics, is_preferred=bool(diagnostics) or None)
+    data = ActionData.for_item(doc.uri, doc.version, item, (position.line, position.character))
+    action = types.CodeAction(title=title, kind=kind, data=data.to_wire(), diagnostics=diagnostics, is_preferred=bool(diagnostics) or None)
     if not ls.client_supports_resolve:
+        place = {"line": position.line, "character": position.character}
         action.command = types.Command(title=title, command=GENERATE_AT_CURSOR, arguments=[doc.uri, place])
     return action
 
@@ -182,47 +168,34 @@ def _quick_fixes(
     ls: RustdocServer, doc: OpenDocument, diagnostics: Sequence[types.Diagnostic]
 ) -> list[tuple[types.CodeAction, tuple[int, int]]]:
     """One quick fix per item among our own diagnostics in the request."""
-    by_item: dict[tuple[int, int], list[types.Diagnostic]] = {}
+    by_item: dict[tuple[int, int], tuple[ActionData, list[types.Diagnostic]]] = {}
     for diagnostic in diagnostics:
-        data = diagnostic.data
-        if diagnostic.source != DIAGNOSTIC_SOURCE or not isinstance(data, dict):
+        data = ActionData.from_wire(diagnostic.data) if diagnostic.source == DIAGNOSTIC_SOURCE else None
+        if data is None or data.position is None:
             continue
-        place = data.get("position")
-        if not isinstance(place, dict):
-            continue
-        try:
-            key = (int(place["line"]), int(place["character"]))
-        except (KeyError, TypeError, ValueError):
-            continue
-        by_item.setdefault(key, []).append(diagnostic)
+        by_item.setdefault(data.position, (data, []))[1].append(diagnostic)
     out = []
-    for (line, character), group in by_item.items():
-        item = _locate(doc, {"position": {"line": line, "character": character}, "item": group[0].data.get("item")}, ls.position_encoding)
-        if item is None or not on_own_line(doc.source, item):
+    for data, group in by_item.values():
+        item = _locate(doc, data, ls.position_encoding)
+        if item is None or doc.source.shares_line(item):
             continue
         position = doc.position(item.start_byte, ls.position_encoding)
         out.append((_item_action(ls, doc, item, types.CodeActionKind.QuickFix, group), (position.line, position.character)))
     return out
 
 
-def _locate(doc: OpenDocument, data: dict[str, Any], encoding: str) -> RustItem | None:
+def _locate(doc: OpenDocument, data: ActionData, encoding: str) -> RustItem | None:
     """The item an action's data points at: at its position, else by its label nearby."""
-    place = data.get("position")
-    label = data.get("item")
-    item = None
     line = 0
-    if isinstance(place, dict):
-        try:
-            line, character = int(place["line"]), int(place["character"])
-        except (KeyError, TypeError, ValueError):
-            line, character = 0, 0
-        else:
-            item = doc.source.item_at(line, character, encoding)
-    if item is not None and (label is None or item.label == label):
+    item = None
+    if data.position is not None:
+        line, character = data.position
+        item = doc.source.item_at(line, character, encoding)
+    if item is not None and (data.item is None or item.label == data.item):
         return item
-    if not isinstance(label, str):
+    if data.item is None:
         return item
-    same = [other for other in doc.source.items() if other.label == label]
+    same = [other for other in doc.source.items() if other.label == data.item]
     return min(same, key=lambda other: abs(other.start_line - line)) if same else None
 
 
@@ -230,14 +203,14 @@ def _locate(doc: OpenDocument, data: dict[str, Any], encoding: str) -> RustItem 
 
 
 async def resolve_code_action(ls: RustdocServer, action: types.CodeAction) -> types.CodeAction:
-    data = action.data
-    if not isinstance(data, dict) or not isinstance(data.get("uri"), str):
+    data = ActionData.from_wire(action.data)
+    if data is None:
         return action
-    doc = ls.documents.get(data["uri"])
+    doc = ls.documents.get(data.uri)
     if doc is None:
-        ls.show(f"rustdoc-gen: {data['uri']} is not open; open it and ask for the action again.", types.MessageType.Warning)
+        ls.show(f"rustdoc-gen: {data.uri} is not open; open it and ask for the action again.", types.MessageType.Warning)
         return action
-    if data.get("mode") == "file":
+    if data.mode == "file":
         items = undocumented_items(doc, ls.settings.generate.include_private)
         if not items:
             ls.show("rustdoc-gen: every item in this file already has rustdoc.")
@@ -246,7 +219,7 @@ async def resolve_code_action(ls: RustdocServer, action: types.CodeAction) -> ty
         item = _locate(doc, data, ls.position_encoding)
         if item is None:
             ls.show(
-                f"rustdoc-gen: {data.get('item') or 'the item'} is no longer there; ask for the action again.",
+                f"rustdoc-gen: {data.item or 'the item'} is no longer there; ask for the action again.",
                 types.MessageType.Warning,
             )
             return action
@@ -280,7 +253,7 @@ async def generate_at_cursor(ls: RustdocServer, *args: Any) -> bool:
     if item is None:
         ls.show("rustdoc-gen: no Rust item at the cursor.")
         return False
-    if not on_own_line(doc.source, item):
+    if doc.source.shares_line(item):
         ls.show(f"rustdoc-gen: {item.label} shares its line with other code; put it on its own line to document it.")
         return False
     return await _generate_and_apply(ls, doc, [item], action_title(item))
@@ -325,7 +298,7 @@ async def document_edit(
     version = doc.version
     requests = [(item, prompt_context(doc.source, item)) for item in items]
     total = len(items)
-    max_tokens = ls.worker.settings.max_tokens
+    max_tokens = ls.worker.settings.decode.max_tokens
     async with AsyncExitStack() as stack:
         progress = None
         if ls.worker.uses_model:

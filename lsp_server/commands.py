@@ -44,7 +44,7 @@ def serve(stdio: bool, tcp: str | None) -> None:
     address = _host_port(tcp)
     if stdio and address is not None:
         raise UserError("choose one of --stdio and --tcp")
-    from lsp_server.server import serve as run_server
+    from lsp_server.wiring import serve as run_server
 
     run_server(address)
 

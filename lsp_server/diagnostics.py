@@ -96,8 +96,7 @@ def document_diagnostics(
     for item in items:
         if not needs_doc(item, include_private):
             continue
-        line, character = lines.byte_to_position(item.start_byte, encoding)
-        data = ActionData(uri, version, "generate" if item.doc is None else "regenerate", (line, character), item.label).to_wire()
+        data = ActionData.for_item(uri, version, item, lines.byte_to_position(item.start_byte, encoding)).to_wire()
         if item.doc is None:
             if item.kind == "mod" and item.body is None:
                 continue  # `mod x;` is documented in its own file

@@ -1,5 +1,6 @@
 """Open documents, synced incrementally: each `didChange` edits the RustSource,
-which re-parses its tree-sitter tree incrementally.
+which re-parses its tree-sitter tree incrementally, and tells the document's
+`UndocumentedIndex` what moved.
 
 This store is the server's only copy of the text (pygls's own workspace copy is
 bypassed, see `server.RustdocProtocol`).
@@ -10,10 +11,11 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lsprotocol import types
 
+from lsp_server.undocumented import UndocumentedIndex
 from rustdoc_core.rust_items import RustSource
 
 log = logging.getLogger(__name__)
@@ -36,6 +38,7 @@ class OpenDocument:
     version: int | None
     source: RustSource
     language_id: str = "rust"
+    undocumented: UndocumentedIndex = field(default_factory=UndocumentedIndex)
 
     def position(self, byte_offset: int, encoding: str) -> types.Position:
         line, character = self.source.lines.byte_to_position(byte_offset, encoding)
@@ -76,11 +79,22 @@ class DocumentStore:
                 start, end = change.range.start, change.range.end
                 if (end.line, end.character) < (start.line, start.character):
                     start, end = end, start
-                doc.source.edit_lsp((start.line, start.character), (end.line, end.character), text, encoding)
+                _edit(doc, (start.line, start.character), (end.line, end.character), text, encoding)
             else:
                 doc.source = RustSource(text, doc.source.parser)
+                doc.undocumented = UndocumentedIndex()
         doc.version = identifier.version
         return doc
 
     def close(self, uri: str) -> None:
         self._documents.pop(uri, None)
+
+
+def _edit(doc: OpenDocument, start: tuple[int, int], end: tuple[int, int], text: str, encoding: str) -> None:
+    source = doc.source
+    start_byte = source.lines.position_to_byte(*start, encoding=encoding)
+    end_byte = max(start_byte, source.lines.position_to_byte(*end, encoding=encoding))
+    old_tree = source.tree
+    source.edit(start_byte, end_byte, text)
+    reshaped = [(r.start_byte, r.end_byte) for r in old_tree.changed_ranges(source.tree)]
+    doc.undocumented.edited(start_byte, end_byte, start_byte + len(text.encode("utf-8")), reshaped)

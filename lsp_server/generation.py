@@ -103,7 +103,11 @@ class GenerationWorker:
 
     @property
     def model_name(self) -> str | None:
-        return Path(self._settings.path).name if self._settings.path else None
+        """`model.gguf`, or `base.gguf@adapter.gguf` with an adapter; None without a model."""
+        settings = self._settings
+        if settings.path is None:
+            return None
+        return Path(settings.path).name + (f"@{Path(settings.adapter).name}" if settings.adapter else "")
 
     @property
     def uses_model(self) -> bool:
@@ -138,6 +142,8 @@ class GenerationWorker:
         self._on_status(self.idle_status())
         if settings.path is not None and not Path(settings.path).expanduser().is_file():
             self._fail(f"model file not found: {settings.path}")
+        elif settings.path is not None and settings.adapter and not Path(settings.adapter).expanduser().is_file():
+            self._fail(f"adapter file not found: {settings.adapter}")
 
     def idle_status(self) -> Status:
         if self._settings.path is None:
@@ -145,7 +151,7 @@ class GenerationWorker:
         if self._failed is not None:
             return Status("error", self.model_name, f"{self._failed}; using the template engine.")
         generator = self._generator
-        loaded = generator is not None and getattr(generator, "loaded", True)
+        loaded = generator is not None and generator.loaded
         return Status("ready", self.model_name, None if loaded else "The model loads on first use.")
 
     def _fail(self, reason: str) -> None:
@@ -192,23 +198,21 @@ class GenerationWorker:
             generator = TemplateGenerator()
         else:
             generator = make_generator(settings.generator_spec(), settings.decode)
-            load = getattr(generator, "load", None)
-            if load is not None:
-                self._on_status(Status("loading", self.model_name, f"Loading {self.model_name}"))
-                if request.on_loading is not None:
-                    request.on_loading(f"Loading {self.model_name}")
-                start = time.perf_counter()
-                try:
-                    load()
-                except ModelLoadError as err:
-                    self._fail(str(err))
-                    generator = TemplateGenerator()
-                except Exception as err:  # llama.cpp can fail in ways nobody wrapped
-                    log.exception("loading %s failed", settings.path)
-                    self._fail(f"could not load {settings.path}: {' '.join(str(err).split()) or type(err).__name__}")
-                    generator = TemplateGenerator()
-                else:
-                    log.info("loaded %s in %.2fs", settings.path, time.perf_counter() - start)
+            self._on_status(Status("loading", self.model_name, f"Loading {self.model_name}"))
+            if request.on_loading is not None:
+                request.on_loading(f"Loading {self.model_name}")
+            start = time.perf_counter()
+            try:
+                generator.load()
+            except ModelLoadError as err:
+                self._fail(str(err))
+                generator = TemplateGenerator()
+            except Exception as err:  # llama.cpp can fail in ways nobody wrapped
+                log.exception("loading %s failed", generator.name)
+                self._fail(f"could not load {settings.path}: {' '.join(str(err).split()) or type(err).__name__}")
+                generator = TemplateGenerator()
+            else:
+                log.info("loaded %s in %.2fs", generator.name, time.perf_counter() - start)
         if settings is self._settings:  # not reconfigured meanwhile
             self._generator = generator
         return generator
@@ -220,7 +224,7 @@ class GenerationWorker:
             if request.should_stop():
                 raise GenerationCancelled()
             generator = self._ensure_generator(request)
-            is_model = not isinstance(generator, TemplateGenerator)
+            is_model = generator.is_model
             if is_model:
                 self._on_status(Status("generating", self.model_name, None))
             docs: list[GeneratedDoc | None] = []
@@ -271,9 +275,7 @@ def _template_or_none(item: RustItem, context: PromptContext) -> GeneratedDoc | 
 
 
 def _close(generator: DocGenerator) -> None:
-    close = getattr(generator, "close", None)
-    if close is not None:
-        try:
-            close()
-        except Exception:  # noqa: BLE001
-            log.exception("closing %s failed", generator.name)
+    try:
+        generator.close()
+    except Exception:  # noqa: BLE001
+        log.exception("closing %s failed", generator.name)

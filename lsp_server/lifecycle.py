@@ -95,7 +95,3 @@ def did_close(ls: RustdocServer, params: types.DidCloseTextDocumentParams) -> No
     uri = params.text_document.uri
     ls.documents.close(uri)
     diagnostics.clear(ls, uri)
-
-
-def shutdown(ls: RustdocServer, params: None = None) -> None:  # noqa: ARG001
-    ls.worker.close()

@@ -10,12 +10,10 @@ import asyncio
 import logging
 import time
 import uuid
-from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-if TYPE_CHECKING:
-    from lsp_server.server import RustdocServer
+from lsp_server.server import RustdocServer
 
 log = logging.getLogger(__name__)
 

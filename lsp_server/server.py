@@ -1,18 +1,16 @@
-"""The server object and the one place its features are wired.
+"""The server object: the state every feature needs, and how to talk back to the client.
 
-`RustdocServer` holds the state every feature needs (open documents, settings,
-the generation worker) and the helpers to talk back to the client. Features are
-plain functions in their own modules, registered by `create_server()`.
+`RustdocServer` holds the open documents, the settings and the generation worker.
+Features are plain functions in their own modules that take the server first; this
+module imports none of them. `lsp_server.wiring` is the one place they are wired.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import sys
 from collections.abc import Callable
-from typing import Any, BinaryIO
+from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -147,55 +145,14 @@ class RustdocServer(LanguageServer):
         log.error("server error (%s): %s", getattr(source, "__name__", source), error)
 
     def shutdown(self) -> None:
+        """Stop running generations at their next token, drop pending hints, stop serving.
+
+        The one place the server stops. pygls calls it when the connection ends: the
+        `exit` notification, stdin closing, a TCP client leaving. (The `shutdown`
+        request itself needs nothing here: pygls cancels the requests still running,
+        which stops their generations.)
+        """
         self.worker.close()
         for task in list(self.diagnostic_tasks.values()):
             task.cancel()
         super().shutdown()
-
-
-def create_server() -> RustdocServer:
-    """A server with every feature wired: this is the list of what it does."""
-    from lsp_server import code_actions, lifecycle
-
-    server = RustdocServer()
-    server.feature(types.INITIALIZE)(lifecycle.initialize)
-    server.feature(types.INITIALIZED)(lifecycle.initialized)
-    server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)(lifecycle.did_change_configuration)
-    server.feature(types.SHUTDOWN)(lifecycle.shutdown)
-    server.feature(types.TEXT_DOCUMENT_DID_OPEN)(lifecycle.did_open)
-    server.feature(types.TEXT_DOCUMENT_DID_CHANGE)(lifecycle.did_change)
-    server.feature(types.TEXT_DOCUMENT_DID_CLOSE)(lifecycle.did_close)
-    server.feature(
-        types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=code_actions.CODE_ACTION_KINDS, resolve_provider=True),
-    )(code_actions.code_action)
-    server.feature(types.CODE_ACTION_RESOLVE)(code_actions.resolve_code_action)
-    server.command(code_actions.GENERATE_AT_CURSOR)(code_actions.generate_at_cursor)
-    server.command(code_actions.GENERATE_FILE)(code_actions.generate_file)
-    return server
-
-
-def protocol_stdout() -> BinaryIO:
-    """Keep the real stdout for the protocol alone, and point fd 1 at stderr.
-
-    Native code writes to fd 1 (llama.cpp logs), and llama-cpp-python points fd 1
-    at /dev/null while a model loads: on the shared stdout, messages sent meanwhile
-    would be lost or corrupted.
-    """
-    sys.stdout.flush()
-    protocol_fd = os.dup(1)
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    return os.fdopen(protocol_fd, "wb")
-
-
-def serve(tcp: tuple[str, int] | None = None) -> None:
-    """Run until the client says exit or goes away (stdin closes)."""
-    server = create_server()
-    try:
-        if tcp is not None:
-            server.start_tcp(*tcp)
-        else:
-            server.start_io(sys.stdin.buffer, protocol_stdout())
-    finally:
-        server.worker.close()

@@ -9,7 +9,7 @@ import pytest
 from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
-from lsp_server.client import apply_text_edits, edits_for, server_session
+from tests.support.lsp_client import apply_text_edits, edits_for, server_session
 from lsp_server.code_actions import ITEM_KIND
 from rustdoc_core.doc_text import render_doc_comment
 from rustdoc_core.decode import DecodeOptions
@@ -112,7 +112,7 @@ async def test_cancel_request_stops_generation_at_the_next_token(tiny_gguf_path)
 
         # The worker is free again: a shorter generation goes through.
         seen = len(client.statuses)
-        client.configuration = {"model": {"path": str(tiny_gguf_path), "maxTokens": 8}}
+        client.configuration = {"model": {"path": str(tiny_gguf_path), "maxTokens": 16}}
         client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
         await client.wait_for(
             lambda: any(s["message"] == "The model loads on first use." for s in client.statuses[seen:]), what="reconfiguration"
@@ -163,7 +163,7 @@ async def test_unusable_models_fall_back_to_the_template_and_a_new_path_takes_ef
         assert len(client.messages) == 2 and str(corrupt) in client.messages[1].message
         assert client.statuses[-1]["state"] == "error"
 
-        client.configuration = {"model": {"path": str(tiny_gguf_path), "maxTokens": 8}}
+        client.configuration = {"model": {"path": str(tiny_gguf_path), "maxTokens": 16}}
         client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
         await client.wait_for(lambda: client.statuses[-1]["model"] == tiny_gguf_path.name, what="the tiny model setting")
         resolved = await client.code_action_resolve_async(action)
@@ -176,7 +176,7 @@ async def test_an_item_too_long_for_the_context_gets_the_template_doc_and_a_mess
     body = "".join(f"    let value_{i} = input.len() * {i} + {i};\n" for i in range(60))
     text = f"pub fn long_computation(input: &str) -> usize {{\n{body}    0\n}}\n"
     item = RustSource(text).items()[0]
-    options = {"model": {"path": str(tiny_gguf_path), "contextSize": 512, "maxTokens": 8}}
+    options = {"model": {"path": str(tiny_gguf_path), "contextSize": 512, "maxTokens": 16}}
     async with server_session(initialization_options=options) as client:
         client.open(URI, text)
         action = (await client.code_actions(URI, (0, 8), only=[ITEM_KIND]))[0]

@@ -8,7 +8,7 @@ import sys
 
 from lsprotocol import types
 
-from lsp_server.client import apply_text_edits, edits_for, server_session
+from tests.support.lsp_client import apply_text_edits, edits_for, server_session
 from lsp_server.code_actions import FILE_KIND, ITEM_KIND
 from rustdoc_core.rust_items import RustSource
 
@@ -21,7 +21,7 @@ def test_server_start_up_imports_no_training_stack_and_no_llama():
     script = f"""
 import json, sys
 import rustdoc_cli.cli
-from lsp_server.server import create_server
+from lsp_server.wiring import create_server
 create_server()
 from rustdoc_core.generators import TemplateGenerator
 from rustdoc_core.prompt import prompt_context

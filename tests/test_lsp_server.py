@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from lsprotocol import types
 
-from lsp_server.client import apply_text_edits, client_capabilities, edits_for, server_session
+from tests.support.lsp_client import apply_text_edits, client_capabilities, edits_for, server_session
 from lsp_server.code_actions import FILE_KIND, FILE_TITLE, GENERATE_AT_CURSOR, ITEM_KIND
 from rustdoc_core.doc_text import render_doc_comment
 from rustdoc_core.rust_items import RustSource

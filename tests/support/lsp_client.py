@@ -3,6 +3,12 @@
 The end-to-end tests and `python -m bench server` drive the server through it:
 pygls's `LanguageClient` over stdio, recording what the server sends back
 (messages, status, progress, applied edits, diagnostics) and its stderr log.
+
+It lives in the test support, not in the shipped `lsp_server` package: no user runs
+it (it applies every edit it is sent and answers settings from a field), and the
+wheel should carry the server, not its test harness. `bench/` already reads its
+tiny models and tokenizer from `tests.support`, and runs from the repository root
+like the tests, so both reach it here.
 """
 
 from __future__ import annotations

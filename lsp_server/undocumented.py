@@ -1,0 +1,103 @@
+"""Which items want a doc and have none: what the "document this file" source action covers.
+
+Whether to offer that action is asked on every code-action list, and reading every
+item of a large file takes tens of milliseconds, too slow to do after each keystroke.
+So the answer follows the edits instead: the items found by the last full read keep
+their place (shifted past each edit), and only what the edits touched is read again.
+
+What an edit can change farther away (a container's header or attributes, or a parse
+error that puts a whole impl out of reach) shows after the next full read, which runs
+on the first question once typing has paused for `SETTLE_S`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+
+from rustdoc_core.rust_items import RustItem, RustSource, needs_doc
+
+SETTLE_S = 0.3
+"""A pause in typing this long, and the next question reads the whole file again."""
+MAX_WINDOWS = 32
+"""More separate edited places than this, and the whole file is read again."""
+
+Span = tuple[int, int]  # byte offsets [start, end], both inclusive for touching
+
+
+def wants_doc(source: RustSource, item: RustItem, include_private: bool) -> bool:
+    """An item the source action documents: no doc yet, wants one, and `///` lines can go above it."""
+    return item.doc is None and needs_doc(item, include_private) and not source.shares_line(item)
+
+
+def wanting_doc(source: RustSource, include_private: bool) -> Iterator[RustItem]:
+    """Every item of the file that `wants_doc`, in document order."""
+    for item in source.items():
+        if wants_doc(source, item, include_private):
+            yield item
+
+
+class UndocumentedIndex:
+    """Where the items that `wants_doc` are in one open document, followed through its edits."""
+
+    def __init__(self) -> None:
+        self._include_private: bool | None = None  # None: no full read yet
+        self._spans: list[Span] = []  # from a wanting item's line start to its end
+        self._windows: list[Span] = []  # edited since the full read, to read again
+        self._last_edit = 0.0
+
+    def edited(self, start: int, old_end: int, new_end: int, changed: Iterable[Span] = ()) -> None:
+        """Bytes [start, old_end) became [start, new_end); `changed`: ranges the re-parse reshaped."""
+        self._last_edit = time.monotonic()
+        if self._include_private is None:
+            return
+        delta = new_end - old_end
+        self._spans = [moved for span in self._spans if (moved := _past(span, start, old_end, delta)) is not None]
+        windows = [(start, new_end), *changed]
+        for a, b in self._windows:
+            moved = _past((a, b), start, old_end, delta)
+            windows.append(moved if moved is not None else (min(a, start), max(b + delta if b > old_end else new_end, new_end)))
+        self._windows = _merged(windows)
+        if len(self._windows) > MAX_WINDOWS:
+            self._include_private = None
+
+    def any_wanting(self, source: RustSource, include_private: bool) -> bool:
+        """Whether some item in `source` (as edited) `wants_doc`."""
+        settled = time.monotonic() - self._last_edit >= SETTLE_S
+        if include_private != self._include_private or (self._windows and settled):
+            self._read_all(source, include_private)
+        if self._spans:
+            return True
+        return any(
+            wants_doc(source, item, include_private)
+            for start, end in self._windows
+            for item in source.items_overlapping(start, end)
+        )
+
+    def _read_all(self, source: RustSource, include_private: bool) -> None:
+        self._include_private = include_private
+        self._windows = []
+        self._spans = [
+            (source.lines.line_starts[source.lines.line_of_byte(item.head_byte)], item.end_byte)
+            for item in wanting_doc(source, include_private)
+        ]
+
+
+def _past(span: Span, start: int, old_end: int, delta: int) -> Span | None:
+    """`span` after the edit, or None where the edit touches it."""
+    a, b = span
+    if b < start:
+        return span
+    if a > old_end:
+        return a + delta, b + delta
+    return None
+
+
+def _merged(spans: list[Span]) -> list[Span]:
+    out: list[Span] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
