@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tomllib
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from rustdoc_core.cargo_manifest import nearest_manifest
 from rustdoc_core.prompt import MAX_SIBLINGS, PROMPT_FORMAT_VERSION, prompt_context, training_record
 from rustdoc_core.rust_items import RustItem, RustSource
 from rustdoc_core.rust_items import parser as _parser
@@ -210,20 +210,10 @@ def cap_bytes(text: str, limit: int) -> str:
 @lru_cache(maxsize=256)
 def _crate_of(directory: str, root: str) -> tuple[str | None, str]:
     """(crate name, crate directory) of the nearest Cargo.toml with a [package] from `directory` up to `root`."""
-    here = Path(directory)
-    while True:
-        manifest = here / "Cargo.toml"
-        if manifest.is_file():
-            try:
-                data = tomllib.loads(manifest.read_text("utf-8"))
-            except (OSError, ValueError):
-                data = {}
-            name = data.get("lib", {}).get("name") or data.get("package", {}).get("name")
-            if isinstance(name, str) and name:
-                return name.replace("-", "_"), str(here)
-        if str(here) == root or here.parent == here:
-            return None, root
-        here = here.parent
+    manifest = nearest_manifest(directory, stop=root, package_only=True)
+    if manifest is None or manifest.crate_name is None:
+        return None, root
+    return manifest.crate_name, str(Path(root) / manifest.directory.relative_to(Path(root).resolve()))
 
 
 def file_module_path(root: str, relpath: str, repo: str) -> list[str]:

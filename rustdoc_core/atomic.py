@@ -71,14 +71,3 @@ def write_text_atomic(target: Path, text: str, encoding: str = "utf-8", newline:
         if mode is not None:
             os.chmod(tmp, mode)
 
-
-def write_bytes_atomic(target: Path, data: bytes) -> None:
-    target = Path(target)
-    mode = target.stat().st_mode if target.exists() else None
-    with atomic_path(target) as tmp:
-        with open(tmp, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)

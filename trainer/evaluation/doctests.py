@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from rustdoc_core.cargo_manifest import nearest_manifest
 from rustdoc_core.doc_edits import DocEditError, apply_edits, doc_edit
 from rustdoc_core.doc_text import code_blocks
 from rustdoc_core.rust_items import RustItem, RustSource
@@ -152,12 +153,8 @@ def _lookup(ran: dict[tuple[str, int], str], file: str, line: int) -> str | None
 
 
 def _manifest_of(path: Path, root: Path) -> Path:
-    for parent in path.parents:
-        if (parent / "Cargo.toml").is_file():
-            return parent / "Cargo.toml"
-        if parent == root:
-            break
-    return root / "Cargo.toml"
+    manifest = nearest_manifest(path.parent, stop=root)
+    return manifest.path if manifest is not None else root / "Cargo.toml"
 
 
 def _same_item(a: RustItem, b: RustItem) -> bool:

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from rustdoc_core.console import UserError
 from rustdoc_core.decode import DecodeOptions
-from rustdoc_core.generators import GENERATOR_HELP, GeneratedDoc
+from rustdoc_core.generators import GENERATOR_HELP, GENERATOR_KINDS, GeneratedDoc
 from rustdoc_core.prompt import PROMPT_FORMAT_VERSION
 
 from trainer.evaluation.dataset import EvalExample
@@ -89,10 +89,12 @@ def make_system(spec: str, options: DecodeOptions) -> System:
 
     if spec == "human":
         return HumanSystem()
+    if spec.partition(":")[0] not in GENERATOR_KINDS:
+        raise UserError(f"unknown system {spec!r}; use one of: {', '.join(SYSTEM_HELP)}")
     try:
         parsed = GeneratorSpec.parse(spec)
     except ValueError as exc:
-        raise UserError(f"{exc} (or human)") from None
+        raise UserError(str(exc)) from None
     digest = post_processing_digest()
     if parsed.model is None:
         return GeneratorSystem(spec, "template", f"template:{digest}", make_generator(parsed, options))
