@@ -20,9 +20,12 @@ COMMANDS = {
     "train": ("trainer.commands", "train"),
     "export": ("trainer.commands", "export"),
     "eval": ("trainer.commands", "eval_command"),
+    "runs": ("trainer.runs", "runs"),
     "generate": ("rustdoc_cli.generate", "generate"),
+    "check": ("rustdoc_cli.check", "check"),
     "serve": ("lsp_server.commands", "serve"),
     "model": ("lsp_server.commands", "model"),
+    "demo": ("demo_page.commands", "demo"),
 }
 """Command name -> (module, attribute): the one place commands are wired in."""
 
@@ -58,6 +61,7 @@ def main(verbose: int, quiet: bool) -> None:
       export    adapter         -> quantized GGUF model
       eval      dataset, models -> side-by-side report
       generate  Rust files      -> docs, as a diff or written in place
+      check     Rust docs       -> findings (clippy-shaped, JSON, SARIF), certain fixes
       serve     editor          <-> language server with "Generate rustdoc"
     """
     configure(verbose=verbose, quiet=quiet)

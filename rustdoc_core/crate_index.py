@@ -7,6 +7,7 @@ Only library crates export anything; a crate without `src/lib.rs` exports nothin
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,8 +60,10 @@ class CrateIndex:
         trait = item.container.name if item.container is not None and item.container.kind == "trait" else None
         if trait is not None:
             return self._item_exported(mods, trait)
-        if item.container is not None:  # impl members: the impl's module decides
-            return mods in self._exported_modules
+        if item.container is not None and item.container.kind == "impl":
+            # An inherent impl's members are as reachable as its self type.
+            self_type = re.sub(r"<.*", "", item.container.self_type or "").split("::")[-1].strip()
+            return self._item_exported(mods, self_type) if self_type else mods in self._exported_modules
         return self._item_exported(mods, item.name)
 
     def _item_exported(self, module: ModPath, name: str) -> bool:
