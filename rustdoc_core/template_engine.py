@@ -359,7 +359,7 @@ class _FnShape:
         self.given = _given(item)
         self.others = _other_params(item)
         self.ok = _ok_type(item.return_type)
-        self.unit = self.ok in (None, "()")
+        self.unit = self.ok in (None, "()", "!")  # `!`: it never returns a value either
         self.is_bool = self.ok == "bool"
         self.subject = self.this if self.has_self else (self.given or "it")
         value_type = type_name(_option_inner(self.ok))
@@ -456,7 +456,7 @@ def _constructor(fn: _FnShape) -> str | None:
         if fn.names_params(rest):
             return f"Creates a new {fn.made} with the given {fn.named(rest, rest_words)}."
         # `new_empty`, `new_aa_current`: a kind of the value, not its inputs
-        kind = _without_common_tail(rest_words, [w.lower() for w in split_identifier(fn.made_name or "")])
+        kind = _kind_words(rest_words, fn.made_name, fn.item.param_names)
         return f"Creates a new {_phrase(kind)} {fn.made}." if kind else f"Creates a new {fn.made}."
     if fn.first == "with" and rest:
         return f"Creates a new {fn.made} with the given {fn.named(rest, rest_words)}."
@@ -465,11 +465,20 @@ def _constructor(fn: _FnShape) -> str | None:
     return None
 
 
-def _without_common_tail(words: list[str], tail: list[str]) -> list[str]:
-    """`file input` less the type's `input`: the words a name adds to its type's name."""
-    while words and tail and words[-1].lower() == tail[-1]:
-        words, tail = words[:-1], tail[:-1]
-    return words
+_NOT_KINDS = frozenset("none never too wrong".split())
+
+
+def _kind_words(words: list[str], type_name: str | None, param_names: tuple[str, ...]) -> list[str]:
+    """The words of a constructor's name that say a kind of its type (`empty`, `invalid value`,
+    `stdin` for `Input::stdin`), less the type's own words; nothing when they read otherwise
+    (`for_app`, `too_many_values`, `types`) or only name a parameter (`byte(byte)`)."""
+    own = {w.lower() for w in split_identifier(type_name or "")}
+    kind = [w for w in words if w.lower() not in own]
+    if not kind or len(kind) > 3 or _is_plural(kind[-1]) or "_".join(kind) in param_names:
+        return []
+    if any(w in _PREPOSITIONS or w in _DETERMINERS or w in _NOT_KINDS for w in kind):
+        return []
+    return kind
 
 
 def _with_setter(fn: _FnShape) -> str | None:
@@ -588,6 +597,8 @@ def _accessor(fn: _FnShape) -> str | None:
     if fn.first != "get":
         return None
     if fn.rest:
+        if fn.given and fn.rest[-1] in _PREPOSITIONS:
+            return f"Returns {_the(fn.rest_words)} {fn.given}."  # `get_matches_from(itr)`
         return f"Returns {_the(fn.rest_words)}{' for ' + fn.given if fn.given else ''}."
     return f"Returns the value for {fn.given}." if fn.given else f"Returns the value of {fn.this}."
 
@@ -637,7 +648,9 @@ def _noun_led(fn: _FnShape) -> str:
     """A name that is a noun phrase: a constructor, a flag, a computed property."""
     words, noun, given = fn.words, _phrase(fn.words), fn.given
     if not fn.has_self and fn.owner_code and _returns_self(fn.item):
-        return f"Creates {_article(fn.owner_code)} {fn.owner_code}{' from ' + given if given else ''}."
+        kind = _kind_words(words, fn.owner, fn.item.param_names)
+        made = f"{_phrase(kind)} {fn.owner_code}" if kind else fn.owner_code
+        return f"Creates {_article(made)} {made}{' from ' + given if given else ''}."
     if fn.is_bool and not fn.others:
         if _is_adjective(words[-1]) and not any(_is_adjective(w) for w in words[:-1]):
             subject = _the(words[:-1]) if words[:-1] else fn.subject

@@ -239,6 +239,11 @@ REAL_CRATE_WORDING = {
     ("grep-matcher", "src/lib.rs:88"): (
         "Creates a new `Match`.\n\n# Panics\n\nPanics if `start` is greater than `end`."
     ),
+    # constructors named by the kind of value they make, getters ending in a preposition
+    ("bat", "src/input.rs:147"): "Creates a stdin `Input`.",
+    ("globset", "src/lib.rs:295"): "Creates an empty `GlobSet`.",
+    ("clap", "src/error/mod.rs:392"): "Creates an invalid value `Error` from the given `cmd`.",
+    ("clap", "src/builder/command.rs:573"): "Returns the matches from the given `itr`.",
     ("ignore", "src/gitignore.rs:218"): (
         "Returns the matched path or any parents for the given `path`.\n\n# Panics\n\nPanics if `path` has a root."
     ),
