@@ -36,7 +36,7 @@ ABBREVIATIONS = {
     "subcmd": "subcommand", "sc": "subcommand", "cur": "current", "def": "definition", "var": "variable",
     "ino": "inode", "int": "integer", "pat": "pattern", "fmt": "format", "cmp": "comparison", "ch": "character",
     "fn": "function", "std": "std", "strs": "strings", "nth": "nth", "bg": "background", "fg": "foreground", "ws": "whitespace",
-    "ast": "AST", "hir": "HIR", "bom": "BOM", "dfa": "DFA", "nfa": "NFA", "faq": "FAQ", "git": "Git",
+    "alloc": "allocation", "ast": "AST", "hir": "HIR", "bom": "BOM", "dfa": "DFA", "nfa": "NFA", "faq": "FAQ", "git": "Git",
 }
 """Name parts spelled out; other short parts without a vowel (`sgr`, `vcs`, `xdg`) read as acronyms."""
 
@@ -584,10 +584,18 @@ _PREDICATE_VERBS = VERBS | {"contain", "exist", "equal", "support", "start", "en
 def _verb_s_predicate(fn: _FnShape) -> str | None:
     """`contains(&self, name) -> bool`: "Returns `true` if this `X` contains the given `name`"."""
     first = fn.first
-    if not (fn.is_bool and len(first) > 3 and first.endswith("s") and first[:-1] in _PREDICATE_VERBS):
+    stem = first[:-2] if first.endswith(("ches", "shes", "sses", "xes")) else first[:-1]
+    if not (fn.is_bool and len(first) > 3 and first.endswith("s") and stem in _PREDICATE_VERBS | {"match"}):
         return None
     tail = f" {fn.given}" if fn.has_self and fn.given and (not fn.rest or fn.rest[-1] in _PREPOSITIONS) else ""
     return f"Returns `true` if {fn.subject} {_phrase([first] + fn.rest_words)}{tail}."
+
+
+def _without(fn: _FnShape) -> str | None:
+    """`without_terminator(bytes, ..)`: the value less what the name says."""
+    if fn.first != "without" or not fn.rest or fn.unit:
+        return None
+    return f"Returns {fn.given or fn.this} without {_the(fn.rest_words)}."
 
 
 def _accessor(fn: _FnShape) -> str | None:
@@ -668,7 +676,7 @@ def _noun_led(fn: _FnShape) -> str:
 
 _FN_RULES = (
     _unreadable_name, _special, _unchecked, _constructor, _with_setter, _attempt, _conversion, _is_predicate,
-    _modal_predicate, _inner_verb_predicate, _verb_s_predicate, _accessor, _iterator, _builder_option, _getter,
+    _modal_predicate, _inner_verb_predicate, _verb_s_predicate, _without, _accessor, _iterator, _builder_option, _getter,
     _flag_getter, _verb_led,
 )
 

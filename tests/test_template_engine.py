@@ -244,6 +244,8 @@ REAL_CRATE_WORDING = {
     ("globset", "src/lib.rs:295"): "Creates an empty `GlobSet`.",
     ("clap", "src/error/mod.rs:392"): "Creates an invalid value `Error` from the given `cmd`.",
     ("clap", "src/builder/command.rs:573"): "Returns the matches from the given `itr`.",
+    ("grep-searcher", "src/lines.rs:119"): "Returns the given `bytes` without the terminator.",
+    ("clap", "src/builder/possible_value.rs:220"): "Returns `true` if this `PossibleValue` matches the given `value`.",
     ("ignore", "src/gitignore.rs:218"): (
         "Returns the matched path or any parents for the given `path`.\n\n# Panics\n\nPanics if `path` has a root."
     ),
