@@ -875,28 +875,18 @@ def _mod_summary(item: RustItem) -> str:
     return f"Items related to {_phrase(words_of(item.name))}."
 
 
+_SUMMARIES = {
+    "fn": _fn_summary, "method": _fn_summary, "trait_method": _fn_summary,
+    "struct": _type_summary, "enum": _type_summary, "union": _type_summary,
+    "variant": _variant_summary, "field": _field_summary, "const": _const_summary, "static": _const_summary,
+    "trait": _trait_summary, "type": _type_alias_summary, "macro": _macro_summary, "mod": _mod_summary,
+}
+"""The summary writer of each item kind."""
+
+
 def summary(item: RustItem) -> str:
     """The one-sentence summary of `item`."""
-    if item.is_fn:
-        text = _fn_summary(item)
-    elif item.kind in ("struct", "enum", "union"):
-        text = _type_summary(item)
-    elif item.kind == "variant":
-        text = _variant_summary(item)
-    elif item.kind == "field":
-        text = _field_summary(item)
-    elif item.kind in ("const", "static"):
-        text = _const_summary(item)
-    elif item.kind == "trait":
-        text = _trait_summary(item)
-    elif item.kind == "type":
-        text = _type_alias_summary(item)
-    elif item.kind == "macro":
-        text = _macro_summary(item)
-    elif item.kind == "mod":
-        text = _mod_summary(item)
-    else:
-        text = f"The {_phrase(words_of(item.name))}."
+    text = _SUMMARIES[item.kind](item)
     text = _cap(" ".join(text.split()))
     if len(text) > MAX_FIRST_PARAGRAPH:
         text = f"The `{item.name}` {item.display_kind}." if len(item.name) < 150 else "An item of this crate."
