@@ -1,4 +1,4 @@
-"""`trainer.export`: HF model -> GGUF (our gguf writer) -> llama.cpp quantization -> verified file."""
+"""`trainer.export`: HF model -> GGUF (llama.cpp's converter) -> llama.cpp quantization -> verified file."""
 
 from __future__ import annotations
 
@@ -76,35 +76,3 @@ def test_export_command_rejects_unknown_quant_type(tiny_model_dir, tmp_path):
     )
     assert result.returncode != 0
     assert "Q2_X" in result.stderr and not (tmp_path / "m.gguf").exists()
-
-
-def test_gguf_writer_matches_llama_cpp_converter_tensor_for_tensor(tiny_model_dir, tmp_path):
-    """Our writer (on PyPI's gguf) against llama.cpp's own convert_hf_to_gguf.py from the llama-cpp-python sdist."""
-    import os
-
-    import gguf
-    import numpy as np
-
-    from tests.support.qwen2_tokenizer import llama_sdist_dir
-
-    pytest.importorskip("sentencepiece", reason="llama.cpp's converter imports sentencepiece")
-    llama_cpp_dir = llama_sdist_dir() / "vendor" / "llama.cpp"
-    reference = tmp_path / "reference.gguf"
-    subprocess.run(
-        [sys.executable, str(llama_cpp_dir / "convert_hf_to_gguf.py"), str(tiny_model_dir), "--outtype", "f16", "--outfile", str(reference)],
-        check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(llama_cpp_dir / "gguf-py")},
-    )
-    ours = tmp_path / "ours.gguf"
-    convert_to_gguf(tiny_model_dir, ours, out_type="f16")
-
-    mine, theirs = gguf.GGUFReader(ours), gguf.GGUFReader(reference)
-    naming = {"GGUF.kv_count", "general.name", "general.basename", "general.finetune", "general.size_label", "general.type"}
-    keys = set(theirs.fields) - naming
-    assert set(mine.fields) - naming == keys
-    assert [k for k in sorted(keys) if mine.fields[k].contents() != theirs.fields[k].contents()] == []
-    theirs_tensors = {t.name: t for t in theirs.tensors}
-    assert sorted(t.name for t in mine.tensors) == sorted(theirs_tensors)
-    for tensor in mine.tensors:
-        other = theirs_tensors[tensor.name]
-        assert tensor.tensor_type == other.tensor_type, tensor.name
-        assert np.array_equal(np.asarray(tensor.data), np.asarray(other.data)), tensor.name

@@ -1,11 +1,19 @@
-"""Trained run (or plain HF model) -> one quantized GGUF the server loads.
+"""Trained run (or plain HF model) -> one GGUF the server loads: merged and quantized, or a LoRA adapter.
 
-Steps: merge the LoRA adapter into its base (`merge_and_unload`) and write HF
-safetensors; convert to GGUF f16 with our writer (`trainer.gguf_convert`);
-quantize with llama.cpp's own quantizer through llama-cpp-python; verify the
-result (it loads, it chat-completes a held-back prompt, it tokenizes samples
-exactly as the HF tokenizer does, its chat template is the tokenizer's); then
-rename it into place. A failed check leaves no output behind.
+Merged: merge the LoRA adapter into its base (`merge_and_unload`) and write HF
+safetensors; convert to GGUF f16 with llama.cpp's converter (`trainer.gguf_convert`;
+a base that came as a GGUF keeps that GGUF's tokenizer metadata as is); check
+greedy output against the HF model at f16; quantize with llama.cpp's own
+quantizer; check the result (it loads, it tokenizes samples exactly as the HF
+tokenizer does, its chat template is the tokenizer's, it completes a held-back
+prompt); then rename it into place.
+
+Adapter only (`adapter_only=True`): the LoRA adapter as a GGUF LoRA adapter
+that runs on the user's base GGUF, with the base's identity in its metadata so
+a mismatched base can be refused; checked by loading it on that base.
+
+Every GGUF written records the prompt rendering it was trained with
+(`rustdoc_core.prompt.GGUF_RENDERING_KEY`). A failed check leaves no output behind.
 """
 
 from __future__ import annotations
@@ -30,8 +38,17 @@ log = logging.getLogger(__name__)
 QUANT_FTYPES = {"Q4_K_M": 15, "Q5_K_M": 17, "Q8_0": 7, "f16": 1}
 DEFAULT_QUANT = "Q4_K_M"
 
+# Where an adapter GGUF names the base it was trained on (the generator refuses another base).
+BASE_IDENTITY_KEYS = {
+    "architecture": "rustdoc_gen.base.architecture",
+    "block_count": "rustdoc_gen.base.block_count",
+    "embedding_length": "rustdoc_gen.base.embedding_length",
+    "vocab_size": "rustdoc_gen.base.vocab_size",
+}
+
 # Strings whose tokenization must agree between llama.cpp and the HF tokenizer:
-# code, Unicode, runs of whitespace and newlines, chat markers.
+# code, Unicode, runs of whitespace and newlines, chat markers (the tokenizer's
+# own special tokens are added to these by `tokenization_samples`).
 TOKENIZATION_SAMPLES = (
     "/// Returns the number of bytes in `self`.\npub fn len(&self) -> usize {\n    self.inner.len()\n}\n",
     "impl<'a, T: AsRef<[u8]> + ?Sized> Iterator for Lines<'a, T> {\n\ttype Item = &'a str;\n}",
@@ -40,6 +57,7 @@ TOKENIZATION_SAMPLES = (
     "<|im_start|>user\nWrite docs<|im_end|>\n<|im_start|>assistant\n",
     "# Errors\n\nReturns [`Error::Io`] if `path` can't be read (e.g. `ENOENT`).",
 )
+PARITY_TOKENS = 8  # greedy tokens compared between the HF model and the f16 GGUF
 
 # A held-back item for the generation check when the run's dataset is not at hand.
 SAMPLE_RUST = """\
@@ -68,6 +86,7 @@ class ExportCheck:
     tokenization_matches: int = 0
     tokenization_samples: int = 0
     chat_template_matches: bool = False
+    greedy_parity: bool | None = None  # None: not compared
     generated_tokens: int = 0
     generated_text: str = ""
     problems: list[str] = field(default_factory=list)
@@ -78,12 +97,12 @@ class ExportCheck:
 
     def summary(self) -> str:
         state = "passed" if self.ok else "FAILED"
-        detail = (
-            f"tokenization {self.tokenization_matches}/{self.tokenization_samples} samples identical, "
-            f"chat template {'identical' if self.chat_template_matches else 'different'}, "
-            f"generated {self.generated_tokens} tokens"
-        )
-        return f"{state}: {detail}" + (f" ({'; '.join(self.problems)})" if self.problems else "")
+        parts = [f"tokenization {self.tokenization_matches}/{self.tokenization_samples} samples identical"]
+        parts.append(f"chat template {'identical' if self.chat_template_matches else 'different'}")
+        if self.greedy_parity is not None:
+            parts.append(f"greedy f16 {'identical to' if self.greedy_parity else 'different from'} HF")
+        parts.append(f"generated {self.generated_tokens} tokens")
+        return f"{state}: {', '.join(parts)}" + (f" ({'; '.join(self.problems)})" if self.problems else "")
 
 
 @dataclass
@@ -95,6 +114,8 @@ class ExportResult:
     merged_dir: Path | None
     seconds: dict[str, float]
     check: ExportCheck | None
+    rendering: str = "chat"
+    adapter_only: bool = False
 
     @property
     def size_ratio(self) -> float:
@@ -124,6 +145,22 @@ def adapter_base_model(adapter_dir: Path) -> str:
     return str(base)
 
 
+def _run_info(run_dir: Path | None) -> dict[str, Any]:
+    if run_dir is None or not (run_dir / "run.json").is_file():
+        return {}
+    return json.loads((run_dir / "run.json").read_text())
+
+
+def source_rendering(source: ExportSource, hf_dir: Path) -> str:
+    """The rendering the model was trained with: run.json's, else the tokenizer's (chat template or none)."""
+    recorded = _run_info(source.run_dir).get("prompt_rendering")
+    if recorded:
+        return str(recorded)
+    from transformers import AutoTokenizer
+
+    return "chat" if AutoTokenizer.from_pretrained(hf_dir).chat_template else "plain"
+
+
 def merge_adapter(adapter_dir: Path, out_dir: Path, base_model: str | None = None) -> Path:
     """Load the base model, apply the adapter, `merge_and_unload`, save safetensors + tokenizer to `out_dir` (atomic)."""
     import torch
@@ -144,6 +181,9 @@ def merge_adapter(adapter_dir: Path, out_dir: Path, base_model: str | None = Non
         merged.to(stored_dtype)
         merged.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
+        gguf_record = Path(base) / "gguf_source.json"
+        if gguf_record.is_file():  # a GGUF base: its tokenizer metadata goes into the export as is
+            shutil.copyfile(gguf_record, Path(tmp) / gguf_record.name)
     return out_dir
 
 
@@ -174,15 +214,14 @@ def quantize_gguf(source: Path, target: Path, quant: str, *, threads: int | None
 
 def held_back_messages(run_dir: Path | None) -> list[dict[str, str]]:
     """A prompt the model did not train on: the run's first test record, else a built-in sample item."""
-    if run_dir is not None and (run_dir / "run.json").is_file():
-        dataset = json.loads((run_dir / "run.json").read_text()).get("dataset", {}).get("path")
-        for split in ("test.jsonl", "validation.jsonl"):
-            path = Path(dataset) / split if dataset else None
-            if path is not None and path.is_file():
-                with open(path, encoding="utf-8") as handle:
-                    line = handle.readline()
-                if line.strip():
-                    return list(json.loads(line)["prompt"])
+    dataset = _run_info(run_dir).get("dataset", {}).get("path")
+    for split in ("test.jsonl", "validation.jsonl"):
+        path = Path(dataset) / split if dataset else None
+        if path is not None and path.is_file():
+            with open(path, encoding="utf-8") as handle:
+                line = handle.readline()
+            if line.strip():
+                return list(json.loads(line)["prompt"])
     from rustdoc_core.prompt import build_messages, prompt_context
     from rustdoc_core.rust_items import RustSource
 
@@ -191,31 +230,112 @@ def held_back_messages(run_dir: Path | None) -> list[dict[str, str]]:
     return build_messages(item, prompt_context(source, item))
 
 
+def prompt_ids(tokenizer: Any, messages: list[dict[str, str]], rendering: str) -> list[int]:
+    """The token ids a model of `rendering` is asked `messages` with (as training tokenized them)."""
+    from rustdoc_core.prompt import render_plain
+
+    if rendering == "plain":
+        return list(tokenizer(render_plain(messages))["input_ids"])
+    text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    return list(tokenizer(text, add_special_tokens=False)["input_ids"])
+
+
+def tokenization_samples(tokenizer: Any) -> list[str]:
+    specials = [t for t in tokenizer.all_special_tokens if t][:6]
+    return [*TOKENIZATION_SAMPLES, "".join(f"{t}fn main() {{}}\n" for t in specials)]
+
+
+def _open_llama(path: Path, *, threads: int | None, lora_path: Path | None = None, check: ExportCheck | None = None):
+    from llama_cpp import Llama
+
+    try:
+        return Llama(model_path=str(path), lora_path=str(lora_path) if lora_path else None,
+                     n_ctx=4096, n_threads=threads, seed=0, verbose=False)
+    except (ValueError, RuntimeError) as error:
+        if check is not None:
+            check.problems.append(f"llama.cpp cannot load it: {error}")
+        return None
+
+
+def _greedy_llama(llm: Any, ids: list[int], n: int) -> list[int]:
+    import llama_cpp
+
+    vocab = llama_cpp.llama_model_get_vocab(llm.model)
+    out: list[int] = []
+    for token in llm.generate(ids, top_k=1, top_p=1.0, min_p=0.0, temp=0.0, repeat_penalty=1.0, reset=True):
+        if llama_cpp.llama_vocab_is_eog(vocab, token) or len(out) >= n:
+            break
+        out.append(int(token))
+    return out[:n]
+
+
+def greedy_hf(hf_dir: Path, ids: list[int], n: int = PARITY_TOKENS) -> list[int]:
+    """The HF model's greedy continuation of `ids` (f32, end-of-generation tokens excluded)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(hf_dir)
+    model = AutoModelForCausalLM.from_pretrained(hf_dir, dtype=torch.float32).eval()
+    stops = set(_as_list(model.generation_config.eos_token_id)) | {tokenizer.eos_token_id}
+    with torch.inference_mode():
+        out = model.generate(torch.tensor([ids]), max_new_tokens=n, do_sample=False,
+                             pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id)
+    new = [int(t) for t in out[0, len(ids):]]
+    for i, token in enumerate(new):
+        if token in stops:
+            return new[:i]
+    return new
+
+
+def _as_list(value: Any) -> list[int]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, (list, tuple)) else [value]
+
+
+def check_greedy_parity(f16_path: Path, hf_dir: Path, ids: list[int], check: ExportCheck, *, threads: int | None) -> None:
+    """Greedy output of the f16 GGUF must equal the HF model's on the same prompt ids."""
+    expected = greedy_hf(hf_dir, ids)
+    llm = _open_llama(f16_path, threads=threads, check=check)
+    if llm is None:
+        return
+    try:
+        got = _greedy_llama(llm, ids, len(expected) if expected else PARITY_TOKENS)
+    finally:
+        llm.close()
+    check.greedy_parity = got == expected
+    if not check.greedy_parity:
+        check.problems.append(f"greedy output at f16 differs from the HF model's: {got} vs {expected}")
+
+
 def verify_gguf(
     gguf_path: Path,
     hf_dir: Path,
     messages: list[dict[str, str]],
     *,
-    samples: Sequence[str] = TOKENIZATION_SAMPLES,
+    rendering: str = "chat",
+    samples: Sequence[str] | None = None,
     max_tokens: int = 24,
     threads: int | None = None,
+    lora_path: Path | None = None,
+    check: ExportCheck | None = None,
 ) -> ExportCheck:
-    """Load the GGUF, compare its tokenizer and chat template with the HF tokenizer's, and chat-complete `messages`."""
-    from llama_cpp import Llama
+    """Load the GGUF (with `lora_path` applied), compare its tokenizer, chat template and rendering
+    with the HF side's, and complete the prompt of `messages` greedily."""
     from transformers import AutoTokenizer
 
-    check = ExportCheck()
+    from rustdoc_core.prompt import GGUF_RENDERING_KEY
+
+    check = check or ExportCheck()
     tokenizer = AutoTokenizer.from_pretrained(hf_dir)
-    try:
-        llm = Llama(model_path=str(gguf_path), n_ctx=4096, n_threads=threads, seed=0, verbose=False)
-    except (ValueError, RuntimeError) as error:
-        check.problems.append(f"llama.cpp cannot load it: {error}")
+    llm = _open_llama(gguf_path, threads=threads, lora_path=lora_path, check=check)
+    if llm is None:
         return check
     check.loaded = True
     try:
-        prompt_text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        texts = [*samples, prompt_text]
-        check.tokenization_samples = len(texts)
+        ids = prompt_ids(tokenizer, messages, rendering)
+        texts = list(samples if samples is not None else tokenization_samples(tokenizer))
+        check.tokenization_samples = len(texts) + 1
         for text in texts:
             expected = tokenizer.encode(text, add_special_tokens=False)
             got = llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
@@ -223,18 +343,33 @@ def verify_gguf(
                 check.tokenization_matches += 1
             else:
                 check.problems.append(f"tokenization differs for {text[:30]!r}")
+        prompt_text = tokenizer.decode(ids)
+        bos = bool(ids) and ids[0] == tokenizer.bos_token_id and not prompt_text.startswith(str(tokenizer.bos_token))
+        if list(llm.tokenize(prompt_text.encode("utf-8"), add_bos=bos, special=True)) == ids:
+            check.tokenization_matches += 1
+        else:
+            check.problems.append("tokenization differs for the prompt")
         template = llm.metadata.get("tokenizer.chat_template")
-        check.chat_template_matches = template == tokenizer.chat_template
-        if not check.chat_template_matches:
+        check.chat_template_matches = (template or None) == (tokenizer.chat_template or None)
+        if rendering == "chat" and not check.chat_template_matches:
             check.problems.append("the GGUF's chat template differs from the tokenizer's")
-        reply = llm.create_chat_completion(messages=messages, max_tokens=max_tokens, temperature=0.0, seed=0)
-        check.generated_tokens = int(reply["usage"]["completion_tokens"])
-        check.generated_text = reply["choices"][0]["message"]["content"] or ""
+        model_metadata = llm.metadata if lora_path is None else _adapter_metadata(lora_path)
+        if model_metadata.get(GGUF_RENDERING_KEY) != rendering:
+            check.problems.append(f"{GGUF_RENDERING_KEY} is {model_metadata.get(GGUF_RENDERING_KEY)!r}, not {rendering!r}")
+        reply = _greedy_llama(llm, ids, max_tokens)
+        check.generated_tokens = len(reply)
+        check.generated_text = llm.detokenize(reply).decode("utf-8", errors="replace")
         if check.generated_tokens == 0:
             check.problems.append("generated no tokens")
     finally:
         llm.close()
     return check
+
+
+def _adapter_metadata(path: Path) -> dict[str, Any]:
+    from trainer.gguf_convert import read_metadata
+
+    return read_metadata(path, "rustdoc_gen.")
 
 
 def export_model(
@@ -247,17 +382,36 @@ def export_model(
     keep_f16: str | Path | None = None,
     verify: bool = True,
     threads: int | None = None,
+    adapter_only: bool = False,
+    base_gguf: str | Path | None = None,
 ) -> ExportResult:
-    """Export a run, adapter or HF model dir to a quantized GGUF at `output` (atomic; verified unless `verify=False`)."""
-    from rustdoc_core.console import is_quiet, task_progress
-    from trainer.gguf_convert import ConversionError, convert_to_gguf, tensor_count
+    """Export a run, adapter or HF model dir to a quantized GGUF at `output` (atomic; verified unless `verify=False`).
 
+    With `adapter_only`, write the run's LoRA adapter as a GGUF LoRA adapter instead, checked on
+    `base_gguf` (default: the GGUF the run's base came from, else the base converted for the check).
+    """
     if quant not in QUANT_FTYPES:
         raise ExportError(f"--quant must be one of {', '.join(QUANT_FTYPES)}, not {quant!r}")
     output = Path(output)
     source = resolve_source(source_path)
-    seconds: dict[str, float] = {}
+    output.parent.mkdir(parents=True, exist_ok=True)
+    if adapter_only:
+        if source.kind != "adapter":
+            raise ExportError(f"--adapter-only needs a training run or an adapter dir; {source.path} is a plain model")
+        return _export_adapter(source, output, base_model=base_model, verify=verify, threads=threads,
+                               base_gguf=Path(base_gguf) if base_gguf else None)
+    return _export_merged(source, output, quant=quant, base_model=base_model, merged_dir=merged_dir,
+                          keep_f16=keep_f16, verify=verify, threads=threads)
 
+
+def _export_merged(source: ExportSource, output: Path, *, quant: str, base_model: str | None, merged_dir: Any,
+                   keep_f16: Any, verify: bool, threads: int | None) -> ExportResult:
+    from rustdoc_core.console import is_quiet
+    from rustdoc_core.prompt import GGUF_RENDERING_KEY
+    from trainer.base_models import gguf_source
+    from trainer.gguf_convert import ConversionError, convert_to_gguf
+
+    seconds: dict[str, float] = {}
     start = time.perf_counter()
     if source.kind == "adapter":
         target = Path(merged_dir) if merged_dir else (source.run_dir or source.path.parent) / "merged"
@@ -266,18 +420,29 @@ def export_model(
         seconds["merge"] = time.perf_counter() - start
     else:
         hf_dir = source.path
+    rendering = source_rendering(source, hf_dir)
 
-    output.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{output.name}.", dir=output.parent) as work:
         f16_path = Path(work) / "model-f16.gguf"
         start = time.perf_counter()
+        log.info("Converting %s to GGUF f16 (llama.cpp's converter)", hf_dir)
         try:
-            with task_progress("Converting to GGUF f16", tensor_count(hf_dir)) as advance:
-                convert_to_gguf(hf_dir, f16_path, out_type="f16", name=output.stem, on_tensor=advance)
+            convert_to_gguf(hf_dir, f16_path, out_type="f16", name=output.stem,
+                            metadata={GGUF_RENDERING_KEY: rendering}, tokenizer_from=gguf_source(hf_dir))
         except ConversionError as error:
             raise ExportError(str(error)) from error
         seconds["convert"] = time.perf_counter() - start
         f16_bytes = f16_path.stat().st_size
+
+        check = ExportCheck() if verify else None
+        messages = held_back_messages(source.run_dir)
+        if check is not None:
+            from transformers import AutoTokenizer
+
+            start = time.perf_counter()
+            check_greedy_parity(f16_path, hf_dir, prompt_ids(AutoTokenizer.from_pretrained(hf_dir), messages, rendering),
+                                check, threads=threads)
+            seconds["parity"] = time.perf_counter() - start
 
         if quant == "f16":
             final = f16_path
@@ -288,10 +453,9 @@ def export_model(
             quantize_gguf(f16_path, final, quant, threads=threads, quiet=is_quiet() or log.getEffectiveLevel() > logging.DEBUG)
             seconds["quantize"] = time.perf_counter() - start
 
-        check = None
-        if verify:
+        if check is not None:
             start = time.perf_counter()
-            check = verify_gguf(final, hf_dir, held_back_messages(source.run_dir), threads=threads)
+            verify_gguf(final, hf_dir, messages, rendering=rendering, threads=threads, check=check)
             seconds["verify"] = time.perf_counter() - start
             if not check.ok:
                 raise ExportError(f"verification {check.summary()}; {output} not written")
@@ -303,24 +467,81 @@ def export_model(
         with atomic_path(output) as tmp:
             os.replace(final, tmp)
     return ExportResult(
-        output=output,
-        quant=quant,
-        f16_bytes=f16_bytes,
-        output_bytes=output_bytes,
-        merged_dir=hf_dir if source.kind == "adapter" else None,
-        seconds=seconds,
-        check=check,
+        output=output, quant=quant, f16_bytes=f16_bytes, output_bytes=output_bytes,
+        merged_dir=hf_dir if source.kind == "adapter" else None, seconds=seconds, check=check, rendering=rendering,
     )
+
+
+def base_identity(base_dir: Path, architecture: str) -> dict[str, Any]:
+    """What an adapter GGUF records of its base (BASE_IDENTITY_KEYS), from the base's config.json."""
+    config = json.loads((base_dir / "config.json").read_text())
+    config = config.get("text_config", config)
+    return {
+        BASE_IDENTITY_KEYS["architecture"]: architecture,
+        BASE_IDENTITY_KEYS["block_count"]: int(config["num_hidden_layers"]),
+        BASE_IDENTITY_KEYS["embedding_length"]: int(config["hidden_size"]),
+        BASE_IDENTITY_KEYS["vocab_size"]: int(config["vocab_size"]),
+    }
+
+
+def _export_adapter(source: ExportSource, output: Path, *, base_model: str | None, verify: bool,
+                    threads: int | None, base_gguf: Path | None) -> ExportResult:
+    from rustdoc_core.prompt import GGUF_RENDERING_KEY
+    from trainer.base_models import gguf_source
+    from trainer.gguf_convert import ConversionError, convert_lora_to_gguf, convert_to_gguf, read_metadata, set_metadata
+
+    base = Path(base_model or adapter_base_model(source.path))
+    if not (base / "config.json").is_file():
+        raise ExportError(f"--adapter-only needs the base model as a local directory; {base} is not one (give --base-model DIR)")
+    rendering = source_rendering(source, base)
+    seconds: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix=f".{output.name}.", dir=output.parent) as work:
+        converted = Path(work) / "adapter.gguf"
+        start = time.perf_counter()
+        try:
+            convert_lora_to_gguf(source.path, base, converted, out_type="f16")
+            architecture = read_metadata(converted, "general.architecture")["general.architecture"]
+            final = Path(work) / "adapter-tagged.gguf"
+            set_metadata(converted, final, {GGUF_RENDERING_KEY: rendering, **base_identity(base, architecture)})
+        except ConversionError as error:
+            raise ExportError(str(error)) from error
+        seconds["convert"] = time.perf_counter() - start
+
+        check = None
+        if verify:
+            start = time.perf_counter()
+            on_base = base_gguf or gguf_source(base)
+            if on_base is None:  # an HF base: convert it once, for the check only
+                on_base = Path(work) / "base-f16.gguf"
+                try:
+                    convert_to_gguf(base, on_base, out_type="f16", metadata={GGUF_RENDERING_KEY: rendering})
+                except ConversionError as error:
+                    raise ExportError(str(error)) from error
+            check = verify_gguf(on_base, base, held_back_messages(source.run_dir), rendering=rendering,
+                                threads=threads, lora_path=final)
+            seconds["verify"] = time.perf_counter() - start
+            if not check.ok:
+                raise ExportError(f"verification {check.summary()}; {output} not written")
+        size = final.stat().st_size
+        with atomic_path(output) as tmp:
+            os.replace(final, tmp)
+    return ExportResult(output=output, quant="f16", f16_bytes=size, output_bytes=size, merged_dir=None,
+                        seconds=seconds, check=check, rendering=rendering, adapter_only=True)
 
 
 def describe(result: ExportResult) -> list[tuple[str, Any]]:
     """Rows for the summary table."""
-    rows: list[tuple[str, Any]] = [
-        ("output", str(result.output)),
-        ("quantization", result.quant),
-        ("f16 size", _size(result.f16_bytes)),
-        (f"{result.quant} size", f"{_size(result.output_bytes)} ({result.size_ratio:.2f}x of f16)"),
-    ]
+    rows: list[tuple[str, Any]] = [("output", str(result.output))]
+    if result.adapter_only:
+        rows.append(("kind", "LoRA adapter (f16); run it with its base: --model BASE.gguf --adapter THIS.gguf"))
+        rows.append(("size", _size(result.output_bytes)))
+    else:
+        rows += [
+            ("quantization", result.quant),
+            ("f16 size", _size(result.f16_bytes)),
+            (f"{result.quant} size", f"{_size(result.output_bytes)} ({result.size_ratio:.2f}x of f16)"),
+        ]
+    rows.append(("prompt rendering", result.rendering))
     if result.merged_dir is not None:
         rows.append(("merged HF model", str(result.merged_dir)))
     for step, value in result.seconds.items():

@@ -1,38 +1,41 @@
-"""HF checkpoint -> GGUF (f16/f32), written with the `gguf` package.
+"""HF model or LoRA adapter -> GGUF, with llama.cpp's own converters.
 
-A Qwen2 model directory (config.json, *.safetensors, tokenizer.json with its
-chat template) becomes one GGUF file that llama.cpp loads and tokenizes exactly
-as the HF tokenizer does: the byte-level BPE vocabulary and merges, the `qwen2`
-pre-tokenizer, the special token ids and the chat template all travel in the
-file's metadata. Tensor names come from gguf's own qwen2 name map, so nothing
-from llama.cpp's source tree is needed at run time.
+`convert_hf_to_gguf.py` and `convert_lora_to_gguf.py` know every architecture
+llama.cpp runs (tensor names, per-architecture weight layouts, hyperparameters,
+tokenizers and their pre-tokenizers), so we drive them rather than keep a
+writer of our own. They come from the llama-cpp-python source distribution of
+the installed version (the converter and the runtime agree on the format),
+fetched with pip once into the user cache, and run as a subprocess with the
+sdist's own gguf-py (PyPI's `gguf` does not pair with them).
+
+After conversion, `set_metadata` rewrites the file's key/values: our own keys
+(the prompt rendering, the base's identity) and, for a model that started as a
+GGUF, that GGUF's tokenizer metadata as is.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-from collections.abc import Callable, Iterator
+import os
+import subprocess
+import sys
+import tarfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from trainer.base_models import UnsupportedArchitecture, config_architecture
+
 log = logging.getLogger(__name__)
 
-# The GGUF architecture each supported HF architecture maps to.
-SUPPORTED_ARCHITECTURES = {"Qwen2ForCausalLM": "qwen2"}
-
-# Qwen2's pre-tokenizer split: a tokenizer that splits differently would
-# tokenize differently in llama.cpp under the `qwen2` pre-tokenizer, so it is refused.
-QWEN2_SPLIT_REGEX = (
-    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
-)
-
+SDIST_DIR_ENV = "RUSTDOC_GEN_LLAMA_SDIST_DIR"  # also read by scripts/fetch-llama-sdist
 OUT_TYPES = ("f16", "f32")
+TOKENIZER_PREFIX = "tokenizer."
 
 
 class ConversionError(Exception):
-    """The model directory cannot be converted (one line, for the user)."""
+    """The model cannot be converted (one line, for the user)."""
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,67 @@ class GGUFConversion:
     path: Path
     architecture: str
     tensors: int
-    parameters: int
-    vocab_size: int
     bytes: int
+
+
+def llama_version() -> str:
+    from importlib import metadata
+
+    return metadata.version("llama-cpp-python")
+
+
+def sdist_root() -> Path:
+    if os.environ.get(SDIST_DIR_ENV):
+        return Path(os.environ[SDIST_DIR_ENV])
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "rustdoc-gen" / "llama-sdist"
+
+
+def llama_cpp_dir(version: str | None = None) -> Path:
+    """llama.cpp's source tree from the llama-cpp-python sdist of `version` (default: installed); fetched on first use."""
+    version = version or llama_version()
+    root = sdist_root()
+    unpacked = root / f"llama_cpp_python-{version}"
+    if not (unpacked / ".unpacked").exists():
+        archive = root / f"llama_cpp_python-{version}.tar.gz"
+        if not archive.is_file():
+            log.warning("Fetching llama.cpp's GGUF converters (llama-cpp-python %s source, once) into %s", version, root)
+            root.mkdir(parents=True, exist_ok=True)
+            fetched = subprocess.run(
+                [sys.executable, "-m", "pip", "download", "--quiet", "--no-binary", ":all:", "--no-deps",
+                 "--dest", str(root), f"llama-cpp-python=={version}"],
+                capture_output=True, text=True,
+            )
+            if fetched.returncode != 0 or not archive.is_file():
+                last = (fetched.stderr.strip().splitlines() or ["no archive"])[-1]
+                raise ConversionError(f"cannot fetch llama-cpp-python {version}'s source for its GGUF converters: {last}")
+        with tarfile.open(archive) as tar:
+            tar.extractall(root, filter="data")
+        (unpacked / ".unpacked").touch()
+    return unpacked / "vendor" / "llama.cpp"
+
+
+def _run_converter(script: str, args: list[str], what: str) -> None:
+    llama_cpp = llama_cpp_dir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(llama_cpp / "gguf-py"), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, str(llama_cpp / script), *args], capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        lines = [line for line in (done.stderr + done.stdout).strip().splitlines() if line.strip()]
+        errors = [line for line in lines if "error" in line.lower()]
+        raise ConversionError(f"llama.cpp's {script} failed on {what}: {(errors or lines or ['no output'])[-1].strip()}")
+    log.debug("%s: %s", script, done.stderr[-2000:])
+
+
+def _check_architecture(model_dir: Path) -> str:
+    import json
+
+    config_path = model_dir / "config.json"
+    if not config_path.is_file():
+        raise ConversionError(f"{model_dir} is not a Hugging Face model directory (no config.json)")
+    try:
+        return config_architecture(json.loads(config_path.read_text()), str(model_dir)).hf_class
+    except UnsupportedArchitecture as error:
+        raise ConversionError(str(error)) from None
 
 
 def convert_to_gguf(
@@ -51,206 +112,119 @@ def convert_to_gguf(
     *,
     out_type: str = "f16",
     name: str | None = None,
-    on_tensor: Callable[[int], None] | None = None,
+    metadata: Mapping[str, Any] | None = None,
+    tokenizer_from: str | Path | None = None,
 ) -> GGUFConversion:
-    """Convert the HF model in `model_dir` to a GGUF file at `out_path` (written in place: callers make it atomic)."""
-    import gguf
+    """Convert the HF model in `model_dir` to a GGUF at `out_path` (written in place: callers make it atomic).
 
+    `metadata` adds key/values; `tokenizer_from` (a GGUF) replaces the converted
+    tokenizer metadata with that file's, as is.
+    """
     model_dir, out_path = Path(model_dir), Path(out_path)
     if out_type not in OUT_TYPES:
         raise ConversionError(f"out_type must be one of {', '.join(OUT_TYPES)}, not {out_type!r}")
-    config = _read_config(model_dir)
-    arch_name = SUPPORTED_ARCHITECTURES[config["architectures"][0]]
-    n_blocks = int(config["num_hidden_layers"])
-    writer = gguf.GGUFWriter(out_path, arch_name)
-    try:
-        _write_hparams(writer, config, name or config.get("_name_or_path") or model_dir.name, out_type)
-        vocab_size = _write_tokenizer(writer, model_dir, int(config["vocab_size"]))
-        names = gguf.get_tensor_name_map(gguf.MODEL_ARCH.QWEN2, n_blocks)
-        tensors = parameters = 0
-        for hf_name, array in _converted_tensors(model_dir, config, out_type):
-            gguf_name = names.get_name(hf_name, try_suffixes=(".weight", ".bias"))
-            if gguf_name is None:
-                raise ConversionError(f"no GGUF name for tensor {hf_name!r} in {model_dir}")
-            writer.add_tensor(gguf_name, array)
-            tensors += 1
-            parameters += array.size
-            if on_tensor is not None:
-                on_tensor(1)
-        writer.write_header_to_file()
-        writer.write_kv_data_to_file()
-        writer.write_tensors_to_file()
-    finally:
-        writer.close()
-    return GGUFConversion(out_path, arch_name, tensors, parameters, vocab_size, out_path.stat().st_size)
+    hf_class = _check_architecture(model_dir)
+    converted = out_path.with_name(out_path.name + ".converted") if (metadata or tokenizer_from) else out_path
+    args = [str(model_dir), "--outtype", out_type, "--outfile", str(converted)]
+    if name:
+        args += ["--model-name", name]
+    _run_converter("convert_hf_to_gguf.py", args, str(model_dir))
+    if converted != out_path:
+        try:
+            set_metadata(converted, out_path, metadata or {}, tokenizer_from=tokenizer_from)
+        finally:
+            converted.unlink(missing_ok=True)
+    return _describe(out_path, hf_class)
 
 
-def tensor_count(model_dir: str | Path) -> int:
-    """How many tensors `convert_to_gguf` will write (for a progress bar)."""
-    from safetensors import safe_open
-
-    config = _read_config(Path(model_dir))
-    count = 0
-    for file in _safetensors_files(Path(model_dir)):
-        with safe_open(file, framework="pt") as handle:
-            count += sum(1 for name in handle.keys() if not _skipped(name, config))
-    return count
-
-
-def _read_config(model_dir: Path) -> dict[str, Any]:
-    path = model_dir / "config.json"
-    if not path.is_file():
-        raise ConversionError(f"{model_dir} is not a Hugging Face model directory (no config.json)")
-    config = json.loads(path.read_text())
-    archs = config.get("architectures") or []
-    if not archs or archs[0] not in SUPPORTED_ARCHITECTURES:
-        raise ConversionError(
-            f"{model_dir}: architecture {archs[0] if archs else None!r} is not supported "
-            f"(supported: {', '.join(SUPPORTED_ARCHITECTURES)})"
-        )
-    return config
+def convert_lora_to_gguf(
+    adapter_dir: str | Path,
+    base_dir: str | Path,
+    out_path: str | Path,
+    *,
+    out_type: str = "f16",
+    metadata: Mapping[str, Any] | None = None,
+) -> GGUFConversion:
+    """Convert a peft LoRA adapter (on the HF base in `base_dir`) to a GGUF LoRA adapter at `out_path`."""
+    adapter_dir, base_dir, out_path = Path(adapter_dir), Path(base_dir), Path(out_path)
+    hf_class = _check_architecture(base_dir)
+    converted = out_path.with_name(out_path.name + ".converted") if metadata else out_path
+    args = [str(adapter_dir), "--base", str(base_dir), "--outtype", out_type, "--outfile", str(converted)]
+    _run_converter("convert_lora_to_gguf.py", args, str(adapter_dir))
+    if converted != out_path:
+        try:
+            set_metadata(converted, out_path, metadata or {})
+        finally:
+            converted.unlink(missing_ok=True)
+    return _describe(out_path, hf_class)
 
 
-def _rope_theta(config: dict[str, Any]) -> float:
-    # transformers 5 nests it under rope_parameters; older configs keep it at the top.
-    params = config.get("rope_parameters") or {}
-    return float(params.get("rope_theta", config.get("rope_theta", 10000.0)))
-
-
-def _write_hparams(writer: Any, config: dict[str, Any], name: str, out_type: str) -> None:
+def _describe(path: Path, hf_class: str) -> GGUFConversion:
     import gguf
 
-    hidden = int(config["hidden_size"])
-    heads = int(config["num_attention_heads"])
-    writer.add_name(name)
-    writer.add_context_length(int(config.get("max_position_embeddings", 32768)))
-    writer.add_embedding_length(hidden)
-    writer.add_block_count(int(config["num_hidden_layers"]))
-    writer.add_feed_forward_length(int(config["intermediate_size"]))
-    writer.add_head_count(heads)
-    writer.add_head_count_kv(int(config.get("num_key_value_heads", heads)))
-    head_dim = int(config.get("head_dim") or hidden // heads)
-    writer.add_key_length(head_dim)
-    writer.add_value_length(head_dim)
-    writer.add_rope_freq_base(_rope_theta(config))
-    writer.add_layer_norm_rms_eps(float(config.get("rms_norm_eps", 1e-6)))
-    scaling = config.get("rope_scaling") or {}
-    rope_type = scaling.get("rope_type", scaling.get("type"))
-    if rope_type == "yarn":
-        writer.add_rope_scaling_type(gguf.RopeScalingType.YARN)
-        writer.add_rope_scaling_factor(float(scaling["factor"]))
-        writer.add_rope_scaling_orig_ctx_len(int(scaling["original_max_position_embeddings"]))
-    elif rope_type == "linear":
-        writer.add_rope_scaling_type(gguf.RopeScalingType.LINEAR)
-        writer.add_rope_scaling_factor(float(scaling["factor"]))
-    elif rope_type not in (None, "default"):
-        raise ConversionError(f"{name}: rope scaling {rope_type!r} is not supported")
-    writer.add_file_type(gguf.LlamaFileType.MOSTLY_F16 if out_type == "f16" else gguf.LlamaFileType.ALL_F32)
-    writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
+    reader = gguf.GGUFReader(path)
+    return GGUFConversion(path, hf_class, len(reader.tensors), path.stat().st_size)
 
 
-def _write_tokenizer(writer: Any, model_dir: Path, vocab_size: int) -> int:
-    """Vocabulary, merges, special ids and chat template; returns the vocabulary size written."""
+def read_metadata(path: str | Path, prefix: str = "") -> dict[str, Any]:
+    """The key/values of a GGUF file (those starting with `prefix`), as Python values."""
     import gguf
-    from transformers import AutoTokenizer
 
-    tokenizer_json = model_dir / "tokenizer.json"
-    if not tokenizer_json.is_file():
-        raise ConversionError(f"{model_dir} has no tokenizer.json (a fast byte-level BPE tokenizer is needed)")
-    spec = json.loads(tokenizer_json.read_text(encoding="utf-8"))
-    if (spec.get("model") or {}).get("type") != "BPE":
-        raise ConversionError(f"{model_dir}: tokenizer model is {spec.get('model', {}).get('type')!r}, expected BPE")
-    pattern = _split_pattern(spec.get("pre_tokenizer"))
-    if pattern != QWEN2_SPLIT_REGEX:
-        raise ConversionError(f"{model_dir}: the tokenizer's pre-tokenizer is not Qwen2's; cannot mark it 'qwen2' for llama.cpp")
-
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    vocab = tokenizer.get_vocab()
-    if max(vocab.values()) >= vocab_size:
-        raise ConversionError(f"{model_dir}: tokenizer has ids beyond the model's vocab_size {vocab_size}")
-    reverse = {i: t for t, i in vocab.items()}
-    added = tokenizer.added_tokens_decoder
-    tokens: list[str] = []
-    types: list[int] = []
-    for i in range(vocab_size):
-        if i not in reverse:
-            tokens.append(f"[PAD{i}]")
-            types.append(gguf.TokenType.UNUSED)
-        elif i in added:
-            token = reverse[i]
-            tokens.append(token)
-            # `<|fim_prefix|>` and kin are added as not special, yet llama.cpp must treat them as control tokens.
-            control = added[i].special or (token.startswith("<|") and token.endswith("|>"))
-            types.append(gguf.TokenType.CONTROL if control else gguf.TokenType.USER_DEFINED)
-        else:
-            tokens.append(reverse[i])
-            types.append(gguf.TokenType.NORMAL)
-    merges = [m if isinstance(m, str) else " ".join(m) for m in spec["model"].get("merges", [])]
-
-    writer.add_tokenizer_model("gpt2")
-    writer.add_tokenizer_pre("qwen2")
-    writer.add_token_list(tokens)
-    writer.add_token_types(types)
-    writer.add_token_merges(merges)
-    endoftext = vocab.get("<|endoftext|>")
-    bos = tokenizer.bos_token_id if tokenizer.bos_token_id is not None else endoftext
-    if bos is not None:
-        writer.add_bos_token_id(int(bos))
-    if tokenizer.eos_token_id is None:
-        raise ConversionError(f"{model_dir}: the tokenizer has no eos token")
-    writer.add_eos_token_id(int(tokenizer.eos_token_id))
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else endoftext
-    if pad is not None:
-        writer.add_pad_token_id(int(pad))
-    writer.add_add_bos_token(False)
-    writer.add_add_eos_token(False)
-    template = tokenizer.chat_template
-    if not template:
-        raise ConversionError(f"{model_dir}: the tokenizer has no chat template; the GGUF would not know how to prompt")
-    if isinstance(template, dict):  # several named templates: keep the default
-        template = template.get("default") or next(iter(template.values()))
-    writer.add_chat_template(template)
-    return vocab_size
+    reader = gguf.GGUFReader(path)
+    return {k: f.contents() for k, f in reader.fields.items() if k.startswith(prefix) and not k.startswith("GGUF.")}
 
 
-def _split_pattern(pre_tokenizer: dict[str, Any] | None) -> str | None:
-    if not pre_tokenizer:
-        return None
-    if pre_tokenizer.get("type") == "Split":
-        return (pre_tokenizer.get("pattern") or {}).get("Regex")
-    for child in pre_tokenizer.get("pretokenizers") or []:
-        found = _split_pattern(child)
-        if found is not None:
-            return found
-    return None
+def set_metadata(
+    source: str | Path, target: str | Path, values: Mapping[str, Any], *, tokenizer_from: str | Path | None = None
+) -> None:
+    """Copy the GGUF `source` to `target` with `values` set (str, int, float or bool) and, from the GGUF
+    `tokenizer_from`, every tokenizer.* key/value in place of the source's."""
+    import gguf
+
+    reader = gguf.GGUFReader(source)
+    donor = gguf.GGUFReader(tokenizer_from) if tokenizer_from is not None else None
+    arch = reader.fields[gguf.Keys.General.ARCHITECTURE].contents()
+    writer = gguf.GGUFWriter(target, arch=arch, endianess=reader.endianess)
+    alignment = reader.fields.get(gguf.Keys.General.ALIGNMENT)
+    if alignment is not None:
+        writer.data_alignment = alignment.contents()
+
+    def copy(field: Any) -> None:
+        kind = field.types[0]
+        sub = field.types[-1] if kind == gguf.GGUFValueType.ARRAY else None
+        writer.add_key_value(field.name, field.contents(), kind, sub_type=sub)
+
+    for key, field in reader.fields.items():
+        if key == gguf.Keys.General.ARCHITECTURE or key.startswith("GGUF.") or key in values:
+            continue
+        if donor is not None and key.startswith(TOKENIZER_PREFIX):
+            continue
+        copy(field)
+    if donor is not None:
+        for key, field in donor.fields.items():
+            if key.startswith(TOKENIZER_PREFIX):
+                copy(field)
+    for key, value in values.items():
+        writer.add_key_value(key, value, _value_type(value))
+    for tensor in reader.tensors:
+        writer.add_tensor_info(tensor.name, tensor.data.shape, tensor.data.dtype, tensor.data.nbytes, tensor.tensor_type)
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_ti_data_to_file()
+    for tensor in reader.tensors:
+        writer.write_tensor_data(tensor.data, tensor_endianess=reader.endianess)
+    writer.close()
 
 
-def _safetensors_files(model_dir: Path) -> list[Path]:
-    index = model_dir / "model.safetensors.index.json"
-    if index.is_file():
-        shards = sorted(set(json.loads(index.read_text())["weight_map"].values()))
-        return [model_dir / s for s in shards]
-    files = sorted(model_dir.glob("*.safetensors"))
-    if not files:
-        raise ConversionError(f"{model_dir} has no *.safetensors weights")
-    return files
+def _value_type(value: Any):
+    import gguf
 
-
-def _skipped(name: str, config: dict[str, Any]) -> bool:
-    # Tied embeddings: llama.cpp reuses token_embd for the output layer.
-    return (name == "lm_head.weight" and config.get("tie_word_embeddings", False)) or name.endswith("rotary_emb.inv_freq")
-
-
-def _converted_tensors(model_dir: Path, config: dict[str, Any], out_type: str) -> Iterator[tuple[str, Any]]:
-    import torch
-    from safetensors import safe_open
-
-    for file in _safetensors_files(model_dir):
-        with safe_open(file, framework="pt") as handle:
-            for name in handle.keys():
-                if _skipped(name, config):
-                    continue
-                tensor = handle.get_tensor(name)
-                # Norms and biases stay f32 (llama.cpp expects them so); matrices take the out type.
-                dtype = torch.float16 if out_type == "f16" and tensor.ndim >= 2 else torch.float32
-                yield name, tensor.to(dtype).contiguous().numpy()
+    if isinstance(value, bool):
+        return gguf.GGUFValueType.BOOL
+    if isinstance(value, int):
+        return gguf.GGUFValueType.UINT32 if value >= 0 else gguf.GGUFValueType.INT32
+    if isinstance(value, float):
+        return gguf.GGUFValueType.FLOAT32
+    if isinstance(value, str):
+        return gguf.GGUFValueType.STRING
+    raise TypeError(f"GGUF metadata value {value!r}: only str, int, float and bool are written")
