@@ -528,7 +528,7 @@ class _ItemReader:
                 pending.append(child)
                 continue
             if child.type not in ("field_declaration", "enum_variant"):
-                if child.type not in (",",):
+                if child.type != ",":
                     pending = []
                 continue
             item = self._item(child, member_kind, pending, containers + (c,), in_test or parent.in_test, in_error or child.has_error)
@@ -536,6 +536,7 @@ class _ItemReader:
             if item is None:
                 continue
             if member_kind == "variant" or parent.kind == "variant":
+                # variants, and fields of struct-like variants, are as visible as their enum
                 item = replace(item, visibility="pub" if parent.is_public else parent.visibility)
             yield item
             if child.type == "enum_variant":
