@@ -21,6 +21,7 @@ _OTHER_SEVERITY = {
     "invalid-rust-fence": "error",
     "unknown-param": "error",
     "doc-markdown": "warning",
+    "invalid-html-tag": "warning",
     "long-first-paragraph": "warning",
     "summary-not-sentence": "warning",
     "fn-main-in-doctest": "warning",
@@ -222,26 +223,68 @@ class ProseWord:
     col: int  # column of `word` (after trimming) in its line
 
 
+@dataclass
+class _Block:
+    """Paragraph-like prose lines; a table's text only counts for doc_markdown when a later
+    paragraph ends (clippy 0.1.95 checks pending text at the end of a paragraph, heading or item)."""
+
+    lines: list[tuple[int, str]]
+    is_table: bool = False
+
+
+_TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
+
+
 def _prose_blocks(doc: str) -> list[list[tuple[int, str]]]:
-    """Paragraph-like runs of prose lines, without fenced or indented code blocks."""
-    blocks: list[list[tuple[int, str]]] = []
+    """Paragraph-like runs of prose lines that clippy's doc_markdown reads: without fenced or
+    indented code, link definitions, block quotes, and tables that no paragraph follows."""
+    blocks = _blocks(doc)
+    last_text = max((i for i, b in enumerate(blocks) if not b.is_table), default=-1)
+    return [b.lines for i, b in enumerate(blocks) if not b.is_table or i < last_text]
+
+
+def _blocks(doc: str) -> list[_Block]:
+    blocks: list[_Block] = []
     current: list[tuple[int, str]] = []
+    table: list[tuple[int, str]] | None = None
     previous_blank = True
     in_list = False
     in_indented_code = False
+    in_quote = False
     last_number = -2
+
+    def flush() -> None:
+        nonlocal current, table
+        if current:
+            blocks.append(_Block(current))
+        if table:
+            blocks.append(_Block(table, is_table=True))
+        current, table = [], None
+
     for number, line in prose_lines(doc):
         if number != last_number + 1:  # a fence was skipped
             previous_blank = True
-            if current:
-                blocks.append(current)
-                current = []
+            in_quote = False
+            flush()
         last_number = number
         if not line.strip():
             previous_blank = True
-            if current:
-                blocks.append(current)
-                current = []
+            in_quote = False
+            flush()
+            continue
+        if line.lstrip().startswith(">") or in_quote:
+            # clippy 0.1.95 reports nothing inside block quotes (lazy continuation lines included).
+            in_quote = True
+            flush()
+            previous_blank = False
+            continue
+        if table is not None:
+            table.append((number, line))
+            continue
+        if _TABLE_DELIMITER.match(line) and "-" in line and current and "|" in current[-1][1]:
+            header = current.pop()
+            flush()
+            table = [header]
             continue
         indent = len(line) - len(line.lstrip(" ")) + 3 * line[: len(line) - len(line.lstrip())].count("\t")
         if in_indented_code and indent >= 4:
@@ -261,13 +304,52 @@ def _prose_blocks(doc: str) -> list[list[tuple[int, str]]]:
             continue
         current.append((number, line))
         previous_blank = False
-    if current:
-        blocks.append(current)
+    flush()
     return blocks
 
 
-def _text_spans(block: list[tuple[int, str]]) -> list[tuple[int, int, str]]:
-    """(line, col, text) pieces of a prose block outside code spans, link targets and HTML."""
+_REF_DEF = re.compile(r"^\s{0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s|$)")
+
+
+def _link_definitions(doc: str) -> dict[str, str]:
+    """Reference-style link definitions, lower-cased label -> target."""
+    out = {}
+    for _, line in prose_lines(doc):
+        match = _REF_DEF.match(line)
+        if match:
+            out.setdefault(match.group(1).strip().lower(), match.group(2))
+    return out
+
+
+def _is_web_url(target: str) -> bool:
+    return target.startswith(("http://", "https://"))
+
+
+def _link_end(text: str, open_at: int) -> int | None:
+    """Index just past the `]` that closes the `[` at `open_at` (nesting and code spans aside)."""
+    depth = 0
+    i = open_at
+    while i < len(text):
+        ch = text[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        elif ch == "\n" and text[i + 1 : i + 2] == "\n":
+            return None
+        i += 1
+    return None
+
+
+def _text_spans(block: list[tuple[int, str]], links: dict[str, str] | None = None) -> list[tuple[int, int, str]]:
+    """(line, col, text) pieces of a prose block outside code spans, link targets, the text of
+    links to web pages (clippy does not check those), footnote references and HTML."""
+    links = links or {}
     joined = "\n".join(line for _, line in block)
     starts = []
     offset = 0
@@ -295,6 +377,29 @@ def _text_spans(block: list[tuple[int, str]]) -> list[tuple[int, int, str]]:
                 skip[k] = True
             i = close + run
             continue
+        if ch == "[" and (i == 0 or joined[i - 1] != "!"):
+            end = _link_end(joined, i)
+            if end is not None:
+                label = joined[i + 1 : end - 1]
+                target = None
+                if label.startswith("^"):
+                    target = "footnote"
+                elif end < n and joined[end] == "(":
+                    close = joined.find(")", end)
+                    target = joined[end + 1 : close].strip().split(" ")[0].strip("<>") if close != -1 else None
+                    end = close + 1 if close != -1 else end
+                elif end < n and joined[end] == "[":
+                    close = joined.find("]", end)
+                    ref = joined[end + 1 : close] if close != -1 else ""
+                    target = links.get((ref or label).strip().lower())
+                    end = close + 1 if close != -1 else end
+                else:
+                    target = links.get(label.strip().lower())
+                if target == "footnote" or (target is not None and _is_web_url(target)):
+                    for k in range(i, end):
+                        skip[k] = True
+                    i = end
+                    continue
         if ch == "]" and i + 1 < n and joined[i + 1] == "[":
             j = joined.find("]", i + 1)
             if j != -1:
@@ -370,8 +475,12 @@ def _trim(c: str) -> bool:
 def prose_words(doc: str) -> list[ProseWord]:
     """Words of the doc's prose, split and trimmed the way clippy's doc_markdown does."""
     out: list[ProseWord] = []
+    links = _link_definitions(doc)
     for block in _prose_blocks(doc):
-        for line, col, text in _text_spans(block):
+        spans = _text_spans(block, links)
+        if _unbalanced(spans):
+            continue  # clippy reports the paragraph's backticks instead of its words
+        for line, col, text in spans:
             for match in re.finditer(r"[^\s']+", text):
                 orig = match.group(0)
                 end = len(orig)
@@ -391,6 +500,21 @@ def prose_words(doc: str) -> list[ProseWord]:
                     word = word.rstrip(":")
                 if word:
                     out.append(ProseWord(word, line, col + match.start() + begin))
+    return out
+
+
+def _unbalanced(spans: list[tuple[int, int, str]]) -> bool:
+    return any(re.search(r"(?<!\\)`", text) for _, _, text in spans)
+
+
+def unbalanced_backticks(doc: str) -> list[tuple[int, int]]:
+    """(line, col) of each prose paragraph with a backtick that opens no code span."""
+    links = _link_definitions(doc)
+    out = []
+    for block in _prose_blocks(doc):
+        if _unbalanced(_text_spans(block, links)):
+            number, line = block[0]
+            out.append((number, len(line) - len(line.lstrip())))
     return out
 
 
@@ -450,8 +574,11 @@ def _markdown_findings(doc: str) -> list[Finding]:
         findings.append(_finding("doc-markdown", f"item in documentation is missing backticks: `{w.word}`", w.line, w.col))
     for w in bare_urls(doc):
         findings.append(_finding("doc-markdown", f"bare URL; write it as `<{w.word}>`", w.line, w.col))
+    for line, col in unbalanced_backticks(doc):
+        findings.append(_finding("doc-markdown", "backticks are unbalanced; a backtick may be missing a pair", line, col))
     for line, col, text in generic_types_in_prose(doc):
-        findings.append(_finding("doc-markdown", f"generic type outside backticks reads as an HTML tag: `{text}`", line, col))
+        # rustdoc's invalid_html_tags, not a clippy lint
+        findings.append(_finding("invalid-html-tag", f"generic type outside backticks reads as an HTML tag: `{text}`", line, col))
     return findings
 
 

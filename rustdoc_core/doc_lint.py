@@ -31,6 +31,7 @@ _HELP = {
     "invalid-rust-fence": "fix the example, or mark a non-Rust block with its language (```text)",
     "unknown-param": "rename the mention to a real parameter or remove it",
     "doc-markdown": "put code in backticks, URLs in `<...>`",
+    "invalid-html-tag": "put generic types in backticks: rustdoc reads `<T>` as an HTML tag",
     "long-first-paragraph": "keep the first paragraph a short summary; move details to a second paragraph",
     "summary-not-sentence": "start with a capital letter, use the third person, end with a period",
     "fn-main-in-doctest": "drop the `fn main() { ... }` wrapper: rustdoc adds one",
