@@ -578,14 +578,14 @@ def _inner_verb_predicate(fn: _FnShape) -> str | None:
     return f"Returns `true` if {clause}." if clause else None
 
 
-_PREDICATE_VERBS = VERBS | {"contain", "exist", "equal", "support", "start", "end", "include", "overlap", "intersect"}
+_PREDICATE_VERBS = VERBS | {"contain", "exist", "equal", "support", "start", "end", "include", "overlap", "intersect", "match"}
 
 
 def _verb_s_predicate(fn: _FnShape) -> str | None:
     """`contains(&self, name) -> bool`: "Returns `true` if this `X` contains the given `name`"."""
     first = fn.first
     stem = first[:-2] if first.endswith(("ches", "shes", "sses", "xes")) else first[:-1]
-    if not (fn.is_bool and len(first) > 3 and first.endswith("s") and stem in _PREDICATE_VERBS | {"match"}):
+    if not (fn.is_bool and len(first) > 3 and first.endswith("s") and stem in _PREDICATE_VERBS):
         return None
     tail = f" {fn.given}" if fn.has_self and fn.given and (not fn.rest or fn.rest[-1] in _PREPOSITIONS) else ""
     return f"Returns `true` if {fn.subject} {_phrase([first] + fn.rest_words)}{tail}."
