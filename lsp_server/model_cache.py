@@ -44,6 +44,32 @@ def is_offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
+PROXY_VARIABLES = ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")
+
+
+def hub_unreachable(endpoint: str, timeout: float = 3.0) -> str | None:
+    """Why the Hub at `endpoint` cannot be reached (no name, refused, no answer in `timeout` s), else None.
+
+    huggingface_hub retries a download whose first request fails for about 23 s
+    before it gives up; one TCP connect tells the same at once. Behind a proxy
+    the client connects to the proxy, not to the Hub, so no verdict is given there.
+    """
+    import socket
+    from urllib.parse import urlsplit
+
+    if any(os.environ.get(name) for name in PROXY_VARIABLES):
+        return None
+    parts = urlsplit(endpoint)
+    if not parts.hostname:
+        return f"HF_ENDPOINT {endpoint!r} is not a URL"
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        socket.create_connection((parts.hostname, port), timeout=timeout).close()
+    except OSError as err:
+        return f"{parts.hostname}:{port}: {err.strerror or _one_line(err)}"
+    return None
+
+
 def pull(
     repo: str = DEFAULT_REPO,
     filename: str = DEFAULT_FILE,
@@ -63,9 +89,18 @@ def pull(
         enable_progress_bars()
     else:
         disable_progress_bars()
+    from huggingface_hub import constants
+
+    unreachable = None if is_offline() else hub_unreachable(constants.ENDPOINT)
     try:
-        path = hf_hub_download(repo, filename, revision=revision, cache_dir=where)
+        # Unreachable: the cached file, as huggingface_hub itself falls back to, without its retries.
+        path = hf_hub_download(repo, filename, revision=revision, cache_dir=where, local_files_only=unreachable is not None)
     except errors.LocalEntryNotFoundError as err:
+        if unreachable is not None:
+            raise ModelCacheError(
+                f"cannot get {repo}/{filename}: the Hugging Face Hub cannot be reached ({unreachable}) "
+                f"and it is not in the cache ({where})"
+            ) from err
         why = "HF_HUB_OFFLINE is set" if is_offline() else "the Hugging Face Hub cannot be reached"
         raise ModelCacheError(
             f"cannot get {repo}/{filename}: {why} and it is not in the cache ({where})"

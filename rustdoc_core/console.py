@@ -56,7 +56,7 @@ def configure(verbose: int = 0, quiet: bool = False) -> None:
     root.addHandler(handler)
     root.setLevel(level)
     # Third-party chatter stays at warning unless asked for twice.
-    for noisy in ("urllib3", "httpx", "filelock", "huggingface_hub", "datasets", "pygls", "asyncio"):
+    for noisy in ("urllib3", "httpx", "httpx2", "filelock", "huggingface_hub", "datasets", "pygls", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose > 1 else logging.WARNING)
 
 

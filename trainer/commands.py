@@ -133,6 +133,7 @@ Examples:
   rustdoc-gen export runs/r1 -o models/rustdoc-q4.gguf
   rustdoc-gen export runs/r1 -o models/rustdoc-q8.gguf --quant Q8_0 --keep-f16 models/rustdoc-f16.gguf
   rustdoc-gen export ~/models/Qwen2.5-Coder-1.5B-Instruct -o models/base-q4.gguf   # a plain HF model
+  rustdoc-gen export runs/r1 -o models/rustdoc-q4.gguf --eval-report reports/r1 --push-to-hub me/rustdoc-q4
   rustdoc-gen serve   # then set rustdocGen.model.path to the .gguf
 """,
 )
@@ -144,9 +145,16 @@ Examples:
 @click.option("--keep-f16", type=click.Path(dir_okay=False, path_type=Path), help="Also keep the f16 GGUF at this path.")
 @click.option("--no-verify", is_flag=True, help="Skip loading the result with llama.cpp to check tokenization and generation.")
 @click.option("--threads", type=click.IntRange(min=1), help="CPU threads for quantizing and the check.  [default: all]")
+@click.option("--eval-report", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="REPORT_DIR",
+              help="An `eval` report that evaluated this GGUF: its figures go on the model card and its model-index.")
+@click.option("--push-to-hub", metavar="OWNER/NAME", help="Upload the GGUF and its model card to this Hugging Face repo "
+              "(one commit; token from HF_TOKEN or `hf auth login`).")
+@click.option("--private", is_flag=True, help="Create the --push-to-hub repo private (an existing repo keeps its visibility).")
+@click.option("--revision", metavar="BRANCH", help="Push to this branch, created from main if missing.  [default: main]")
 @verbosity_options
 def export(source: Path, output: Path, quant: str, base_model: str | None, merged_dir: Path | None,
-           keep_f16: Path | None, no_verify: bool, threads: int | None) -> None:
+           keep_f16: Path | None, no_verify: bool, threads: int | None, eval_report: Path | None,
+           push_to_hub: str | None, private: bool, revision: str | None) -> None:
     """Turn a training run (or any Qwen2 HF model dir) into one quantized GGUF file.
 
     Merges the LoRA adapter into its base (merge_and_unload) and writes HF
@@ -157,9 +165,17 @@ def export(source: Path, output: Path, quant: str, base_model: str | None, merge
     texts is compared with the HF tokenizer's; a failed check writes nothing.
     """
     from trainer.export import ExportError, describe, export_model
+    from trainer.hub import HubPushError, check_push, push_export
+    from trainer.model_card import ModelCardError, check_card_inputs, write_export_card
 
     if output.exists() and output.is_dir():
         raise UserError(f"output {output} is a directory; give a file name such as {output / 'model.gguf'}")
+    try:  # before the long work: what would make the card or the push fail
+        check_card_inputs(output, eval_report)
+        if push_to_hub:
+            check_push(push_to_hub)
+    except (ModelCardError, HubPushError) as error:
+        raise UserError(str(error)) from None
     try:
         result = export_model(
             source, output, quant=quant, base_model=base_model, merged_dir=merged_dir,
@@ -169,8 +185,15 @@ def export(source: Path, output: Path, quant: str, base_model: str | None, merge
         raise UserError(str(error)) from None
     except OSError as error:
         raise UserError(f"export failed: {error.strerror or error}") from None
-    table("Export", ("", "value"), describe(result))
+    card = write_export_card(source, result, base_model=base_model, eval_report=eval_report, repo_id=push_to_hub)
+    table("Export", ("", "value"), [*describe(result), ("model card", str(card))])
     stdout.print(str(result.output))
+    if push_to_hub:
+        try:
+            pushed = push_export(result.output, card, push_to_hub, private=private, revision=revision)
+        except HubPushError as error:
+            raise UserError(f"{error}; nothing was committed to {push_to_hub} (the export is in {result.output})") from None
+        stdout.print(pushed.commit_url)
 
 
 __all__ = ["eval_command", "export", "train"]
