@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import logging
+
 import click
 
 from rustdoc_core.console import UserError, verbosity_options
+
+log = logging.getLogger(__name__)
 
 EXAMPLES = """
 \b
@@ -77,6 +81,8 @@ def check(paths: tuple[Path, ...], fmt: str, fail_on: str, fix: bool, output: Pa
         report = lint_paths(paths, fix=fix)
     except InputError as err:
         raise UserError(str(err)) from err
+    for reason in report.skipped:
+        log.warning("skipped %s", reason)
     text = render(report, fmt, __version__, base=Path.cwd())
     if output is not None:
         write_text_atomic(output, text)

@@ -33,12 +33,19 @@ class CrateIndex:
     root: Path  # the crate directory (holds Cargo.toml)
     files: dict[Path, ModPath] = field(default_factory=dict)  # resolved file -> its module
     modules: dict[ModPath, _Module] = field(default_factory=dict)
+    names: set[str] = field(default_factory=set)  # every item, member and module name in the crate
+    members: dict[str, set[str]] = field(default_factory=dict)  # type or trait name -> its methods, fields, variants, ...
+    file_uses: dict[Path, set[str]] = field(default_factory=dict)  # names each file's `use`s bring in ("*": a glob)
+    dependencies: set[str] = field(default_factory=set)
     _exported_modules: set[ModPath] = field(default_factory=set)
     _exported_items: set[ModPath] = field(default_factory=set)  # full paths of re-exported items
 
     @classmethod
     def build(cls, crate_dir: Path) -> "CrateIndex":
+        from rustdoc_core.cargo_manifest import read_manifest
+
         index = cls(crate_dir.resolve())
+        index.dependencies = read_manifest(crate_dir / "Cargo.toml").dependencies
         lib = crate_dir / "src" / "lib.rs"
         if lib.is_file():
             index._read_file(lib, (), is_mod_rs=True)
@@ -66,6 +73,29 @@ class CrateIndex:
             return self._item_exported(mods, self_type) if self_type else mods in self._exported_modules
         return self._item_exported(mods, item.name)
 
+    def resolves(self, path: Path, link: str) -> bool | None:
+        """Whether an intra-doc link path in file `path` names something that exists: an item of
+        the crate, a name the file imports, std, a dependency, the prelude or a primitive. None
+        when the file is not part of the crate's module tree (nothing to resolve against)."""
+        uses = self.file_uses.get(path.resolve())
+        if uses is None:
+            return None
+        segments = [s for s in link.split("::") if s]
+        if not segments:
+            return True
+        first = segments[0]
+        if first in ("std", "core", "alloc") or first in self.dependencies:
+            return True
+        if first in ("crate", "self", "super", "Self"):
+            return all(s in self.names or s in ("self", "super") for s in segments[1:])
+        if first in self.names:
+            # `Type::member` needs that member on that type (or trait); deeper paths, each name somewhere.
+            for owner, member in zip(segments, segments[1:]):
+                if owner in self.members and member not in self.members[owner]:
+                    return False
+            return all(s in self.names for s in segments[1:])
+        return first in uses or "*" in uses or first in _PRELUDE
+
     def _item_exported(self, module: ModPath, name: str) -> bool:
         return module in self._exported_modules or module + (name,) in self._exported_items
 
@@ -81,6 +111,15 @@ class CrateIndex:
         except OSError:
             return
         self.modules.setdefault(module, _Module(module, is_pub=module == ()))
+        from rustdoc_core.macro_items import macro_items
+
+        for item in source.items() + macro_items(source):
+            self.names.add(item.name)
+            owner = _owner_name(item)
+            if owner:
+                self.members.setdefault(owner, set()).add(item.name)
+        self.names.update(module)
+        self.file_uses[resolved] = _file_uses(source.tree.root_node)
         directory = path.parent if is_mod_rs else path.parent / path.stem
         self._read_list(source.tree.root_node, module, directory)
 
@@ -172,6 +211,49 @@ class CrateIndex:
                 base, target = base[:-1], target[1:]
             return [base + target]
         return [here + target, target]  # 2018 relative path, or a 2015 crate-absolute one
+
+
+_PRELUDE = frozenset("""
+Option Some None Result Ok Err Vec String Box ToString ToOwned Clone Copy Send Sync Sized Unpin Drop Fn FnMut FnOnce
+Iterator IntoIterator DoubleEndedIterator ExactSizeIterator Extend FromIterator Default Eq PartialEq Ord PartialOrd
+AsRef AsMut Into From TryFrom TryInto Debug Hash
+bool char str u8 u16 u32 u64 u128 usize i8 i16 i32 i64 i128 isize f32 f64 slice array tuple unit pointer reference never
+println print eprintln eprint format vec assert assert_eq assert_ne debug_assert panic write writeln matches todo
+unreachable unimplemented include_str include_bytes concat env cfg dbg format_args
+""".split())
+"""Names an intra-doc link resolves in any module: the std prelude, primitives and std's macros."""
+
+
+def _owner_name(item: RustItem) -> str | None:
+    """The type or trait an item is a member of: `Foo` for `impl<T> Foo<T> { fn x }`, `enum Foo`'s variants."""
+    for c in reversed(item.containers):
+        if c.kind == "impl" and c.self_type:
+            return re.sub(r"<.*", "", c.self_type).split("::")[-1].strip()
+        if c.kind in ("trait", "type") and c.name:
+            return c.name
+        if c.kind == "mod":
+            return None
+    return None
+
+
+def _file_uses(root: Node) -> set[str]:
+    """Names any `use` of a file binds (`*` for a glob import)."""
+    out: set[str] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == "use_declaration":
+            argument = node.child_by_field_name("argument")
+            if argument is not None:
+                out.update(name for _, name in _use_paths(argument, ()))
+            continue
+        if node.type == "extern_crate_declaration":
+            name = node.child_by_field_name("alias") or node.child_by_field_name("name")
+            if name is not None:
+                out.add(_text(name))
+            continue
+        stack.extend(node.named_children)
+    return out
 
 
 def _text(node: Node) -> str:

@@ -22,6 +22,7 @@ _OTHER_SEVERITY = {
     "unknown-param": "error",
     "doc-markdown": "warning",
     "invalid-html-tag": "warning",
+    "unresolved-link": "warning",
     "long-first-paragraph": "warning",
     "summary-not-sentence": "warning",
     "fn-main-in-doctest": "warning",
@@ -580,6 +581,86 @@ def _markdown_findings(doc: str) -> list[Finding]:
         # rustdoc's invalid_html_tags, not a clippy lint
         findings.append(_finding("invalid-html-tag", f"generic type outside backticks reads as an HTML tag: `{text}`", line, col))
     return findings
+
+
+# --- intra-doc links -------------------------------------------------------------------
+
+_LINK_PATH = re.compile(
+    r"^(?:(?:struct|enum|trait|union|mod|module|const|constant|fn|function|method|derive|type|value|macro|prim|primitive|field|variant|tymethod|static)@)?"
+    r"(?P<path>(?:::)?[A-Za-z_][A-Za-z0-9_]*(?:::[A-Za-z_][A-Za-z0-9_]*)*)(?:\(\)|!|<[^>]*>)?$"
+)
+
+
+def _link_path(text: str) -> str | None:
+    """The Rust path a link target names (`struct@Foo`, `foo()`, `Vec<T>` -> `Foo`, `foo`, `Vec`)."""
+    match = _LINK_PATH.match(text.strip().strip("`").strip())
+    return match.group("path") if match else None
+
+
+def intra_doc_links(doc: str) -> list[tuple[int, int, str]]:
+    """(line, col, path) of the intra-doc links of a doc, as rustdoc resolves them: `[`Foo`]`,
+    `[text](crate::foo)`, `[text][ref]` with `[ref]: path`. Plain `[word]` without backticks or
+    `::` is left out (rustdoc does not insist on those), and so are URLs and anchors."""
+    links = _link_definitions(doc)
+    out = []
+    for number, line in prose_lines(doc):
+        if _LINK_DEF.match(line):
+            continue
+        masked = _mask_code_keep_brackets(line)
+        i = 0
+        while i < len(line):
+            if masked[i] != "[" or (i > 0 and line[i - 1] in "!\\"):
+                i += 1
+                continue
+            end = _link_end(masked, i)
+            if end is None:
+                i += 1
+                continue
+            start = i
+            label = line[i + 1 : end - 1]
+            if label.startswith("^"):  # a footnote reference
+                i = end
+                continue
+            target: str | None
+            explicit = False
+            after = end
+            if end < len(line) and line[end] == "(":
+                close = line.find(")", end)
+                target = line[end + 1 : close].strip().split(" ")[0].strip("<>") if close != -1 else None
+                explicit = True
+                after = close + 1 if close != -1 else end
+            elif end < len(line) and line[end] == "[":
+                close = line.find("]", end)
+                ref = line[end + 1 : close] if close != -1 else ""
+                target = links.get((ref or label).strip().lower(), ref or label)
+                explicit = True
+                after = close + 1 if close != -1 else end
+            else:
+                defined = links.get(label.strip().lower())
+                target, explicit = (defined, True) if defined is not None else (label, False)
+            i = after
+            if not target or "://" in target or target.startswith("#") or "/" in target or target.endswith((".html", ".md")):
+                continue
+            if not explicit and "`" not in label and "::" not in label:
+                continue
+            path = _link_path(target)
+            if path is not None:
+                out.append((number, start, path))
+    return out
+
+
+def _mask_code_keep_brackets(line: str) -> str:
+    """The line with `[`/`]` inside code spans blanked, other characters kept (same length)."""
+    return re.sub(r"(`+)(.+?)\1", lambda m: m.group(0).replace("[", " ").replace("]", " "), line)
+
+
+def link_findings(doc: str, resolves: Callable[[str], bool]) -> list[Finding]:
+    """`unresolved-link` for each intra-doc link whose path `resolves(path)` does not find."""
+    return [
+        _finding("unresolved-link", f"unresolved link to `{path}`", line, col)
+        for line, col, path in intra_doc_links(doc)
+        if not resolves(path)
+    ]
 
 
 # --- parameters ------------------------------------------------------------------------

@@ -14,11 +14,11 @@ from pathlib import Path
 from rustdoc_core.atomic import write_text_atomic
 from rustdoc_core.cargo_manifest import nearest_manifest
 from rustdoc_core.crate_index import CrateIndex
-from rustdoc_core.doc_checker import SEVERITY, Finding, check_doc
+from rustdoc_core.doc_checker import SEVERITY, Finding, check_doc, link_findings
 from rustdoc_core.doc_edits import line_ending
 from rustdoc_core.macro_items import macro_items
 from rustdoc_core.repair import CERTAIN_FIXES, update_doc
-from rustdoc_core.rust_files import read_rust_file, rust_files
+from rustdoc_core.rust_files import InputError, read_rust_file, rust_files
 from rustdoc_core.rust_items import DocComment, RustItem, RustSource
 from rustdoc_core.section_rules import SECTION_RULES, SEVERITIES
 
@@ -32,6 +32,7 @@ _HELP = {
     "unknown-param": "rename the mention to a real parameter or remove it",
     "doc-markdown": "put code in backticks, URLs in `<...>`",
     "invalid-html-tag": "put generic types in backticks: rustdoc reads `<T>` as an HTML tag",
+    "unresolved-link": "link to an item that exists (renamed or removed?), or drop the brackets",
     "long-first-paragraph": "keep the first paragraph a short summary; move details to a second paragraph",
     "summary-not-sentence": "start with a capital letter, use the third person, end with a period",
     "fn-main-in-doctest": "drop the `fn main() { ... }` wrapper: rustdoc adds one",
@@ -74,6 +75,7 @@ class LintReport:
     files: int = 0
     items: int = 0
     fixed: int = 0  # findings fixed in place by `fix`
+    skipped: list[str] = field(default_factory=list)  # files that could not be read, and why
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -89,15 +91,25 @@ class CrateIndexes:
     def __init__(self) -> None:
         self._by_dir: dict[Path, CrateIndex | None] = {}
 
-    def exported(self, path: Path, item: RustItem) -> bool | None:
+    def index_for(self, path: Path) -> CrateIndex | None:
         manifest = nearest_manifest(path.parent, package_only=True)
         if manifest is None:
             return None
         directory = manifest.directory
         if directory not in self._by_dir:
             self._by_dir[directory] = CrateIndex.build(directory)
-        index = self._by_dir[directory]
+        return self._by_dir[directory]
+
+    def exported(self, path: Path, item: RustItem) -> bool | None:
+        index = self.index_for(path)
         return index.exported(path, item) if index is not None else None
+
+    def link_findings(self, path: Path, doc: str) -> list[Finding]:
+        """Intra-doc links that resolve to nothing in the crate, std or a dependency."""
+        index = self.index_for(path)
+        if index is None or index.resolves(path, "crate") is None:
+            return []
+        return link_findings(doc, lambda link: bool(index.resolves(path, link)))
 
 
 # --- linting -------------------------------------------------------------------------
@@ -109,7 +121,11 @@ def lint_paths(paths: Iterable[Path], fix: bool = False) -> LintReport:
     report = LintReport()
     indexes = CrateIndexes()
     for path in rust_files(paths):
-        text = read_rust_file(path)
+        try:
+            text = read_rust_file(path)
+        except InputError as err:
+            report.skipped.append(str(err))  # one unreadable file does not stop a crate's check
+            continue
         if fix:
             fixed_text, count = fix_source(path, text, indexes)
             if count:
@@ -139,7 +155,9 @@ def lint_source(path: Path, text: str, indexes: CrateIndexes | None = None) -> t
         assert item.doc is not None
         exported = indexes.exported(path, item)
         line_map = doc_line_map(item.doc)
-        for finding in check_doc(item, item.doc.text, exported):
+        findings = check_doc(item, item.doc.text, exported)
+        findings += indexes.link_findings(path, item.doc.text)
+        for finding in findings:
             line, column = _place(item, finding, line_map, lines)
             out.append(LintFinding(
                 str(path), line, column, finding.code, finding.severity, finding.message, item.label, help_text(finding.code)
@@ -264,6 +282,7 @@ def render_json(report: LintReport) -> str:
             "files": report.files,
             "items": report.items,
             "fixed": report.fixed,
+            "skipped": report.skipped,
             **{s: report.count(s) for s in SEVERITIES},
         },
     }

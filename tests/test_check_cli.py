@@ -1,6 +1,7 @@
 """`rustdoc-gen check` on a real crate: a copy of Debian's globset with stale docs planted
 (a needless `# Errors`, a fn changed to return `Result` under its old doc, a dead
-`# Arguments` entry, a `# Safety` on a safe fn, an example that does not parse). Each is
+`# Arguments` entry, a `# Safety` on a safe fn, an example that does not parse, a link to
+a method under its old name). Each is
 found, at its line, and nothing else changes, in the human, JSON and SARIF formats;
 the SARIF validates against the 2.1.0 schema; `--fix` fixes the certain ones and leaves
 every other line byte for byte."""
@@ -62,6 +63,14 @@ PLANTS = [
         "invalid-rust-fence", "fn regex", "    /// ```", "    pub fn regex(&self) -> Result<&str, Error> {",
     ),
 ]
+PLANTS.append((
+    "src/glob.rs",
+    "    /// Tests whether the given path matches this pattern or not.\n    pub fn is_match<",
+    "    /// Tests whether the given path matches this pattern or not.\n    ///\n"
+    "    /// See also [`GlobMatcher::matches_candidate`], renamed to [`GlobMatcher::is_match_candidate`].\n    pub fn is_match<",
+    "unresolved-link", "fn is_match", "    /// See also [`GlobMatcher::matches_candidate`], renamed to [`GlobMatcher::is_match_candidate`].",
+    "    pub fn is_match<P: AsRef<Path>>(&self, path: P) -> bool {",
+))
 FIXABLE = {"needless-errors", "missing-errors", "unknown-param", "needless-safety"}
 """The planted findings `--fix` can fix (a subset of `CERTAIN_FIXES`)."""
 

@@ -303,3 +303,15 @@ def _env() -> dict[str, str]:
     import os
 
     return dict(os.environ)
+
+
+def test_intra_doc_links_are_the_paths_rustdoc_would_resolve():
+    from rustdoc_core.doc_checker import intra_doc_links
+
+    doc = (
+        "See [`Foo`], [`Foo::bar()`], [text](crate::x::Y), [a][r], [`fn@run`] and [plain].\n"
+        "Not links: `[code]`, [web](https://example.com), [anchor](#x), [`a`, `b`], a footnote[^1].\n\n"
+        "[r]: std::fs::File\n[^1]: fish"
+    )
+    assert [path for _, _, path in intra_doc_links(doc)] == ["Foo", "Foo::bar", "crate::x::Y", "std::fs::File", "run"]
+    assert intra_doc_links(doc)[0][:2] == (0, 4)
