@@ -94,7 +94,5 @@ def _edit(doc: OpenDocument, start: tuple[int, int], end: tuple[int, int], text:
     source = doc.source
     start_byte = source.lines.position_to_byte(*start, encoding=encoding)
     end_byte = max(start_byte, source.lines.position_to_byte(*end, encoding=encoding))
-    old_tree = source.tree
     source.edit(start_byte, end_byte, text)
-    reshaped = [(r.start_byte, r.end_byte) for r in old_tree.changed_ranges(source.tree)]
-    doc.undocumented.edited(start_byte, end_byte, start_byte + len(text.encode("utf-8")), reshaped)
+    doc.undocumented.edited(start_byte, end_byte, start_byte + len(text.encode("utf-8")))

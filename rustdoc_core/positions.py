@@ -39,6 +39,24 @@ class LineIndex:
             i = find(b"\n", i + 1)
         return cls(data, tuple(starts))
 
+    def edited(self, data: bytes, start: int, old_end: int, new_end: int) -> "LineIndex":
+        """The index of `data`: this buffer with bytes [start, old_end) replaced by `data[start:new_end]`.
+
+        Lines before the edit keep their starts and those after it shift: an edit
+        costs its own length, not a new scan of the whole buffer.
+        """
+        starts = self.line_starts
+        before = bisect_right(starts, start)  # lines starting at or before `start` stay
+        after = bisect_right(starts, old_end)  # lines starting after `old_end` shift
+        inner = []
+        find = data.find
+        i = find(b"\n", start, new_end)
+        while i != -1:
+            inner.append(i + 1)
+            i = find(b"\n", i + 1, new_end)
+        delta = new_end - old_end
+        return LineIndex(data, starts[:before] + tuple(inner) + tuple([s + delta for s in starts[after:]]))
+
     @property
     def line_count(self) -> int:
         return len(self.line_starts)

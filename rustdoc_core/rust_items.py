@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import threading
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields, replace
 from functools import lru_cache
@@ -362,7 +363,7 @@ class RustSource:
         data = self.data[:start_byte] + new_bytes + self.data[old_end_byte:]
         new_end_byte = start_byte + len(new_bytes)
         self.data = data
-        self.lines = LineIndex.of(data)
+        self.lines = self.lines.edited(data, start_byte, old_end_byte, new_end_byte)
         self.tree.edit(
             start_byte=start_byte,
             old_end_byte=old_end_byte,
@@ -650,6 +651,9 @@ class _WindowReader(_ItemReader):
         super().__init__(source)
         self._window = (start_byte, end_byte)
 
+    def _walk_list(self, parent: Node, *rest: Any, **flags: Any) -> Iterator[RustItem]:
+        return super()._walk_list(_Near(parent, self._window), *rest, **flags)  # type: ignore[arg-type]
+
     def _outside(self, node: Node, pending: list[Node]) -> bool:
         head = pending[0].start_byte if pending else node.start_byte
         return head > self._window[1] or node.end_byte < self._window[0]
@@ -660,6 +664,31 @@ class _WindowReader(_ItemReader):
 
     def _impl(self, node: Node, pending: list[Node], *rest: Any) -> Iterator[RustItem]:
         return iter(()) if self._outside(node, pending) else super()._impl(node, pending, *rest)
+
+
+PREFIX_NODES = ("line_comment", "block_comment", "attribute_item")
+"""What stands before an item and belongs to it (the reader's `pending`): docs, plain comments, attributes."""
+
+
+class _Near:
+    """A list node (file, impl or module body) showing only the children that can touch a
+    byte window: from the first one reaching it to the last one starting in it, with the
+    comments and attributes around them up to the items they belong to. A long impl is
+    not walked whole."""
+
+    def __init__(self, node: Node, window: tuple[int, int]):
+        self._node = node
+        children = node.children
+        first = bisect_left(children, window[0], key=lambda c: c.end_byte)
+        while first > 0 and children[first - 1].type in PREFIX_NODES:
+            first -= 1
+        last = bisect_right(children, window[1], key=lambda c: c.start_byte)
+        while 0 < last < len(children) and children[last - 1].type in PREFIX_NODES:
+            last += 1  # a head in the window: the item it belongs to comes after it
+        self.children = children[first:last]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._node, name)
 
 
 def _modifiers(node: Node, kind: str, containers: tuple[Container, ...]) -> tuple[str | None, tuple[str, ...]]:
