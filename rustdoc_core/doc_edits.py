@@ -70,7 +70,7 @@ def doc_edit(source: RustSource, item: RustItem, doc: str) -> DocEdit:
         raise DocEditError(f"empty doc for {item.label}")
     lines = source.lines
     if item.doc is None:
-        if shares_line(source, item):
+        if source.shares_line(item):
             return inline_doc_edit(source, [(item, doc)])
         newline = line_ending(source.data, item.doc_line if item.doc_line < lines.line_count - 1 else None)
         return DocEdit(item.doc_line, item.doc_line, render_doc_comment(doc, item.indent, newline))
@@ -92,12 +92,6 @@ def doc_edit(source: RustSource, item: RustItem, doc: str) -> DocEdit:
 def _indent_of(source: RustSource, line: int) -> str:
     text = source.lines.line_bytes(line).decode("utf-8", errors="replace")
     return text[: len(text) - len(text.lstrip())]
-
-
-def shares_line(source: RustSource, item: RustItem) -> bool:
-    """Whether code stands before the item's head on its line (`A { x: u8, y: u8 }`, `struct A; struct B;`)."""
-    line_start = source.lines.line_starts[source.lines.line_of_byte(item.head_byte)]
-    return bool(source.data[line_start : item.head_byte].strip())
 
 
 def inline_doc(doc: str) -> str:
@@ -229,7 +223,7 @@ def doc_edits_for(
     refused: list[tuple[RustItem, DocEditError]] = []
     inline: dict[int, list[tuple[RustItem, str]]] = {}
     for item, doc in placements:
-        if item.doc is None and shares_line(source, item):
+        if item.doc is None and source.shares_line(item):
             inline.setdefault(source.lines.line_of_byte(item.head_byte), []).append((item, doc))
             continue
         try:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 UTF8 = "utf-8"
 UTF16 = "utf-16"
-UTF32 = "utf-32"
 
 
 def _units(text: str, encoding: str) -> int:

@@ -13,7 +13,6 @@ from rustdoc_core.doc_edits import (
     has_inner_doc,
     inline_doc_edit,
     line_ending,
-    shares_line,
 )
 from rustdoc_core.rust_items import RustSource
 
@@ -92,7 +91,7 @@ def test_item_sharing_a_line_with_code_gets_an_inline_doc_and_the_code_bytes_sta
     text = "pub struct A; pub struct B;\n"
     source = RustSource(text)
     b = source.items()[1]
-    assert shares_line(source, b) and not shares_line(source, source.items()[0])
+    assert source.shares_line(b) and not source.shares_line(source.items()[0])
     out = apply_edits(text, [doc_edit(source, b, "The B.")])
     assert out == "pub struct A; /** The B. */ pub struct B;\n"
     assert RustSource(out).items()[1].doc.text == "The B."
