@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -111,15 +112,7 @@ class SplitWriter:
 def dataset_card(stats: dict[str, Any]) -> str:
     """README.md for the dataset: loading it, sources with commits and licenses, counts, sections."""
     splits = stats["splits"]
-    licenses = sorted({r["license"] for r in stats["repos"] if r["license"]})
-    lines = ["---"]
-    if licenses:
-        lines.append("license: other" if len(licenses) > 1 else f"license: {_hf_license(licenses[0])}")
-    lines += ["language:", "- en", "tags:", "- rust", "- rustdoc", "- code", "configs:", "- config_name: default", "  data_files:"]
-    for split in SPLITS:
-        if splits.get(split):
-            lines += [f"  - split: {split}", f"    path: {split}.jsonl"]
-    lines += ["---", "", "# Rust doc-comment pairs", ""]
+    lines = ["---", card_metadata(stats).to_yaml(), "---", "", "# Rust doc-comment pairs", ""]
     lines += [
         "(doc comment, documented item) pairs mined from Rust repositories by `rustdoc-gen mine`, "
         "in trl's conversational prompt/completion shape (the prompt is the shared rustdoc-gen prompt "
@@ -167,6 +160,48 @@ def dataset_card(stats: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _hf_license(spdx: str) -> str:
-    known = {"MIT": "mit", "Apache-2.0": "apache-2.0", "Unlicense": "unlicense", "BSD-3-Clause": "bsd-3-clause", "MPL-2.0": "mpl-2.0"}
-    return known.get(spdx, "other")
+HF_LICENSES = {
+    "MIT": "mit", "Apache-2.0": "apache-2.0", "Unlicense": "unlicense", "BSD-2-Clause": "bsd-2-clause",
+    "BSD-3-Clause": "bsd-3-clause", "MPL-2.0": "mpl-2.0", "ISC": "isc", "Zlib": "zlib", "CC0-1.0": "cc0-1.0",
+    "BSL-1.0": "bsl-1.0", "LGPL-2.1": "lgpl-2.1", "LGPL-3.0": "lgpl-3.0", "GPL-2.0": "gpl-2.0", "GPL-3.0": "gpl-3.0",
+    "AGPL-3.0": "agpl-3.0", "0BSD": "bsd", "WTFPL": "wtfpl",
+}
+"""SPDX ids seen in Cargo manifests -> the Hub's license ids; any other is `other`."""
+
+SIZE_CATEGORIES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
+                   (10_000_000, "1M<n<10M"))
+
+
+def hf_licenses(spdx_expressions: list[str | None]) -> list[str]:
+    """The Hub's license ids for the repos' SPDX expressions (`MIT OR Apache-2.0`, `MIT/Apache-2.0`), each once."""
+    found: set[str] = set()
+    for expression in spdx_expressions:
+        if not expression:
+            continue
+        for part in re.split(r"\s+(?:OR|AND|WITH)\s+|/|[()]", expression):
+            spdx = part.strip().removesuffix("+").removesuffix("-only").removesuffix("-or-later")
+            if spdx:
+                found.add(HF_LICENSES.get(spdx, "other"))
+    return sorted(found)
+
+
+def size_category(records: int) -> str:
+    return next((name for bound, name in SIZE_CATEGORIES if records < bound), "n>10M")
+
+
+def card_metadata(stats: dict[str, Any]):
+    """The card's front matter in the Hub's dataset card format (huggingface_hub's DatasetCardData)."""
+    from huggingface_hub import DatasetCardData
+
+    splits = stats["splits"]
+    return DatasetCardData(
+        license=hf_licenses([r["license"] for r in stats["repos"]]) or ["unknown"],
+        language=["en"],
+        task_categories=["text-generation"],
+        size_categories=[size_category(sum(splits.values()))],
+        tags=["rust", "rustdoc", "code", "documentation"],
+        pretty_name="Rust doc-comment pairs",
+        configs=[{"config_name": "default", "data_files": [
+            {"split": split, "path": f"{split}.jsonl"} for split in SPLITS if splits.get(split)
+        ]}],
+    )
