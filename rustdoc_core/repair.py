@@ -114,7 +114,7 @@ def add_missing_sections(item: RustItem, doc: str) -> str:
     return head + "\n\n" + block + "\n\n" + "\n".join(lines[start:])
 
 
-def _drop_empty_section(doc: str, titles: tuple[str, ...]) -> str:
+def drop_empty_section(doc: str, titles: tuple[str, ...]) -> str:
     lines = doc.split("\n")
     for title in titles:
         found = _section_range(lines, title)
@@ -262,7 +262,7 @@ def _repair_fences(doc: str) -> str:
             body = _unwrap_main(block.body)
             if body is not None:
                 doc = "\n".join(lines[: block.start_line + 1] + body.split("\n") + lines[end - 1 :])
-    return _drop_empty_section(doc, ("Examples", "Example"))
+    return drop_empty_section(doc, ("Examples", "Example"))
 
 
 def _unwrap_main(body: str) -> str | None:
@@ -294,7 +294,7 @@ def _remove_unknown_params(item: RustItem, doc: str) -> str:
         elif not summary_start <= line < summary_end:
             lines[line] = _without_sentences_naming(lines[line], name)
     kept = [line for i, line in enumerate(lines) if i not in drop]
-    return _drop_empty_section("\n".join(kept), ARGUMENT_SECTIONS)
+    return drop_empty_section("\n".join(kept), ARGUMENT_SECTIONS)
 
 
 def _without_sentences_naming(line: str, name: str) -> str:
