@@ -64,6 +64,26 @@ DECODE_FIELDS: tuple[DecodeField, ...] = (
         False,
         "Penalty on tokens seen in the last 64 (llama.cpp's repeat penalty; 1 turns it off): small models loop without it.",
     ),
+    DecodeField(
+        "frequency_penalty",
+        "frequencyPenalty",
+        float,
+        0.0,
+        0.0,
+        2.0,
+        False,
+        "Penalty growing with how often a token already occurs in the answer (llama.cpp's frequency penalty; 0 turns it off).",
+    ),
+    DecodeField(
+        "presence_penalty",
+        "presencePenalty",
+        float,
+        0.0,
+        0.0,
+        2.0,
+        False,
+        "Penalty on any token already in the answer (llama.cpp's presence penalty; 0 turns it off).",
+    ),
     DecodeField("seed", "seed", int, 0, 0, 2**31 - 1, False, "Seed for sampling: the same seed gives the same docs."),
 )
 """Every decode option, in the order the flags and settings list them."""
@@ -80,6 +100,8 @@ class DecodeOptions:
     temperature: float = FIELDS_BY_NAME["temperature"].default
     threads: int | None = FIELDS_BY_NAME["threads"].default
     repeat_penalty: float = FIELDS_BY_NAME["repeat_penalty"].default
+    frequency_penalty: float = FIELDS_BY_NAME["frequency_penalty"].default
+    presence_penalty: float = FIELDS_BY_NAME["presence_penalty"].default
     seed: int = FIELDS_BY_NAME["seed"].default
 
     def __post_init__(self) -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from rustdoc_core.decode import DecodeOptions
+from rustdoc_core.grounding import NameIndex, context_code
 from rustdoc_core.output_guard import finish
 from rustdoc_core.prompt import GGUF_RENDERING_KEY, PLAIN_STOP, PromptContext, build_messages, render_plain
 from rustdoc_core.rust_items import RustItem
@@ -31,6 +32,9 @@ from rustdoc_core.rust_items import RustItem
 log = logging.getLogger(__name__)
 
 GGUF_MAGIC = b"GGUF"
+
+REPEAT_CHECK_EVERY = 4
+"""Tokens between two looks at whether a partial answer has started to repeat itself."""
 
 ORIGIN_OF_VERDICT = {"kept": "model", "repaired": "repaired", "replaced": "template"}
 """A model's doc origin from what the output guard did to its answer."""
@@ -92,6 +96,7 @@ class DocGenerator(Protocol):
         *,
         should_stop: Callable[[], bool] | None = None,
         on_token: Callable[[int], None] | None = None,
+        names: NameIndex | None = None,
     ) -> GeneratedDoc: ...
 
     def close(self) -> None: ...
@@ -117,6 +122,7 @@ class TemplateGenerator:
         *,
         should_stop: Callable[[], bool] | None = None,
         on_token: Callable[[int], None] | None = None,  # noqa: ARG002 - no tokens
+        names: NameIndex | None = None,
     ) -> GeneratedDoc:
         from rustdoc_core.template_engine import template_doc
 
@@ -124,7 +130,7 @@ class TemplateGenerator:
             raise GenerationCancelled()
         start = time.perf_counter()
         raw = template_doc(item)
-        text = finish(item, raw).text
+        text = finish(item, raw, names=names, context_code=context_code(context)).text
         return GeneratedDoc(text=text, raw=raw, origin="template", tokens=0, seconds=time.perf_counter() - start)
 
 
@@ -255,7 +261,9 @@ class LlamaGenerator:
         *,
         should_stop: Callable[[], bool] | None = None,
         on_token: Callable[[int], None] | None = None,
+        names: NameIndex | None = None,
     ) -> GeneratedDoc:
+        """The doc for `item`; `names` (the crate's name index) lets the guard tell real names from invented ones."""
         with self._lock:
             self._load()
             if should_stop is not None and should_stop():
@@ -270,7 +278,7 @@ class LlamaGenerator:
             self.last_prompt_tokens = len(prompt)
             self.last_reused_tokens = _common_prefix(list(self._llm._input_ids[: self._llm.n_tokens]), prompt)
             raw, produced = self._decode(prompt, stop, min(self.options.max_tokens, room), should_stop, on_token)
-            done = finish(item, raw)
+            done = finish(item, raw, names=names, context_code=context_code(context))
             return GeneratedDoc(
                 text=done.text,
                 raw=raw,
@@ -287,8 +295,11 @@ class LlamaGenerator:
         should_stop: Callable[[], bool] | None,
         on_token: Callable[[int], None] | None,
     ) -> tuple[str, int]:
-        """Stream one answer; (text, tokens). Checks `should_stop` after every token."""
+        """Stream one answer; (text, tokens). Checks `should_stop` after every token, and ends the
+        answer once it repeats itself (`output_guard.repeats_itself`, asked every few tokens)."""
         from llama_cpp import StoppingCriteriaList
+
+        from rustdoc_core.output_guard import repeats_itself
 
         cancelled = False
         produced = 0
@@ -307,6 +318,9 @@ class LlamaGenerator:
             if should_stop is not None and should_stop():
                 cancelled = True
                 return True
+            if produced % REPEAT_CHECK_EVERY == 0:
+                answer = self._llm.detokenize(list(input_ids[len(prompt) :])).decode("utf-8", "ignore")
+                return repeats_itself(answer)
             return False
 
         options = self.options
@@ -317,6 +331,8 @@ class LlamaGenerator:
             temperature=options.temperature,
             top_k=1 if options.greedy else 40,
             repeat_penalty=options.repeat_penalty,
+            frequency_penalty=options.frequency_penalty,
+            presence_penalty=options.presence_penalty,
             seed=options.seed,
             stop=stop,
             stream=True,

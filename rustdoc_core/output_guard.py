@@ -281,6 +281,18 @@ def loops(text: str, *, phrases: bool = True) -> bool:
     return any(grams.count(g) >= 3 for g in set(grams))
 
 
+_CIRCULAR = re.compile(
+    r"\b(\w+ \w+),? (?:that|which) (?:can be used|is used|allows?(?: \w+)?|lets? \w+) to (?:create|define|implement|build|represent|make) (?:an? |the )?(?:\w+ )?\1\b",
+    re.I,
+)
+
+
+def circular(sentence: str) -> bool:
+    """Whether a sentence defines a thing by itself ("a custom type that can be used to create a
+    custom type"): small models fill a doc with these."""
+    return _CIRCULAR.search(sentence.replace("`", "")) is not None
+
+
 def _paragraph(lines: list[str], sentences: list[str]) -> list[str]:
     indent = lines[0][: len(lines[0]) - len(lines[0].lstrip())]
     return [indent + " ".join(sentences)] if sentences else []
@@ -305,7 +317,7 @@ def repetitions(doc: str) -> list[tuple[int, str]]:
             units = [" ".join(e) for e in _list_entries(block.lines)] if block.kind == "list" else _sentences(block.lines)
             for unit in units:
                 key = _key(unit)
-                if _repeats(key, seen) or loops(unit):
+                if _repeats(key, seen) or loops(unit) or circular(unit):
                     found.append((line, unit))
                 seen.add(key)
         line += len(block.lines)
@@ -336,7 +348,7 @@ def cut_repetition(doc: str) -> str:
             kept_sentences = []
             for sentence in sentences:
                 key = _key(sentence)
-                if not _repeats(key, seen) and not loops(sentence):
+                if not _repeats(key, seen) and not loops(sentence) and not circular(sentence):
                     kept_sentences.append(sentence)
                 seen.add(key)
             out.append(_Block("prose", block.lines if kept_sentences == sentences else _paragraph(block.lines, kept_sentences)))

@@ -1,5 +1,6 @@
-"""What one doc is worth on its own: the shared checker's findings, required
-sections, hallucinated parameters and whether its examples are valid Rust.
+"""What one doc is worth on its own: the shared checker's and the output guard's
+findings (on the final doc and on the raw answer), required sections,
+hallucinated parameters and whether its examples are valid Rust.
 Cheap (milliseconds), so computed afresh from cached docs on every run and
 always in step with the current checker."""
 
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 
 from rustdoc_core.doc_checker import check_doc, required_sections
 from rustdoc_core.doc_text import CodeBlock, code_blocks, doc_sections, prose_lines
+from rustdoc_core.grounding import NameIndex
+from rustdoc_core.output_guard import guard_findings
 from rustdoc_core.rust_items import RustItem, RustSource
 from rustdoc_core.rust_items import parser as _parser
 
@@ -25,6 +28,8 @@ class DocMeasures:
     unknown_params: int  # "unknown-param" findings: parameter names that do not exist
     example_blocks: int  # Rust code blocks under `# Examples`
     example_blocks_valid: int  # of those, parsed by tree-sitter without errors
+    guard_codes: tuple[str, ...] = ()  # the output guard's findings on the final doc (also in finding_codes)
+    raw_guard_codes: tuple[str, ...] = ()  # ... and on the raw answer, before post-processing
 
     @property
     def clean(self) -> bool:
@@ -53,16 +58,24 @@ def is_valid_rust_example(block: CodeBlock) -> bool:
     return block.closed and not RustSource(code, _parser()).has_errors()
 
 
-def measure_doc(item: RustItem, doc: str) -> DocMeasures:
+def measure_doc(
+    item: RustItem, doc: str, *, raw: str | None = None, names: NameIndex | None = None, context_code: tuple[str, ...] = ()
+) -> DocMeasures:
+    """The doc's measures; with `raw` (the generator's answer before post-processing) also the
+    guard's findings on what the model wrote. `names` is the crate's name index for grounding."""
+    guard = sorted({f.code for f in guard_findings(item, doc, names, context_code)}) if doc.strip() else []
+    raw_guard = guard if raw is None or raw == doc else sorted({f.code for f in guard_findings(item, raw, names, context_code)})
     findings = check_doc(item, doc)
     required = sorted(required_sections(item))
     present = {s.strip().lower() for s in doc_sections(doc)}
     blocks = examples_blocks(doc)
     return DocMeasures(
-        finding_codes=tuple(sorted(f.code for f in findings)),
+        finding_codes=tuple(sorted([f.code for f in findings] + guard)),
         required=tuple(required),
         required_present=tuple(s for s in required if s.lower() in present),
         unknown_params=sum(1 for f in findings if f.code == "unknown-param"),
         example_blocks=len(blocks),
         example_blocks_valid=sum(1 for b in blocks if is_valid_rust_example(b)),
+        guard_codes=tuple(guard),
+        raw_guard_codes=tuple(raw_guard),
     )

@@ -1,6 +1,7 @@
 """Figures for a set of docs: agreement with the human doc (BLEU-4, chrF,
-ROUGE-L from sacrebleu and rouge-score), the shared checker's verdicts,
-example validity, doctests, and cost."""
+ROUGE-L from sacrebleu and rouge-score), the shared checker's and the output
+guard's verdicts (before and after post-processing), example validity,
+doctests, and cost."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import median
 
 from rustdoc_core.console import UserError
 from rustdoc_core.generators import GeneratedDoc
@@ -23,6 +25,7 @@ class ItemResult:
     output: GeneratedDoc
     measures: DocMeasures
     doctest: DoctestOutcome | None  # None: the item's crate is not mapped with --crate-dir
+    partial: bool = False  # the output guard put the template's summary in place of the model's
 
 
 @dataclass(frozen=True)
@@ -45,8 +48,32 @@ METRICS = (
     Metric("examples_valid", "Examples blocks valid Rust", True, percent=True),
     Metric("doctests_pass", "Doctests passing", True, percent=True),
     Metric("tokens_per_doc", "Tokens generated per doc", None),
+    *(
+        Metric(f"{when}_{key}", f"{label}, {words}", False, percent=True)
+        for key, label in (("repetition", "Docs repeating themselves"), ("echoed", "Docs echoing the item's code"),
+                           ("ungrounded", "Docs naming what does not exist"))
+        for when, words in (("raw", "as written"), ("final", "final"))
+    ),
+    Metric("length_ratio", "Length / human doc (median)", None),
+    Metric("kept", "Answers kept as written", None, percent=True),
+    Metric("repaired", "Answers repaired", None, percent=True),
+    Metric("partial", "Answers with the template's summary", None, percent=True),
+    Metric("replaced", "Answers replaced by the template", None, percent=True),
 )
-"""The quality figures: deterministic for deterministic systems (greedy, fixed seed)."""
+"""The quality figures: deterministic for deterministic systems (greedy, fixed seed).
+`raw_*` measure the generator's answer before the output guard (what the model wrote),
+`final_*` the doc after it (what the user gets)."""
+
+GUARD_FIGURES = {"repetition": ("repetition",), "echoed": ("echoed-code",), "ungrounded": ("ungrounded-identifier",)}
+"""Guard figure -> the output guard's finding codes it counts."""
+
+
+def verdict(output: GeneratedDoc) -> str:
+    """What the output guard did to an answer (`output_guard.VERDICTS`), from the doc's origin: a
+    "template" doc is the template system's own (kept) unless it replaced a different answer."""
+    if output.origin == "template":
+        return "kept" if output.raw == output.text else "replaced"
+    return {"model": "kept", "repaired": "repaired", "human": "kept"}.get(output.origin, "replaced")
 
 COST_METRICS = (
     Metric("seconds_per_doc", "Seconds per doc", False),
@@ -107,7 +134,25 @@ def figures(results: Sequence[ItemResult]) -> dict[str, float | int | None]:
         "examples_valid": _round(_share(valid, blocks)),
         "doctests_pass": _round(_share(sum(d.passed for d in ran), sum(d.blocks for d in ran))),
         "tokens_per_doc": round(sum(r.output.tokens for r in results) / len(results), 4),
+        **guard_figures(results),
     }
+
+
+def guard_figures(results: Sequence[ItemResult]) -> dict[str, float | None]:
+    """Shares of docs with each guard finding before and after post-processing, length against the
+    human doc, and what the guard did (kept / repaired / partial template / replaced)."""
+    n = len(results)
+    out: dict[str, float | None] = {}
+    for key, codes in GUARD_FIGURES.items():
+        out[f"raw_{key}"] = round(sum(any(c in codes for c in r.measures.raw_guard_codes) for r in results) / n, 6)
+        out[f"final_{key}"] = round(sum(any(c in codes for c in r.measures.guard_codes) for r in results) / n, 6)
+    ratios = sorted(len(r.output.text) / len(r.example.reference) for r in results if r.example.reference)
+    out["length_ratio"] = round(median(ratios), 4) if ratios else None
+    verdicts = Counter(verdict(r.output) for r in results)
+    for name in ("kept", "repaired", "replaced"):
+        out[name] = round(verdicts[name] / n, 6)
+    out["partial"] = round(sum(r.partial for r in results) / n, 6)
+    return out
 
 
 def _round(value: float | None) -> float | None:
@@ -122,6 +167,10 @@ def details(results: Sequence[ItemResult]) -> dict[str, object]:
     return {
         "findings_per_doc_by_code": {code: round(count / n, 6) for code, count in sorted(codes.items())},
         "origins": dict(sorted(Counter(r.output.origin for r in results).items())),
+        "verdicts": dict(sorted(Counter(verdict(r.output) for r in results).items())),
+        "raw_guard_findings_per_doc_by_code": {
+            code: round(count / n, 6) for code, count in sorted(Counter(c for r in results for c in r.measures.raw_guard_codes).items())
+        },
         "required_sections": {
             "required": sum(len(r.measures.required) for r in results),
             "present": sum(len(r.measures.required_present) for r in results),

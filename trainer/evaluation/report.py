@@ -10,7 +10,12 @@ from typing import Any
 
 from rustdoc_core.atomic import atomic_path, write_text_atomic
 
-from trainer.evaluation.metrics import COST_METRICS, METRICS, Metric, best_systems
+from trainer.evaluation.metrics import COST_METRICS, GUARD_FIGURES, METRICS, Metric, best_systems
+
+GUARD_ROWS = frozenset(
+    [f"{when}_{key}" for key in GUARD_FIGURES for when in ("raw", "final")] + ["length_ratio", "kept", "repaired", "partial", "replaced"]
+)
+"""Figures shown in their own "before and after" table rather than in the overall one."""
 
 CHARTS = {"metrics": "metrics.png", "by_kind": "by_kind.png"}
 BREAKDOWN_METRICS = ("chrf", "clean_share")
@@ -68,7 +73,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
     ]
     overall = figures["overall"]
-    rows = [(f"{m.label}{_arrow(m)}", m, {n: overall[n].get(m.key) for n in names}) for m in METRICS]
+    rows = [(f"{m.label}{_arrow(m)}", m, {n: overall[n].get(m.key) for n in names}) for m in METRICS if m.key not in GUARD_ROWS]
     out += _metric_table("Metric", names, rows)
     for name in names:
         not_run = figures["details"][name]["doctests"]["not_run"]
@@ -87,6 +92,11 @@ def render_markdown(report: dict[str, Any]) -> str:
         (f"`{code}`", fewer, {n: figures["details"][n]["findings_per_doc_by_code"].get(code, 0.0) for n in names})
         for code in codes
     ]) if codes else ["No findings for any system."]
+    out += ["", "## Output guard: before and after", "",
+            "What the model wrote (raw answer) against what the user gets (final doc), from the output guard's "
+            "findings, and what the guard did to the answers.", ""]
+    guard_rows = [m for m in METRICS if m.key in GUARD_ROWS]
+    out += _metric_table("Output guard", names, [(f"{m.label}{_arrow(m)}", m, {n: overall[n].get(m.key) for n in names}) for m in guard_rows])
     out += ["", "## Origin of the final docs", "",
             "`model`: kept as generated; `repaired`: fixed by post-processing; `template`: model output rejected, template used.", ""]
     origins = sorted({o for n in names for o in figures["details"][n]["origins"]})
@@ -106,7 +116,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         if grouping == "by_kind":
             out += ["", f"![Per-kind breakdown]({CHARTS['by_kind']})"]
     if report["examples"]:
-        out += ["", "## Examples", "", "A few items, each system's doc next to the human one.", ""]
+        out += ["", "## Examples", "", "A few items, each system's doc next to the human one; where the output guard "
+                "changed an answer, the raw answer stands above the final doc, so what was cut shows.", ""]
     for shown in report["examples"]:
         out += [f"### `{shown['label']}` ({shown['repo']}: `{shown['path']}` line {shown['line']})", "",
                 "```rust", shown["signature"], "```", "", "**Human**", "", _fenced(shown["human"]), ""]
@@ -116,7 +127,13 @@ def render_markdown(report: dict[str, Any]) -> str:
                 continue  # the human doc, shown above
             notes = f"origin `{doc['origin']}`; " + (
                 "findings: " + ", ".join(f"`{c}`" for c in doc["findings"]) if doc["findings"] else "no findings")
-            out += [f"**`{name}`** ({notes})", "", _fenced(doc["text"]), ""]
+            raw = doc.get("raw")
+            if raw is not None and raw != doc["text"]:
+                guard = ", ".join(f"`{c}`" for c in doc.get("raw_guard", ())) or "none"
+                out += [f"**`{name}`**, raw answer (guard findings: {guard})", "", _fenced(raw), ""]
+                out += [f"**`{name}`**, final doc ({notes})", "", _fenced(doc["text"]), ""]
+            else:
+                out += [f"**`{name}`** ({notes})", "", _fenced(doc["text"]), ""]
     return "\n".join(out).rstrip("\n") + "\n"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -14,6 +15,7 @@ from typing import Any
 from rustdoc_core.console import UserError, task_progress
 from rustdoc_core.decode import DecodeOptions
 from rustdoc_core.generators import GeneratedDoc
+from rustdoc_core.grounding import NameIndex
 from rustdoc_core.prompt import PROMPT_FORMAT_VERSION
 
 from trainer.evaluation import metrics
@@ -51,7 +53,9 @@ class SystemRun:
     cached: int
 
 
-def generate_all(system: System, examples: Sequence[EvalExample], cache: JsonlCache) -> tuple[list[GeneratedDoc], int]:
+def generate_all(
+    system: System, examples: Sequence[EvalExample], cache: JsonlCache, names: dict[str, NameIndex] | None = None
+) -> tuple[list[GeneratedDoc], int]:
     """Each example's output, from the cache or generated now (and cached at once)."""
     outputs: list[GeneratedDoc] = []
     generated = 0
@@ -63,7 +67,7 @@ def generate_all(system: System, examples: Sequence[EvalExample], cache: JsonlCa
             key = cache_key(system, example)
             entry = cache.get(key)
             if entry is None:
-                output = _generate(system, example)
+                output = _generate(system, example, (names or {}).get(example.repo))
                 entry = cache.put(key, {"system": system.spec, "item": example.id, **output.to_dict()})
                 generated += 1
                 advance(1)
@@ -71,11 +75,11 @@ def generate_all(system: System, examples: Sequence[EvalExample], cache: JsonlCa
     return outputs, generated
 
 
-def _generate(system: System, example: EvalExample) -> GeneratedDoc:
+def _generate(system: System, example: EvalExample, names: NameIndex | None = None) -> GeneratedDoc:
     from rustdoc_core.generators import GenerationError, ModelLoadError
 
     try:
-        return system.generate(example)
+        return system.generate(example, names)
     except ModelLoadError as exc:
         raise UserError(f"system {system.spec}: {exc}") from None
     except GenerationError as exc:
@@ -101,24 +105,50 @@ def run_eval(config: EvalConfig) -> dict[str, Any]:
     generations = JsonlCache(cache_dir / "generations.jsonl")
     doctests = DoctestRunner(config.crate_dirs, cache_dir / "doctest-work", JsonlCache(cache_dir / "doctests.jsonl"))
     log.info("evaluating %d system(s) on %d item(s) of %s/%s", len(systems), len(examples), config.dataset, config.split)
+    names = repo_names(split)
 
     runs: list[SystemRun] = []
     for system in systems:
         try:
-            outputs, generated = generate_all(system, examples, generations)
+            outputs, generated = generate_all(system, examples, generations, names)
         finally:
             system.close()  # frees a model's memory before the next one loads
         docs = [(example, output.text) for example, output in zip(examples, outputs)]
         outcomes = doctests.outcomes(docs, system.name)
-        results = [
-            ItemResult(example, output, measure_doc(example.item, output.text), outcomes.get(example.id))
-            for example, output in zip(examples, outputs)
-        ]
+        results = [_result(example, output, names.get(example.repo), outcomes.get(example.id)) for example, output in zip(examples, outputs)]
         runs.append(SystemRun(system, results, generated, len(examples) - generated))
 
     report = build_report(config, examples, runs, split_size=len(split))
     write_report(config.output, report)
     return report
+
+
+def repo_names(examples: Sequence[EvalExample]) -> dict[str, NameIndex]:
+    """Each repo's name index from the split's records of that repo (items, fields, containers,
+    `use` lines), plus the crate's own name: what grounds a doc in the eval."""
+    by_repo: dict[str, list[EvalExample]] = defaultdict(list)
+    for example in examples:
+        by_repo[example.repo].append(example)
+    return {
+        repo: NameIndex.from_items(
+            [e.item for e in group],
+            uses=[line for e in group for line in e.context.use_lines],
+            crates=[re.sub(r"-\d[\w.]*$", "", repo).replace("-", "_")],
+        )
+        for repo, group in by_repo.items()
+    }
+
+
+def _result(example: EvalExample, output: GeneratedDoc, names: NameIndex | None, doctest) -> ItemResult:
+    """One doc measured: the checker and the guard on the final doc, the guard on the raw answer,
+    and whether the guard put the template's summary in (run again on the raw answer: milliseconds)."""
+    from rustdoc_core.grounding import context_code
+    from rustdoc_core.output_guard import finish
+
+    code = context_code(example.context)
+    measures = measure_doc(example.item, output.text, raw=output.raw, names=names, context_code=code)
+    partial = output.origin == "repaired" and "template-summary" in finish(example.item.with_doc(None), output.raw, names=names, context_code=code).steps
+    return ItemResult(example, output, measures, doctest, partial)
 
 
 def _groups(examples: Sequence[EvalExample], key: Callable[[EvalExample], Sequence[str]]) -> dict[str, list[int]]:
@@ -193,6 +223,8 @@ def _shown_examples(examples: Sequence[EvalExample], runs: Sequence[SystemRun], 
             "docs": {
                 run.system.name: {
                     "text": run.results[index].output.text,
+                    "raw": run.results[index].output.raw,
+                    "raw_guard": list(run.results[index].measures.raw_guard_codes),
                     "origin": run.results[index].output.origin,
                     "findings": list(run.results[index].measures.finding_codes),
                 }

@@ -15,6 +15,7 @@ from typing import Protocol
 from rustdoc_core.console import UserError
 from rustdoc_core.decode import DecodeOptions
 from rustdoc_core.generators import GENERATOR_HELP, GENERATOR_KINDS, GeneratedDoc
+from rustdoc_core.grounding import NameIndex
 from rustdoc_core.prompt import PROMPT_FORMAT_VERSION
 
 from trainer.evaluation.dataset import EvalExample
@@ -25,12 +26,14 @@ class System(Protocol):
     name: str  # column title in the report
     fingerprint: str  # in the cache key: changes whenever the outputs could
 
-    def generate(self, example: EvalExample) -> GeneratedDoc: ...
+    def generate(self, example: EvalExample, names: NameIndex | None = None) -> GeneratedDoc: ...
 
     def close(self) -> None: ...
 
 
-POST_PROCESSING_MODULES = ("prompt", "generators", "output_guard", "repair", "template_engine", "doc_checker", "doc_text")
+POST_PROCESSING_MODULES = (
+    "prompt", "generators", "output_guard", "grounding", "std_names", "repair", "template_engine", "doc_checker", "doc_text",
+)
 """The core modules whose code shapes a final doc: a change to any of them invalidates cached docs."""
 
 
@@ -51,9 +54,9 @@ class GeneratorSystem:
         self.spec, self.name, self.fingerprint = spec, name, fingerprint
         self.generator = generator
 
-    def generate(self, example: EvalExample) -> GeneratedDoc:
+    def generate(self, example: EvalExample, names: NameIndex | None = None) -> GeneratedDoc:
         # The human doc never reaches the generator: it answers as for an undocumented item.
-        return self.generator.generate(example.item.with_doc(None), example.context)
+        return self.generator.generate(example.item.with_doc(None), example.context, names=names)
 
     def close(self) -> None:
         self.generator.close()
@@ -65,7 +68,7 @@ class HumanSystem:
     spec = name = "human"
     fingerprint = "human"
 
-    def generate(self, example: EvalExample) -> GeneratedDoc:
+    def generate(self, example: EvalExample, names: NameIndex | None = None) -> GeneratedDoc:  # noqa: ARG002
         start = time.perf_counter()
         text = example.reference
         return GeneratedDoc(text, text, "human", 0, time.perf_counter() - start)
