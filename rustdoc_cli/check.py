@@ -20,6 +20,7 @@ Examples:
   rustdoc-gen check src/ --format sarif -o docs.sarif   # for GitHub code scanning
   rustdoc-gen check src/lib.rs --format json       # machine-readable findings
   rustdoc-gen check src/ --fix                     # add missing sections, drop needless ones
+  rustdoc-gen check . --doctests                   # also run the examples (cargo test --doc)
 """
 
 
@@ -52,6 +53,11 @@ Examples:
     "Whole `///` lines only; the other lines of a doc keep their bytes. Files are replaced atomically.",
 )
 @click.option(
+    "--doctests",
+    is_flag=True,
+    help="Also run `cargo test --doc` (once per crate) and report each failing example at its code fence.",
+)
+@click.option(
     "--output",
     "-o",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -59,7 +65,7 @@ Examples:
     help="Write the report to this file (atomically) instead of standard output.",
 )
 @verbosity_options
-def check(paths: tuple[Path, ...], fmt: str, fail_on: str, fix: bool, output: Path | None) -> None:
+def check(paths: tuple[Path, ...], fmt: str, fail_on: str, fix: bool, doctests: bool, output: Path | None) -> None:
     """Lint the existing docs of Rust files or crate directories with the shared checker.
 
     PATHS are `.rs` files or directories (searched for `*.rs`, skipping `target/`). Every
@@ -72,15 +78,17 @@ def check(paths: tuple[Path, ...], fmt: str, fail_on: str, fix: bool, output: Pa
     """
     from rustdoc_core import __version__
     from rustdoc_core.atomic import write_text_atomic
-    from rustdoc_core.doc_lint import lint_paths, render
+    from rustdoc_core.doc_lint import DoctestRunFailed, lint_paths, render
     from rustdoc_core.rust_files import InputError, rust_files
 
     try:
         if not rust_files(paths):
             raise UserError(f"no .rs files under {', '.join(str(p) for p in paths)}")
-        report = lint_paths(paths, fix=fix)
+        report = lint_paths(paths, fix=fix, doctests=doctests)
     except InputError as err:
         raise UserError(str(err)) from err
+    except DoctestRunFailed as err:
+        raise UserError(f"cargo test --doc failed before running the examples: {err}") from err
     for reason in report.skipped:
         log.warning("skipped %s", reason)
     text = render(report, fmt, __version__, base=Path.cwd())

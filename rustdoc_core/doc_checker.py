@@ -23,6 +23,7 @@ _OTHER_SEVERITY = {
     "doc-markdown": "warning",
     "invalid-html-tag": "warning",
     "unresolved-link": "warning",
+    "failing-doctest": "error",  # from `cargo test --doc` (doc_lint), not from the text alone
     "long-first-paragraph": "warning",
     "summary-not-sentence": "warning",
     "fn-main-in-doctest": "warning",

@@ -7,6 +7,9 @@ rendered as clippy-shaped lines, JSON or SARIF 2.1.0, and the certain fixes appl
 from __future__ import annotations
 
 import json
+import os
+import re
+import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,6 +36,7 @@ _HELP = {
     "doc-markdown": "put code in backticks, URLs in `<...>`",
     "invalid-html-tag": "put generic types in backticks: rustdoc reads `<T>` as an HTML tag",
     "unresolved-link": "link to an item that exists (renamed or removed?), or drop the brackets",
+    "failing-doctest": "fix the example, or mark it `no_run`/`ignore` with a reason",
     "long-first-paragraph": "keep the first paragraph a short summary; move details to a second paragraph",
     "summary-not-sentence": "start with a capital letter, use the third person, end with a period",
     "fn-main-in-doctest": "drop the `fn main() { ... }` wrapper: rustdoc adds one",
@@ -115,12 +119,14 @@ class CrateIndexes:
 # --- linting -------------------------------------------------------------------------
 
 
-def lint_paths(paths: Iterable[Path], fix: bool = False) -> LintReport:
+def lint_paths(paths: Iterable[Path], fix: bool = False, doctests: bool = False, target_dir: Path | None = None) -> LintReport:
     """Lint every documented item of the `.rs` files under `paths`; with `fix`, apply the certain
-    fixes to `///` docs first (atomically, file by file) and report what is left."""
+    fixes to `///` docs first (atomically, file by file) and report what is left; with
+    `doctests`, also run `cargo test --doc` once per crate and report each failing example."""
     report = LintReport()
     indexes = CrateIndexes()
-    for path in rust_files(paths):
+    files = rust_files(paths)
+    for path in files:
         try:
             text = read_rust_file(path)
         except InputError as err:
@@ -136,6 +142,9 @@ def lint_paths(paths: Iterable[Path], fix: bool = False) -> LintReport:
         found, items = lint_source(path, text, indexes)
         report.findings.extend(found)
         report.items += items
+    if doctests:
+        report.findings.extend(doctest_findings(files, target_dir))
+        report.findings.sort(key=lambda f: (f.path, f.line, f.column))
     return report
 
 
@@ -203,6 +212,86 @@ def _place(item: RustItem, finding: Finding, line_map: list[int], lines: list[st
         if offset != -1:
             return row + 1, marker + 3 + offset + finding.col + 1
     return row + 1, start + 1
+
+
+# --- doctests --------------------------------------------------------------------------
+
+_DOCTEST_NAME = re.compile(r"^\s*(?P<file>\S.*?\.rs) - (?P<name>.+?) \(line (?P<line>\d+)\)(?: - compile fail)?$")
+_DOCTEST_OUTPUT = re.compile(r"^---- (?P<file>\S.*?\.rs) - (?P<name>.+?) \(line (?P<line>\d+)\) stdout ----$")
+
+
+def doctest_findings(files: Sequence[Path], target_dir: Path | None = None, timeout_s: float = 1800) -> list[LintFinding]:
+    """`failing-doctest` for each example `cargo test --doc` fails, at its fence in `files`.
+
+    One run per crate holding any of the files; crates without a library are passed over.
+    """
+    wanted = {p.resolve(): p for p in files}
+    crates = {m.directory for p in files if (m := nearest_manifest(p.parent, package_only=True)) is not None}
+    out: list[LintFinding] = []
+    for crate in sorted(crates):
+        if not (crate / "src" / "lib.rs").is_file():
+            continue
+        for rel, line, name, error in _failing_doctests(crate, target_dir, timeout_s):
+            path = wanted.get((crate / rel).resolve())
+            if path is None:
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace").split("\n")
+            column = text[line - 1].find("```") + 1 if 0 < line <= len(text) else 1
+            out.append(LintFinding(
+                str(path), line, max(column, 1), "failing-doctest", SEVERITY["failing-doctest"],
+                f"the example of `{name}` fails `cargo test --doc`: {error}", name, help_text("failing-doctest"),
+            ))
+    return out
+
+
+def _failing_doctests(crate: Path, target_dir: Path | None, timeout_s: float) -> list[tuple[str, int, str, str]]:
+    """(file relative to the crate, fence line, doctest name, first error line) of each failure."""
+    from rustdoc_core.example_verify import _tool
+
+    env = dict(os.environ)
+    if target_dir is not None:
+        env["CARGO_TARGET_DIR"] = str(target_dir)
+    run = subprocess.run(
+        [_tool("cargo"), "test", "--doc", "--no-fail-fast", "--", "--color", "never"],
+        cwd=crate, env=env, capture_output=True, text=True, timeout=timeout_s,
+    )
+    lines = run.stdout.splitlines()
+    errors: dict[tuple[str, int], str] = {}
+    current: tuple[str, int] | None = None
+    after_panic = False
+    for line in lines:
+        header = _DOCTEST_OUTPUT.match(line)
+        if header:
+            current, after_panic = (header.group("file"), int(header.group("line"))), False
+            continue
+        if current is None or current in errors:
+            continue
+        if after_panic and line.strip():
+            errors[current] = f"panicked: {line.strip()}"
+        elif line.startswith("error"):
+            errors[current] = line.strip()
+        after_panic = "panicked at" in line
+    failures = []
+    in_list = False
+    for line in lines:
+        if line.strip() == "failures:":
+            in_list = True
+            continue
+        if in_list:
+            match = _DOCTEST_NAME.match(line)
+            if match:
+                key = (match.group("file"), int(match.group("line")))
+                failures.append((key[0], key[1], match.group("name"), errors.get(key, "it fails")))
+            elif line.strip() and not line.startswith(" "):
+                in_list = False
+    if run.returncode != 0 and not failures:
+        failures_text = (run.stderr.strip().splitlines() or ["cargo test --doc failed"])[-1]
+        raise DoctestRunFailed(failures_text)
+    return failures
+
+
+class DoctestRunFailed(Exception):
+    """`cargo test --doc` failed without naming a failing doctest (the crate does not build)."""
 
 
 # --- fixing ----------------------------------------------------------------------------

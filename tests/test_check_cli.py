@@ -12,6 +12,7 @@ import difflib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -202,3 +203,28 @@ def test_bad_path_is_one_line_and_non_zero(tmp_path):
     out = run_check(str(tmp_path / "missing.rs"), cwd=tmp_path)
     assert out.returncode != 0 and out.stdout == ""
     assert len([line for line in out.stderr.splitlines() if line.strip()]) == 1
+
+
+@pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo is not installed; --doctests runs cargo test --doc")
+def test_doctests_reports_each_failing_example_at_its_fence(tmp_path):
+    crate = tmp_path / "checked_math"
+    shutil.copytree(REPO_ROOT / "tests" / "fixtures" / "crates" / "checked_math", crate)
+    lib = crate / "src" / "lib.rs"
+    text = lib.read_text()
+    text = text.replace(
+        "pub fn checked_add(a: u32, b: u32)",
+        "/// Adds.\n///\n/// ```\n/// assert_eq!(checked_math::checked_add(1, 2), Ok(4));\n/// ```\npub fn checked_add(a: u32, b: u32)",
+    )
+    text = text.replace(
+        "pub fn parse_number(text: &str)",
+        "/// Parses.\n///\n/// ```\n/// let n: String = checked_math::parse_number(\"1\");\n/// ```\n///\n"
+        "/// ```\n/// assert_eq!(checked_math::parse_number(\"1\"), Ok(1));\n/// ```\npub fn parse_number(text: &str)",
+    )
+    lib.write_text(text)
+    lines = text.split("\n")
+    openings = [i + 1 for i, line in enumerate(lines) if line == "/// ```"][0::2]  # 1-based, opening fences
+    out = run_check(".", "--doctests", "--format", "json", cwd=crate)
+    assert out.returncode == 1, out.stderr
+    failing = [(f["line"], f["item"], f["message"]) for f in json.loads(out.stdout)["findings"] if f["code"] == "failing-doctest"]
+    assert [(line, item) for line, item, _ in failing] == [(openings[0], "checked_add"), (openings[1], "parse_number")]
+    assert "left == right" in failing[0][2] and "E0308" in failing[1][2]
