@@ -51,7 +51,7 @@ PUB_FN = item("pub fn total(values: &[u32], limit: u32) -> u32 { values.iter().s
 def test_every_code_has_a_severity_and_errors_are_the_blocking_ones():
     assert set(SEVERITY) == set(CODES)
     assert {c for c, s in SEVERITY.items() if s == "error"} == {
-        "empty-doc", "unbalanced-fence", "invalid-rust-fence", "unknown-param", "missing-safety"
+        "empty-doc", "unbalanced-fence", "invalid-rust-fence", "unknown-param", "missing-safety", "failing-doctest"
     }
 
 
