@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -226,12 +227,16 @@ _REPAIRS: dict[str, Callable[[str, RustItem, str, tuple[str, ...]], str]] = {
 
 
 def _repair_plans(block: CodeBlock, item: RustItem) -> list[tuple[str, ...]]:
-    """The original, then each mechanical repair that could apply, then their combinations."""
+    """Repair combinations to try, the one the code surely needs first (a bare name with no
+    `use` of it, `?` with no `main`), then the original, then the rest: each try is a compile."""
     source = block.doctest_source()
     name = _item_name_for_use(item)
-    uses = [] if "use " in source and name in source.split("use ", 1)[1].split(";", 1)[0] else ["use", "use-root"]
-    wrap = ["main-wrapper"] if "?" in source and "fn main" not in source else []
-    plans: list[tuple[str, ...]] = [()]
+    imported = any(name in line for line in source.split("\n") if line.strip().startswith("use "))
+    uses = [] if imported else ["use", "use-root"]
+    wrap = ["main-wrapper"] if "?" in source and "fn main" not in source and "Ok::<" not in source else []
+    bare = not imported and re.search(rf"(?<![\w:]){re.escape(name)}\b", source) is not None
+    likely = tuple(([uses[0]] if bare and uses else []) + wrap)
+    plans: list[tuple[str, ...]] = [likely, ()]
     plans += [(u,) for u in uses] + [(w,) for w in wrap]
     plans += [(u, w) for u in uses for w in wrap]
     return list(dict.fromkeys(plans))
