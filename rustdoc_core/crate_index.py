@@ -70,7 +70,11 @@ class CrateIndex:
         if item.container is not None and item.container.kind == "impl":
             # An inherent impl's members are as reachable as its self type.
             self_type = re.sub(r"<.*", "", item.container.self_type or "").split("::")[-1].strip()
-            return self._item_exported(mods, self_type) if self_type else mods in self._exported_modules
+            if not self_type:
+                return mods in self._exported_modules
+            # The impl may sit in another module than the type (`impl super::S` in a private one).
+            homes = [m for m, module in self.modules.items() if self_type in module.items] or [mods]
+            return any(self._item_exported(m, self_type) for m in homes)
         return self._item_exported(mods, item.name)
 
     def resolves(self, path: Path, link: str) -> bool | None:
