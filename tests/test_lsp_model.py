@@ -194,3 +194,50 @@ async def test_server_exits_when_the_client_vanishes_mid_generation(tiny_gguf_pa
         await client.wait_for(lambda: _tokens_reported(client) > 0, 30, "tokens to be reported")
         client.process.stdin.close()
         assert await asyncio.wait_for(client.process.wait(), 15) == 0
+
+
+async def test_shutdown_mid_generation_stops_it_and_the_server_exits_cleanly(tiny_gguf_path):
+    async with server_session(initialization_options={"model": {"path": str(tiny_gguf_path), **LONG}}) as client:
+        client.open(URI, SOURCE)
+        action = (await client.code_actions(URI, DIV, only=[ITEM_KIND]))[0]
+        client.protocol.send_request_async(types.CODE_ACTION_RESOLVE, action)
+        await client.wait_for(lambda: _tokens_reported(client) > 0, 30, "tokens to be reported")
+        await asyncio.wait_for(client.shutdown_async(None), 10)  # answered while the model was busy
+        await client.wait_for(lambda: _kinds(client)[-1:] == ["end"], 10, "the progress to end")
+        assert client.progress[-1][1]["message"] == "Cancelled"
+        assert _tokens_reported(client) < 3000
+        client.exit(None)
+        assert await asyncio.wait_for(client.process.wait(), 15) == 0
+
+
+async def test_a_model_adapter_set_live_takes_effect_and_a_missing_one_falls_back(tiny_gguf_path, tmp_path):
+    expected_template = SOURCE.replace(
+        "    pub fn checked_div",
+        render_doc_comment(template_doc(next(i for i in RustSource(SOURCE).items() if i.name == "checked_div")), "    ")
+        + "    pub fn checked_div",
+    )
+    base = {"path": str(tiny_gguf_path), "maxTokens": 16}
+
+    async def configure(model: dict, status_model: str) -> None:
+        client.configuration = {"model": model}
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        await client.wait_for(lambda: client.statuses and client.statuses[-1]["model"] == status_model, what=status_model)
+
+    async with server_session(initialization_options={"model": base}) as client:
+        client.open(URI, SOURCE)
+        action = (await client.code_actions(URI, DIV, only=[ITEM_KIND]))[0]
+
+        missing = tmp_path / "missing-lora.gguf"
+        await configure({**base, "adapter": str(missing)}, f"{tiny_gguf_path.name}@{missing.name}")
+        message = await client.wait_for(lambda: client.messages, what="the missing adapter")
+        assert "adapter file not found" in message[0].message and str(missing) in message[0].message
+        assert client.statuses[-1]["state"] == "error"
+        resolved = await client.code_action_resolve_async(action)
+        assert apply_text_edits(SOURCE, edits_for(resolved.edit, URI)) == expected_template
+
+        # The adapter taken away: the base alone serves again.
+        await configure(base, tiny_gguf_path.name)
+        resolved = await client.code_action_resolve_async(action)
+        assert resolved.edit is not None
+        assert [s["state"] for s in client.statuses][-3:] == ["loading", "generating", "ready"]
+        assert len(client.messages) == 1
