@@ -8,6 +8,7 @@ the file. Unknown keys and wrong types fail fast, naming the field.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import tomllib
 import types
 import typing
@@ -17,6 +18,8 @@ from typing import Any
 
 DEFAULT_BASE_MODEL = "Qwen/Qwen2.5-Coder-1.5B-Instruct"
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+REPORT_TO = {"none": None, "tensorboard": "tensorboard", "trackio": "trackio", "wandb": "wandb"}
+"""`--report-to` choices (transformers' integration names) -> the package each needs."""
 
 
 def _f(default: Any, help: str, *, short: str | None = None, flag: str | None = None, cli: bool = True) -> Any:
@@ -55,6 +58,8 @@ class TrainConfig:
     eval_steps: int | None = _f(None, "Evaluate every N steps as well as after each epoch (default: each epoch only).")
     save_steps: int = _f(100, "Save a checkpoint every N steps (the last 3 are kept) for --resume.")
     logging_steps: int = _f(10, "Log loss, learning rate and tokens/s every N steps (into metrics.jsonl).")
+    report_to: str = _f("none", "Also log to a tracker through transformers' integration: none, tensorboard (events in "
+                        "RUN/checkpoints/runs/), trackio or wandb (pip install 'rustdoc-gen[tracking]').")
     dry_run: bool = _f(False, "Prove the run works: 1% of the data, a few steps, in a temporary directory.")
     resume: bool = _f(False, "Continue from the last complete checkpoint in --output after an interruption.")
 
@@ -84,6 +89,10 @@ class TrainConfig:
             raise ValueError(f"eval_limit: must be 0 or more, got {self.eval_limit}")
         if self.eval_steps is not None and self.eval_steps <= 0:
             raise ValueError(f"eval_steps: must be positive, got {self.eval_steps}")
+        if self.report_to not in REPORT_TO:
+            raise ValueError(f"report_to: {self.report_to!r} is not one of {', '.join(REPORT_TO)}")
+        if REPORT_TO[self.report_to] and importlib.util.find_spec(REPORT_TO[self.report_to]) is None:
+            raise ValueError(f"report_to: {self.report_to} needs the {REPORT_TO[self.report_to]} package: pip install 'rustdoc-gen[tracking]'")
         if not self.lora_targets:
             raise ValueError("lora_targets: at least one module is needed")
 

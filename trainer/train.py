@@ -287,7 +287,7 @@ def sft_args(config: TrainConfig, run_dir: Path, *, cuda: bool, use_bf16: bool, 
         fp16=False,
         use_cpu=not cuda,
         activation_checkpointing=cuda and config.gradient_checkpointing,
-        report_to="none",
+        report_to=config.report_to,
         disable_tqdm=True,
         dataloader_num_workers=0,
     )
