@@ -94,15 +94,20 @@ class CrateIndexes:
 
     def __init__(self) -> None:
         self._by_dir: dict[Path, CrateIndex | None] = {}
+        self._by_folder: dict[Path, CrateIndex | None] = {}  # a source folder -> its crate's index
 
     def index_for(self, path: Path) -> CrateIndex | None:
-        manifest = nearest_manifest(path.parent, package_only=True)
-        if manifest is None:
-            return None
-        directory = manifest.directory
-        if directory not in self._by_dir:
-            self._by_dir[directory] = CrateIndex.build(directory)
-        return self._by_dir[directory]
+        folder = path.parent.resolve()
+        if folder not in self._by_folder:
+            manifest = nearest_manifest(folder, package_only=True)
+            index = None
+            if manifest is not None:
+                directory = manifest.directory
+                if directory not in self._by_dir:
+                    self._by_dir[directory] = CrateIndex.build(directory)
+                index = self._by_dir[directory]
+            self._by_folder[folder] = index
+        return self._by_folder[folder]
 
     def exported(self, path: Path, item: RustItem) -> bool | None:
         index = self.index_for(path)
