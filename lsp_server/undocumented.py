@@ -44,7 +44,8 @@ def wanting_doc(source: RustSource, include_private: bool) -> Iterator[RustItem]
 class UndocumentedIndex:
     """Where the items that `wants_doc` are in one open document, followed through its edits."""
 
-    def __init__(self) -> None:
+    def __init__(self, settle_s: float = SETTLE_S) -> None:
+        self.settle_s = settle_s
         self._include_private: bool | None = None  # None: no full read yet
         self._spans: list[Span] = []  # from a wanting item's line start to its end
         self._windows: list[Span] = []  # edited since the last question, to read again
@@ -69,7 +70,7 @@ class UndocumentedIndex:
 
     def any_wanting(self, source: RustSource, include_private: bool) -> bool:
         """Whether some item in `source` (as edited) `wants_doc`."""
-        settled = time.monotonic() - self._last_edit >= SETTLE_S
+        settled = time.monotonic() - self._last_edit >= self.settle_s
         if include_private != self._include_private or (self._edited_since_read and settled):
             self._read_all(source, include_private)
         # What the edits touched is read now, once: its items replace the spans there.

@@ -348,6 +348,7 @@ class RustSource:
         self.tree: Tree = self.parser.parse(self.data)
         self.lines = LineIndex.of(self.data)
         self._items: list[RustItem] | None = None
+        self._near: dict[tuple[Any, ...], RustItem | None] = {}  # items the window reader built, until the next edit
 
     @property
     def text(self) -> str:
@@ -374,6 +375,7 @@ class RustSource:
         )
         self.tree = self.parser.parse(self.data, self.tree)
         self._items = None
+        self._near = {}
 
     def edit_lsp(self, start: tuple[int, int], end: tuple[int, int], new_text: str, encoding: str = UTF16) -> None:
         self.edit(
@@ -660,7 +662,13 @@ class _WindowReader(_ItemReader):
 
     def _item(self, node: Node, kind: str, pending: list[Node], *rest: Any) -> RustItem | None:
         # None also skips the members of a container outside the window: they lie inside it.
-        return None if self._outside(node, pending) else super()._item(node, kind, pending, *rest)
+        if self._outside(node, pending):
+            return None
+        # Two reads near one place between edits (the cursor's item, then what the edit touched) build it once.
+        key = (node.start_byte, node.end_byte, kind, tuple(p.start_byte for p in pending), *rest)
+        if key not in self.src._near:
+            self.src._near[key] = super()._item(node, kind, pending, *rest)
+        return self.src._near[key]
 
     def _impl(self, node: Node, pending: list[Node], *rest: Any) -> Iterator[RustItem]:
         return iter(()) if self._outside(node, pending) else super()._impl(node, pending, *rest)

@@ -75,7 +75,7 @@ def test_the_source_actions_answer_follows_edits_at_once_and_settles_after_a_pau
     # clap documents every public item of command.rs: nothing wants a doc until one is taken away.
     text = (debian_crate("clap") / "src" / "builder" / "command.rs").read_text(encoding="utf-8")
     source = RustSource(text)
-    index = UndocumentedIndex()
+    index = UndocumentedIndex(settle_s=3600)  # no pause in typing until the end, however slow this machine is
     assert not index.any_wanting(source, include_private=False)
     items = source.items()
     target = next(i for i in items if i.is_public and i.is_fn and i.doc is not None and i.start_line > 2000)
@@ -109,6 +109,7 @@ def test_the_source_actions_answer_follows_edits_at_once_and_settles_after_a_pau
     _edit(source, index, header, header, "Default for ")
     assert _truth(source) == []
     assert index.any_wanting(source, include_private=False)  # until typing pauses, the answer it had
+    index.settle_s = SETTLE_S
     time.sleep(SETTLE_S + 0.05)
     assert not index.any_wanting(source, include_private=False)
 
