@@ -187,6 +187,8 @@ def _summary_findings(item: RustItem, doc: str) -> list[Finding]:
     start, end = summary_range(doc)
     raw = "\n".join(lines[start:end])
     findings = []
+    # Stricter than clippy::too_long_first_doc_paragraph (which spares one-paragraph docs,
+    # methods and private items): a generated summary should be short everywhere.
     if len(raw) > MAX_FIRST_PARAGRAPH:
         findings.append(_finding(
             "long-first-paragraph",

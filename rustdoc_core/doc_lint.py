@@ -199,8 +199,16 @@ def doc_line_map(doc: DocComment) -> list[int]:
     return [row for row, _ in rows]
 
 
+_AT_DOC_START = {"empty-doc", "long-first-paragraph"}
+"""Findings about the doc as a whole, placed where clippy puts them: the doc comment's start."""
+
+
 def _place(item: RustItem, finding: Finding, line_map: list[int], lines: list[str]) -> tuple[int, int]:
     """1-based (line, column) of a finding: its doc line and word, or the item's own line."""
+    if finding.code in _AT_DOC_START and item.doc is not None:
+        row = line_map[finding.line] if finding.line is not None and finding.line < len(line_map) else item.doc.start_line
+        text = lines[row] if row < len(lines) else ""
+        return row + 1, len(text) - len(text.lstrip()) + 1
     if finding.line is None or finding.line >= len(line_map):
         return item.start_line + 1, len(item.indent) + 1
     row = line_map[finding.line]

@@ -23,7 +23,10 @@ from rustdoc_core.rust_items import RustSource
 from rustdoc_core.section_rules import SECTION_RULES
 
 FIXTURE = Path(__file__).parent / "fixtures" / "clippy" / "doc_lints"
-LINTS = {rule.code: rule.clippy_lint for rule in SECTION_RULES} | {"doc-markdown": "clippy::doc_markdown"}
+LINTS = {rule.code: rule.clippy_lint for rule in SECTION_RULES} | {
+    "doc-markdown": "clippy::doc_markdown",
+    "empty-doc": "clippy::empty_docs",
+}
 """Our finding code -> the clippy lint with the same meaning."""
 
 Place = tuple[str, int, int, str]  # file (relative to the crate), line, column, clippy lint
