@@ -20,7 +20,7 @@ from rustdoc_core.crate_index import CrateIndex
 from rustdoc_core.doc_checker import SEVERITY, Finding, check_doc, link_findings
 from rustdoc_core.doc_edits import line_ending
 from rustdoc_core.macro_items import macro_items
-from rustdoc_core.repair import CERTAIN_FIXES, update_doc
+from rustdoc_core.repair import CERTAIN_FIXES, rename_in_line, update_doc
 from rustdoc_core.rust_files import InputError, read_rust_file, rust_files
 from rustdoc_core.rust_items import DocComment, RustItem, RustSource
 from rustdoc_core.section_rules import SECTION_RULES, SEVERITIES
@@ -335,6 +335,10 @@ def fix_source(path: Path, text: str, indexes: CrateIndexes | None = None) -> tu
         cr = "\r" if newline == "\r\n" else ""
         new = [f"{prefix} {line}{cr}" if line else f"{prefix}{cr}" for line in update.insert]
         at = line_map[update.insert_before] if update.insert_before < len(line_map) else line_map[-1] + 1
+        for number, old, renamed in update.renames:
+            row = line_map[number]
+            marker = lines[row].find("///") + 3
+            lines[row] = lines[row][:marker] + rename_in_line(lines[row][marker:], old, renamed)
         edits.append((at, {line_map[n] for n in update.delete}, new))
         count += len(update.codes)
     if not edits:

@@ -158,12 +158,15 @@ class DocUpdate:
     insert_before: int = 0
     insert: tuple[str, ...] = ()
     codes: tuple[str, ...] = ()  # the finding codes it fixes
+    renames: tuple[tuple[int, str, str], ...] = ()  # (line, old, new): a renamed parameter's `old` -> `new`
 
     def __bool__(self) -> bool:
-        return bool(self.delete or self.insert)
+        return bool(self.delete or self.insert or self.renames)
 
     def apply(self, doc: str) -> str:
         lines = doc.split("\n")
+        for number, old, new in self.renames:
+            lines[number] = rename_in_line(lines[number], old, new)
         out: list[str] = []
         for number, line in enumerate(lines):
             if number == self.insert_before:
@@ -178,13 +181,15 @@ class DocUpdate:
 CERTAIN_FIXES = frozenset(
     [rule.code for rule in SECTION_RULES] + [rule.needless_code for rule in SECTION_RULES if rule.needless_code] + ["unknown-param"]
 )
-"""Finding codes `update_doc` fixes without a model (unknown-param: `# Arguments` entries only)."""
+"""Finding codes `update_doc` fixes without a model (unknown-param: `# Arguments` entries only,
+renamed when exactly one parameter is never named, else dropped)."""
 
 
 def update_doc(item: RustItem, doc: str, exported: bool | None = None) -> DocUpdate:
     """The certain fixes for a human's doc: add each missing required section (template text)
-    before `# Examples` or at the end, remove needless sections, drop `# Arguments` entries of
-    parameters the fn does not have. The human's other lines are kept byte for byte."""
+    before `# Examples` or at the end, remove needless sections, rename the `# Arguments` entry
+    of a renamed parameter (one dead entry, one parameter never named) or drop dead entries.
+    The human's other lines are kept byte for byte."""
     findings = check_doc(item, doc, exported)
     codes = {f.code for f in findings}
     lines = doc.split("\n")
@@ -197,6 +202,13 @@ def update_doc(item: RustItem, doc: str, exported: bool | None = None) -> DocUpd
                 delete.update(range(*found))
                 fixed.append(rule.needless_code)
     entries = [m for m in unknown_params(item, doc) if m[2] == "entry"]
+    renames: list[tuple[int, str, str]] = []
+    unmentioned = [p for p in item.param_names if f"`{p}`" not in doc]
+    if len(entries) == 1 and len(unmentioned) == 1:
+        # One dead entry and one parameter the doc never names: the parameter was renamed.
+        renames.append((entries[0][0], entries[0][1], unmentioned[0]))
+        entries = []
+        fixed.append("unknown-param")
     for line, _, _ in entries:
         delete.update(_entry_lines(lines, line))
     if entries:
@@ -217,7 +229,12 @@ def update_doc(item: RustItem, doc: str, exported: bool | None = None) -> DocUpd
         before, insert = examples[0], [line for block in blocks for line in block + [""]]
     else:
         before, insert = len(lines), [line for block in blocks for line in [""] + block]
-    return DocUpdate(frozenset(delete), before, tuple(insert), tuple(fixed))
+    return DocUpdate(frozenset(delete), before, tuple(insert), tuple(fixed), tuple(renames))
+
+
+def rename_in_line(line: str, old: str, new: str) -> str:
+    """The line with its first `` `old` `` code span naming `new` instead; nothing else changes."""
+    return line.replace(f"`{old}`", f"`{new}`", 1)
 
 
 def _section_range_of(lines: list[str], headings: frozenset[str]) -> tuple[int, int] | None:

@@ -172,3 +172,24 @@ def test_repair_never_leaves_an_error_on_real_crate_docs(debian_crate):
                 assert_no_errors(item, repaired)
                 origins[repaired.origin] = origins.get(repaired.origin, 0) + 1
     assert origins["model"] > 50 and origins["repaired"] > 50
+
+
+def test_update_doc_adds_removes_and_renames_only_what_is_stale():
+    from rustdoc_core.repair import update_doc
+
+    item = parse_item_source("pub fn compile(pattern: &str, strict: bool) -> Result<u32, String> { Ok(1) }")
+    doc = (
+        "Compiles a glob, the way the shell would.\n\n"
+        "# Arguments\n\n* `glob` - the pattern text, as typed.\n* `strict` - refuse `**` inside words.\n\n"
+        "# Safety\n\nAlways safe.\n\n# Examples\n\n```\nlet n = 1;\n```"
+    )
+    update = update_doc(item, doc)
+    assert sorted(update.codes) == ["missing-errors", "needless-safety", "unknown-param"]
+    updated = update.apply(doc)
+    assert updated == (
+        "Compiles a glob, the way the shell would.\n\n"
+        "# Arguments\n\n* `pattern` - the pattern text, as typed.\n* `strict` - refuse `**` inside words.\n\n"
+        "# Errors\n\nReturns an error if the operation fails. The error type is `String`.\n\n"
+        "# Examples\n\n```\nlet n = 1;\n```"
+    )
+    assert not update_doc(item, updated)  # nothing stale is left
