@@ -105,17 +105,22 @@ def _is_api(item: RustItem, exported: bool | None = None) -> bool:
     )
 
 
-def _lint_allowed(item: RustItem, lint: str) -> bool:
-    """`#[allow(clippy::x)]` / `#[expect(clippy::x)]` on the item itself."""
-    short = lint.split("::")[-1]
-    return any(re.match(r"#\[\s*(?:allow|expect)\s*\(", a) and re.search(rf"\b{short}\b", a) for a in item.attributes)
+def _lint_allowed(item: RustItem, rule: SectionRule) -> bool:
+    """`#[allow(clippy::x)]` / `#[expect(...)]` on the item itself, for the lint or a group holding it."""
+    names = [rule.clippy_lint, *rule.clippy_groups]
+    for attr in item.attributes:
+        if re.match(r"#\[\s*(?:allow|expect)\s*\(", attr):
+            squashed = attr.replace(" ", "")
+            if any(re.search(rf"{re.escape(name)}\b", squashed) for name in names):
+                return True
+    return False
 
 
 def required_rules(item: RustItem, exported: bool | None = None) -> list[SectionRule]:
     """The section rules that apply to `item`, in RFC 1574 order."""
     if not _is_api(item, exported):
         return []
-    return [r for r in SECTION_RULES if r.applies(item) and not _lint_allowed(item, r.clippy_lint)]
+    return [r for r in SECTION_RULES if r.applies(item) and not _lint_allowed(item, r)]
 
 
 def required_sections(item: RustItem, exported: bool | None = None) -> set[str]:

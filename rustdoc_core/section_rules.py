@@ -118,6 +118,7 @@ class SectionRule:
     code: str  # finding code when the section is missing
     severity: str
     clippy_lint: str
+    clippy_groups: tuple[str, ...]  # lint groups whose `allow` covers the lint too
     headings: frozenset[str]  # heading texts clippy accepts as this section
     applies: Callable[[RustItem], bool]  # whether a public API item needs the section
     why: str  # completes "`fn x` needs a `# Errors` section: ..."
@@ -137,6 +138,7 @@ SECTION_RULES: tuple[SectionRule, ...] = (
         code="missing-errors",
         severity="warning",
         clippy_lint="clippy::missing_errors_doc",
+        clippy_groups=("clippy::pedantic",),
         headings=frozenset({"Errors"}),
         applies=_needs_errors,
         why="it returns `Result`",
@@ -150,6 +152,7 @@ SECTION_RULES: tuple[SectionRule, ...] = (
         code="missing-panics",
         severity="warning",
         clippy_lint="clippy::missing_panics_doc",
+        clippy_groups=("clippy::pedantic",),
         headings=frozenset({"Panics"}),
         applies=_needs_panics,
         why="its body can panic",
@@ -160,6 +163,7 @@ SECTION_RULES: tuple[SectionRule, ...] = (
         code="missing-safety",
         severity="error",
         clippy_lint="clippy::missing_safety_doc",
+        clippy_groups=("clippy::style", "clippy::all"),
         headings=frozenset({"Safety", "SAFETY", "Implementation safety", "Implementation Safety"}),
         applies=_needs_safety,
         why="it is `unsafe`",
