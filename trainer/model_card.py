@@ -170,7 +170,7 @@ def model_card(inputs: CardInputs) -> str:
         model_name=name,
         license=base_license(base),
         base_model=hub_model_id(base),
-        tags=TAGS,
+        tags=TAGS if inputs.run_dir else [t for t in TAGS if t != "lora"],
         pipeline_tag="text-generation",
         library_name="gguf",
         language=["en"],
@@ -293,21 +293,25 @@ def _prompt_format(rendering: str, run: dict[str, Any]) -> str:
 
 def _usage(inputs: CardInputs, base: str | None) -> str:
     file = Path(inputs.gguf).name
-    fetch = (f"hf download {inputs.repo_id} {file} --local-dir models\n" if inputs.repo_id else "")
-    if inputs.adapter_only:
-        model = f"--model models/BASE.gguf --adapter models/{file}"
-        llama = f"llama-cli -m models/BASE.gguf --lora models/{file} -p \"...\""
-        note = f"BASE.gguf is `{base}` converted to GGUF (`rustdoc-gen export {base} -o models/BASE.gguf`).\n\n"
+    if inputs.repo_id:
+        fetch = f'MODEL="$(rustdoc-gen model pull -q {inputs.repo_id} {file})"   # into the Hugging Face cache; prints its path\n'
     else:
-        model = f"--model models/{file}"
-        llama = f"llama-cli -m models/{file} -cnv --temp 0" if inputs.rendering == "chat" else f"llama-cli -m models/{file} --temp 0 -p \"...\""
+        fetch = f"MODEL={file}\n"
+    if inputs.adapter_only:
+        model = '--model BASE.gguf --adapter "$MODEL"'
+        llama = f'llama-cli -m BASE.gguf --lora {file} --temp 0 -p "..."'
+        note = (f"BASE.gguf is the base it was trained on, `{base}`, as a GGUF "
+                "(`rustdoc-gen export BASE_MODEL_DIR -o BASE.gguf` makes one from the model's directory).\n\n")
+    else:
+        model = '--model "$MODEL"'
+        llama = f"llama-cli -m {file} -cnv --temp 0" if inputs.rendering == "chat" else f'llama-cli -m {file} --temp 0 -p "..."'
         note = ""
     return (
         "## How to use\n\n" + note +
         "With rustdoc-gen (command line, or the language server for VS Code and Neovim):\n\n"
         f"```bash\n{fetch}rustdoc-gen generate src/ {model}            # a diff of the new docs\n"
         f"rustdoc-gen generate src/ {model} --write\n"
-        f"rustdoc-gen demo {model}                       # a local page: template and model side by side\n```\n\n"
+        f"rustdoc-gen demo {model}                  # a local page: template and model side by side\n```\n\n"
         "In an editor, set `rustdocGen.model.path` (VS Code) or `model = { path = ... }` (Neovim) to the file.\n\n"
         "With llama.cpp alone (ask in the prompt format above; decode greedily):\n\n"
         f"```bash\n{llama}\n```"
