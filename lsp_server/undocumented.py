@@ -109,7 +109,6 @@ def _first_child_after(node: Node | None, offset: int) -> Node | None:
     return children[index] if index < len(children) else None
 
 
-
 def _span(source: RustSource, item: RustItem) -> Span:
     """From the start of the item's head line (code before it there matters) to its end."""
     return source.lines.line_starts[source.lines.line_of_byte(item.head_byte)], item.end_byte
