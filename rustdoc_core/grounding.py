@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rustdoc_core.doc_text import code_blocks, prose_lines
+from rustdoc_core.prompt import PromptContext
 from rustdoc_core.rust_items import RustItem, RustSource
 from rustdoc_core.std_names import STD_ITEMS, STD_METHODS, STD_MODULES, STD_ROOTS, is_std_name
 
@@ -26,7 +27,9 @@ _BACKTICK_SPAN = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
 _LINK_DEFINITION = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*(\S+)")
 _LINK_LABEL = re.compile(r"^\s{0,3}\[([^\]]+)\]:")
 _FULL_REFERENCE = re.compile(r"\]\[([^\]\s]+)\]")
-_PLACEHOLDER = re.compile(r"^(?:[A-Z][A-Z0-9_]*|[a-z]{1,3}\d?)$")
+_PLACEHOLDER = re.compile(r"^(?:[A-Z][A-Z0-9_]+|[a-z]{1,3}\d?)$")
+"""An ALL-CAPS placeholder or variable (`FILE`, `RUST_LOG`) or a short literal (`h`, `no`): not a name."""
+_GENERIC_PARAM = re.compile(r"^[A-Z]$")
 _LINK_TARGET = re.compile(r"\]\(([^()\s]+)\)")
 _SHORTCUT_LINK = re.compile(r"(?<![\]\\])\[([A-Za-z_][\w:]*(?:\(\))?!?)\](?![(\[:])")
 _NAME_SPAN = re.compile(r"^(?:&(?:mut\s+)?|\*)?((?:::)?[A-Za-z_]\w*(?:::[A-Za-z_]\w*)*)(?:<[^<>]*(?:<[^<>]*>[^<>]*)*>)?(?:\(\)|\(\.\.\)|!|\?)?$")
@@ -107,7 +110,7 @@ class _Known:
 
     def name(self, name: str) -> bool:
         if _PLACEHOLDER.match(name):
-            return True  # a generic (`T`), an ALL-CAPS placeholder or variable (`FILE`), a short literal (`h`)
+            return True
         return name in self.local or name in self.index.names or is_std_name(name) or name in self.index.crates
 
     def path(self, segments: list[str]) -> str | None:
@@ -138,6 +141,14 @@ def local_names(item: RustItem, extra_code: Iterable[str] = ()) -> set[str]:
     for text in (item.source, item.signature, *item.attributes, *(c.header for c in item.containers), *extra_code):
         names.update(IDENT.findall(text or ""))
     return names
+
+
+def context_code(context: PromptContext | None) -> tuple[str, ...]:
+    """The code around an item that its prompt shows (container header, sibling signatures, `use`
+    lines): names in it are real too."""
+    if context is None:
+        return ()
+    return tuple(filter(None, (context.container_header, *context.sibling_signatures, *context.use_lines)))
 
 
 def code_mentions(doc: str) -> list[Mention]:
@@ -187,8 +198,8 @@ def _unknown_in_span(span: str, known: _Known) -> str | None:
         bad = known.path(segments) if len(segments) > 1 else (None if known.name(segments[0]) else segments[0])
         if bad is not None:
             return bad
-        generics = span[whole.end(1) :]
-        return next((n for n in _TYPE_LIKE.findall(generics) if not known.name(n)), None)
+        generics = span[whole.end(1) :]  # `Vec<T>`: a one-letter argument is a generic placeholder
+        return next((n for n in _TYPE_LIKE.findall(generics) if not known.name(n) and not _GENERIC_PARAM.match(n)), None)
     if _FILE_NAME.match(span) or span[:1].isdigit() or span[:1] in "\"'":
         return None  # a file name or a literal
     for path in _PATH.findall(span):
@@ -196,4 +207,4 @@ def _unknown_in_span(span: str, known: _Known) -> str | None:
         if bad is not None:
             return bad
     stripped = _PATH.sub(" ", re.sub(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)'", " ", span))
-    return next((n for n in _TYPE_LIKE.findall(stripped) if not known.name(n)), None)
+    return next((n for n in _TYPE_LIKE.findall(stripped) if not known.name(n) and not _GENERIC_PARAM.match(n)), None)
