@@ -83,10 +83,10 @@ class LineIndex:
             return 0
         if line >= len(self.line_starts):
             return len(self.data)
-        text = self.line_bytes(line).decode("utf-8", errors="replace")
-        if encoding == UTF8:
-            raw = self.line_bytes(line)
+        raw = self.line_bytes(line)
+        if encoding == UTF8 or raw.isascii():  # one unit per byte
             return self.line_starts[line] + min(max(character, 0), len(raw))
+        text = raw.decode("utf-8", errors="replace")
         count = 0
         consumed = 0
         for ch in text:
