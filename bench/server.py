@@ -1,7 +1,9 @@
 """`python -m bench server`: the language server through a real client over stdio.
 
 - code-action list latency (p50/p95) on clap's largest source file, against a no-op
-  request's round trip in the same session (the transport's floor);
+  request's round trip in the same session (the transport's floor); and right after
+  each keystroke of real typing there (a word, then Enter, at a dozen places), with
+  the server's own CPU time per edit + list, which a busy machine does not inflate;
 - time to the first doc on a fresh server, with the template engine and with a model
   (load included), against the same work done in-process;
 - generation tokens/s through the server against llama-cpp-python called directly on
