@@ -221,3 +221,30 @@ def test_token_from_the_cached_login_is_used(pushed, tmp_path):
         assert pushed_again.returncode == 0, pushed_again.stderr
         assert set(hub.files(REPO)) == {".gitattributes", output.name, "README.md"}
         assert not hub.repo(REPO).private
+
+
+DATASET_SCRIPT = """
+import sys
+from pathlib import Path
+from trainer.hub import HubPushError, push_dataset
+try:
+    result = push_dataset(Path(sys.argv[1]), sys.argv[2], private=True)
+except HubPushError as error:
+    print(error, file=sys.stderr)
+    sys.exit(1)
+print(result.url)
+"""
+
+
+def test_a_mined_dataset_goes_up_as_a_dataset_repo_with_its_card(eval_report, tmp_path):
+    dataset = eval_report.parent / "data"  # what `mine` wrote for the eval
+    with FakeHub(tokens={TOKEN: "alice"}) as hub:
+        out = subprocess.run([sys.executable, "-c", DATASET_SCRIPT, str(dataset), "alice/globset-docs"],
+                             capture_output=True, text=True, env=_env(hub.url, tmp_path / "home"), timeout=300)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip() == f"{hub.url}/datasets/alice/globset-docs"
+        files = hub.files("alice/globset-docs", repo_type="dataset")
+        assert set(files) == {".gitattributes", "README.md", "stats.json", "train.jsonl", "validation.jsonl", "test.jsonl"}
+        assert all(files[name] == (dataset / name).read_bytes() for name in files if name != ".gitattributes")
+        assert hub.repo("alice/globset-docs", "dataset").private
+        assert ("POST", "/api/validate-yaml") in hub.requests  # the dataset card's metadata was checked as a dataset's
