@@ -148,11 +148,12 @@ def _document(jobs, generator, *, write: bool):
     """Document every job; write each file as soon as it is done (or print diffs at the end)."""
     from rustdoc_core.atomic import write_text_atomic
     from rustdoc_core.diffs import unified_diff
-    from rustdoc_core.document import document_file
+    from rustdoc_core.document import crate_names, document_file
     from rustdoc_core.generators import GenerationCancelled
     from rustdoc_core.result_aliases import collect_result_aliases
 
     aliases = collect_result_aliases(job.source for job in jobs)
+    names = crate_names(jobs) if generator.is_model else None
     outcomes = []
     diffs: list[str] = []
     changed = 0
@@ -166,7 +167,7 @@ def _document(jobs, generator, *, write: bool):
     try:
         with task_progress(f"Documenting with {generator.name}", total) as advance:
             for job in (job for job in jobs if job.work):
-                result = document_file(job, generator, on_item=report, on_progress=advance, result_aliases=aliases)
+                result = document_file(job, generator, on_item=report, on_progress=advance, result_aliases=aliases, names=names)
                 if not result.changed:
                     continue
                 changed += 1

@@ -12,6 +12,7 @@ from pathlib import Path
 from rustdoc_core.crate_doc import crate_doc_text, module_file_documented
 from rustdoc_core.doc_edits import DocEdit, DocEditError, apply_edits, crate_doc_edit, doc_edits_for, has_inner_doc
 from rustdoc_core.generators import DocGenerator, GeneratedDoc, GenerationCancelled
+from rustdoc_core.grounding import NameIndex
 from rustdoc_core.prompt import prompt_context
 from rustdoc_core.result_aliases import ResultAlias, resolve_result_alias
 from rustdoc_core.rust_files import is_crate_root, read_rust_file
@@ -103,12 +104,14 @@ def document_file(
     on_progress: Callable[[], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     result_aliases: dict[str, ResultAlias] | None = None,
+    names: NameIndex | None = None,
 ) -> FileResult:
     """Generate a doc for each chosen item of `job` and apply them all to its text.
 
     An item whose doc fails (generator error, an edit that cannot be made) is
     reported and left as it was; the others still go in. `on_item` hears every
     outcome, `on_progress` once per unit of `job.work` as it is done.
+    With `names` (`crate_names`), the output guard grounds the docs' code names in the crate.
     """
     outcomes: list[ItemOutcome] = []
 
@@ -130,7 +133,7 @@ def document_file(
         if edit is not None:
             edits.append(edit)
         progress()
-    generated = _generate_items(job, generator, record, progress, should_stop, result_aliases or {})
+    generated = _generate_items(job, generator, record, progress, should_stop, result_aliases or {}, names)
     item_edits, refused = doc_edits_for(job.source, [(item, doc.text) for item, doc in generated])
     edits.extend(item_edits)
     refused_at = {item.start_byte: err for item, err in refused}
@@ -164,12 +167,13 @@ def _generate_items(
     progress: Callable[[], None],
     should_stop: Callable[[], bool] | None,
     result_aliases: dict[str, ResultAlias],
+    names: NameIndex | None,
 ) -> list[tuple[RustItem, GeneratedDoc]]:
     generated: list[tuple[RustItem, GeneratedDoc]] = []
     for item in job.items:
         try:
             item = resolve_result_alias(item, result_aliases)
-            generated.append((item, generator.generate(item, prompt_context(job.source, item), should_stop=should_stop)))
+            generated.append((item, generator.generate(item, prompt_context(job.source, item), should_stop=should_stop, names=names)))
         except GenerationCancelled:
             raise
         except Exception as err:  # one bad item must not sink the file: report it and go on
@@ -177,6 +181,22 @@ def _generate_items(
             record(ItemOutcome(job.path, item.start_line, item.label, "failed", message=f"{type(err).__name__}: {err}"))
         progress()
     return generated
+
+
+def crate_names(jobs: Iterable[FileJob]) -> NameIndex:
+    """One name index for all the files of a run (their items, `use` lines), with the crate and
+    dependency names of each file's Cargo.toml: built once, from the parses planning made."""
+    from rustdoc_core.cargo_manifest import nearest_manifest
+
+    jobs = list(jobs)
+    index = NameIndex.from_sources(job.source for job in jobs)
+    for directory in sorted({job.path.resolve().parent for job in jobs}):
+        manifest = nearest_manifest(directory, package_only=True)
+        if manifest is not None:
+            crates = {*manifest.dependencies, *([manifest.crate_name] if manifest.crate_name else [])}
+            features = manifest.data.get("features")
+            index = index | NameIndex(frozenset(features) if isinstance(features, dict) else frozenset(), frozenset(crates))
+    return index
 
 
 def summarize(outcomes: Iterable[ItemOutcome]) -> Counter[str]:
