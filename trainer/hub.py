@@ -1,5 +1,5 @@
 """Publishing to the Hugging Face Hub with huggingface_hub: a model's GGUF files
-and card (`export --push-to-hub`), or a dataset directory (`mine --push-to-hub`).
+and card (`export --push-to-hub`), or a dataset directory `mine` wrote (`push_dataset`).
 
 Everything goes up in one commit: the large files are uploaded first (git-lfs or
 Xet, as the Hub and the installed client agree) but become part of the repo
@@ -22,8 +22,6 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
-
-
 NO_TOKEN = "no Hugging Face token: set HF_TOKEN or log in with `hf auth login` (a token with write access)"
 
 
