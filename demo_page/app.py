@@ -7,6 +7,8 @@
 
 Generation runs in a worker thread: a model answer takes seconds, and the event
 loop keeps serving the page meanwhile. The generators queue on their own lock.
+Requests must name an allowed host: served on localhost, a web page elsewhere
+cannot reach the app through a DNS name rebound to 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
@@ -29,8 +33,13 @@ from rustdoc_core.generators import DocGenerator
 HERE = Path(__file__).resolve().parent
 
 
-def create_app(generators: Sequence[DocGenerator], crate: CrateFiles | None = None) -> Starlette:
-    """The app for these generators (the template engine first) and an optional crate to pick files from."""
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def create_app(generators: Sequence[DocGenerator], crate: CrateFiles | None = None,
+               allowed_hosts: Sequence[str] = LOCAL_HOSTS) -> Starlette:
+    """The app for these generators (the template engine first), an optional crate to pick files from,
+    answering requests for `allowed_hosts` only (`["*"]`: any)."""
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     names = [g.name for g in generators]
 
@@ -67,7 +76,7 @@ def create_app(generators: Sequence[DocGenerator], crate: CrateFiles | None = No
             return _error(413, str(err))
         return JSONResponse({"generators": names, "items": items})
 
-    return Starlette(routes=[
+    return Starlette(middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))], routes=[
         Route("/", page),
         Route("/api/files", files),
         Route("/api/file", file),

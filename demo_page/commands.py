@@ -9,9 +9,6 @@ import click
 from rustdoc_core.console import UserError, stdout, verbosity_options
 from rustdoc_core.decode import decode_click_options
 
-LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
-
-
 @click.command(
     "demo",
     short_help="A local web page: template and model docs side by side.",
@@ -46,7 +43,7 @@ def demo(model_path: Path | None, adapter_path: Path | None, crate_dir: Path | N
     try:
         import uvicorn
 
-        from demo_page.app import create_app
+        from demo_page.app import LOCAL_HOSTS, create_app
     except ImportError as err:
         raise UserError(f"the demo needs the [demo] extra ({err.name} is missing): pip install 'rustdoc-gen[demo]'") from None
     from demo_page.documenting import CrateFiles
@@ -63,9 +60,11 @@ def demo(model_path: Path | None, adapter_path: Path | None, crate_dir: Path | N
         except ModelLoadError as err:
             raise UserError(str(err)) from None
         generators.append(model)
-    if host not in LOCAL_HOSTS:
+    local = host in LOCAL_HOSTS
+    if not local:
         click.echo(f"warning: listening on {host}: anyone who can reach it can use the page", err=True)
-    app = create_app(generators, CrateFiles.scan(crate_dir) if crate_dir else None)
+    app = create_app(generators, CrateFiles.scan(crate_dir) if crate_dir else None,
+                     allowed_hosts=LOCAL_HOSTS if local else ["*"])
     listening = _listen(host, port)  # bound before printing the address: a busy port is one line, not a log
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
     shown = f"[{host}]" if ":" in host else host

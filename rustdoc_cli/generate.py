@@ -21,6 +21,8 @@ Examples:
   rustdoc-gen generate src/lib.rs --all --write    # private items too
   rustdoc-gen generate src/ --model model.gguf     # docs from a local GGUF model
   rustdoc-gen generate src/ --model base.gguf --adapter adapter.gguf   # a LoRA adapter on its base
+  rustdoc-gen generate src/ --model model.gguf --rag   # the crate's own docs as examples in each prompt
+  rustdoc-gen generate src/ --model model.gguf --examples-from data/   # ... and a mined dataset's too
   rustdoc-gen generate src/ > docs.diff && git apply docs.diff
 """
 
@@ -49,6 +51,18 @@ Examples:
     default=None,
     help="GGUF LoRA adapter (from `rustdoc-gen export --adapter-only`) applied on top of --model, the base it was trained on.",
 )
+@click.option(
+    "--rag",
+    is_flag=True,
+    help="Retrieval: show the model the documented items of these files most like each item (its signature and doc) as examples.",
+)
+@click.option(
+    "--examples-from",
+    "examples_from",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="With retrieval (implies --rag): draw examples from this mined dataset's train split as well (`rustdoc-gen mine`).",
+)
 @decode_click_options
 @verbosity_options
 def generate(
@@ -59,6 +73,8 @@ def generate(
     overwrite: bool,
     model_path: Path | None,
     adapter_path: Path | None,
+    rag: bool,
+    examples_from: Path | None,
     **decode: object,
 ) -> None:
     """Write rustdoc for the undocumented items of Rust files or crate directories.
@@ -75,6 +91,11 @@ def generate(
     With `--write` each file is replaced as soon as its docs are done, so an
     interrupted run loses nothing: run it again and it goes on with the items
     still undocumented.
+
+    With `--rag` each model prompt also shows up to three documented items of
+    the same files that are most like the item (by kind, name, signature,
+    container and module), so the model can follow the crate's own wording;
+    the template engine does not use them.
     """
     from rustdoc_core.decode import options_from_kwargs
 
@@ -87,12 +108,13 @@ def generate(
     if check:
         _report_missing(jobs, len(files))
         return
+    retrieval = _retrieval(jobs, examples_from) if rag or examples_from is not None else None
     generator = _load_generator(model_path, adapter_path, options_from_kwargs(decode))
     try:
-        outcomes, changed = _document(jobs, generator, write=write)
+        outcomes, changed = _document(jobs, generator, write=write, retrieval=retrieval)
     finally:
         generator.close()
-    _print_summary(jobs, outcomes, changed, generator, write=write)
+    _print_summary(jobs, outcomes, changed, generator, write=write, retrieval=retrieval)
 
 
 def _rust_files(paths: tuple[Path, ...]) -> list[Path]:
@@ -133,6 +155,22 @@ def _report_missing(jobs, file_count: int) -> None:
     log.info("all %d item(s) documented in %d file(s)", documented, file_count)
 
 
+def _retrieval(jobs, examples_from: Path | None):
+    """One index per run: the documented items of every planned file, and a dataset's train split."""
+    from rustdoc_core.document import index_jobs
+    from rustdoc_core.retrieval import RetrievalIndex
+
+    index = RetrievalIndex()
+    if examples_from is not None:
+        from corpus_miner.dataset import load_records
+
+        try:
+            index.add_records(load_records(examples_from, "train"))
+        except (OSError, ValueError, KeyError) as err:
+            raise UserError(f"--examples-from {examples_from}: {str(err).splitlines()[0]}") from None
+    return index_jobs(jobs, index)
+
+
 def _load_generator(model_path: Path | None, adapter_path: Path | None, options):
     from rustdoc_core.generators import GeneratorSpec, ModelLoadError, make_generator
 
@@ -144,7 +182,7 @@ def _load_generator(model_path: Path | None, adapter_path: Path | None, options)
     return generator
 
 
-def _document(jobs, generator, *, write: bool):
+def _document(jobs, generator, *, write: bool, retrieval=None):
     """Document every job; write each file as soon as it is done (or print diffs at the end)."""
     from rustdoc_core.atomic import write_text_atomic
     from rustdoc_core.diffs import unified_diff
@@ -167,7 +205,7 @@ def _document(jobs, generator, *, write: bool):
     try:
         with task_progress(f"Documenting with {generator.name}", total) as advance:
             for job in (job for job in jobs if job.work):
-                result = document_file(job, generator, on_item=report, on_progress=advance, result_aliases=aliases, names=names)
+                result = document_file(job, generator, on_item=report, on_progress=advance, result_aliases=aliases, retrieval=retrieval, names=names)
                 if not result.changed:
                     continue
                 changed += 1
@@ -185,7 +223,7 @@ def _document(jobs, generator, *, write: bool):
     return outcomes, changed
 
 
-def _print_summary(jobs, outcomes, changed: int, generator, *, write: bool) -> None:
+def _print_summary(jobs, outcomes, changed: int, generator, *, write: bool, retrieval=None) -> None:
     from rustdoc_core.document import summarize
 
     counts = summarize(outcomes)
@@ -197,6 +235,8 @@ def _print_summary(jobs, outcomes, changed: int, generator, *, write: bool) -> N
         ("failed", counts["failed"]),
         ("files changed" if write else "files with a diff", changed),
     ]
+    if retrieval is not None:
+        rows.append(("examples indexed (--rag)", len(retrieval)))
     if generator.is_model:
         rows[2:2] = [
             ("  as generated", counts["origin:model"]),

@@ -13,8 +13,9 @@ from rustdoc_core.crate_doc import crate_doc_text, module_file_documented
 from rustdoc_core.doc_edits import DocEdit, DocEditError, apply_edits, crate_doc_edit, doc_edits_for, has_inner_doc
 from rustdoc_core.generators import DocGenerator, GeneratedDoc, GenerationCancelled
 from rustdoc_core.grounding import NameIndex
-from rustdoc_core.prompt import prompt_context
+from rustdoc_core.prompt import PromptContext, prompt_context
 from rustdoc_core.result_aliases import ResultAlias, resolve_result_alias
+from rustdoc_core.retrieval import RetrievalIndex
 from rustdoc_core.rust_files import is_crate_root, read_rust_file
 from rustdoc_core.rust_items import RustItem, RustSource, needs_doc
 
@@ -104,14 +105,17 @@ def document_file(
     on_progress: Callable[[], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     result_aliases: dict[str, ResultAlias] | None = None,
+    retrieval: RetrievalIndex | None = None,
     names: NameIndex | None = None,
 ) -> FileResult:
     """Generate a doc for each chosen item of `job` and apply them all to its text.
 
+    With `retrieval`, each prompt shows the item's documented neighbours as examples.
+    With `names` (`crate_names`), the output guard grounds the docs' code names in the crate.
+
     An item whose doc fails (generator error, an edit that cannot be made) is
     reported and left as it was; the others still go in. `on_item` hears every
     outcome, `on_progress` once per unit of `job.work` as it is done.
-    With `names` (`crate_names`), the output guard grounds the docs' code names in the crate.
     """
     outcomes: list[ItemOutcome] = []
 
@@ -133,7 +137,7 @@ def document_file(
         if edit is not None:
             edits.append(edit)
         progress()
-    generated = _generate_items(job, generator, record, progress, should_stop, result_aliases or {}, names)
+    generated = _generate_items(job, generator, record, progress, should_stop, result_aliases or {}, retrieval, names)
     item_edits, refused = doc_edits_for(job.source, [(item, doc.text) for item, doc in generated])
     edits.extend(item_edits)
     refused_at = {item.start_byte: err for item, err in refused}
@@ -167,13 +171,14 @@ def _generate_items(
     progress: Callable[[], None],
     should_stop: Callable[[], bool] | None,
     result_aliases: dict[str, ResultAlias],
+    retrieval: RetrievalIndex | None,
     names: NameIndex | None,
 ) -> list[tuple[RustItem, GeneratedDoc]]:
     generated: list[tuple[RustItem, GeneratedDoc]] = []
     for item in job.items:
         try:
             item = resolve_result_alias(item, result_aliases)
-            generated.append((item, generator.generate(item, prompt_context(job.source, item), should_stop=should_stop, names=names)))
+            generated.append((item, generator.generate(item, item_context(job, item, retrieval), should_stop=should_stop, names=names)))
         except GenerationCancelled:
             raise
         except Exception as err:  # one bad item must not sink the file: report it and go on
@@ -181,6 +186,24 @@ def _generate_items(
             record(ItemOutcome(job.path, item.start_line, item.label, "failed", message=f"{type(err).__name__}: {err}"))
         progress()
     return generated
+
+
+def item_context(job: FileJob, item: RustItem, retrieval: RetrievalIndex | None = None) -> PromptContext:
+    """The prompt context of one item of `job`, with its neighbours as examples when there is an index."""
+    context = prompt_context(job.source, item)
+    if retrieval is None:
+        return context
+    context = retrieval.context_for(str(job.path), item, context)
+    log.debug("%s: examples %s", item.label, "; ".join(f"`{e.signature}`" for e in context.examples) or "none")
+    return context
+
+
+def index_jobs(jobs: Iterable[FileJob], index: RetrievalIndex | None = None) -> RetrievalIndex:
+    """An index of the documented items of every planned file (once per run: the files are parsed already)."""
+    index = index if index is not None else RetrievalIndex()
+    for job in jobs:
+        index.add_source(str(job.path), job.source)
+    return index
 
 
 def crate_names(jobs: Iterable[FileJob]) -> NameIndex:

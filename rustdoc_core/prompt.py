@@ -4,18 +4,26 @@ Qwen2.5-Coder's chat template, and the model's answer back to doc text.
 Training, eval and serving all call these functions, so what the model learned
 is what it is asked. Change the format, bump PROMPT_FORMAT_VERSION: a model
 records the version it was trained with.
+
+Format v2 adds retrieval: documented neighbours of the item (`PromptContext.examples`,
+found by `rustdoc_core.retrieval`) shown as examples, their doc above their signature,
+bounded by MAX_EXAMPLES and MAX_EXAMPLES_CHARS. A prompt without examples is word for
+word a v1 prompt, so v1 datasets still train (READABLE_PROMPT_FORMATS).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from rustdoc_core.doc_text import normalize_doc
 from rustdoc_core.rust_items import RustItem, RustSource
 
-PROMPT_FORMAT_VERSION = 1
+PROMPT_FORMAT_VERSION = 2
+
+READABLE_PROMPT_FORMATS = (1, 2)
+"""Record versions this format reads as its own: a v1 prompt is a v2 prompt without examples."""
 
 PROMPT_RENDERINGS = ("chat", "plain")
 """How the messages reach a model: through its own chat template ("chat"), or, for a
@@ -35,6 +43,15 @@ MAX_SIBLINGS = 8
 MAX_USE_LINES = 10
 MAX_CONTEXT_LINE_CHARS = 160
 
+MAX_EXAMPLES = 3
+"""Documented neighbours shown at most (retrieval's default k)."""
+MAX_EXAMPLE_DOC_CHARS = 480
+"""One example's doc at most: its first paragraphs that fit (a code block whole or not at all)."""
+MAX_EXAMPLES_CHARS = 1200
+"""The examples section at most, headings and fences included (about 300 to 400 tokens of
+Rust and English); examples that would pass it are left out, the best ranked first kept."""
+EXAMPLES_HEADING = "Documented items of this crate, to follow in wording and style:"
+
 SYSTEM_PROMPT = (
     "You write rustdoc comments for Rust code. Answer with the doc text only, as Markdown, "
     "without `///` markers and without repeating the code. Start with a one-sentence summary "
@@ -45,6 +62,14 @@ SYSTEM_PROMPT = (
 
 
 @dataclass(frozen=True)
+class PromptExample:
+    """A documented item shown to the model as an example: its signature and its doc."""
+
+    signature: str
+    doc: str
+
+
+@dataclass(frozen=True)
 class PromptContext:
     """What surrounds an item, bounded so prompts stay short."""
 
@@ -52,6 +77,8 @@ class PromptContext:
     sibling_signatures: tuple[str, ...] = ()
     use_lines: tuple[str, ...] = ()
     module_path: tuple[str, ...] = ()
+    examples: tuple[PromptExample, ...] = ()
+    """Documented neighbours (retrieval), best first; empty without retrieval."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -63,7 +90,11 @@ class PromptContext:
             sibling_signatures=tuple(data.get("sibling_signatures", ())),
             use_lines=tuple(data.get("use_lines", ())),
             module_path=tuple(data.get("module_path", ())),
+            examples=tuple(PromptExample(e["signature"], e["doc"]) for e in data.get("examples", ())),
         )
+
+    def with_examples(self, examples: "tuple[PromptExample, ...] | list[PromptExample]") -> "PromptContext":
+        return replace(self, examples=tuple(examples))
 
 
 def prompt_context(source: RustSource, item: RustItem) -> PromptContext:
@@ -105,11 +136,62 @@ def build_messages(item: RustItem, context: PromptContext) -> list[dict[str, str
         parts.append(f"Inside: `{context.container_header}`")
     if context.sibling_signatures:
         parts.append("Nearby items:\n" + "\n".join(f"- `{s}`" for s in context.sibling_signatures))
+    shown = examples_section(context.examples)
+    if shown:
+        parts.append(shown)
     parts.append(f"Item:\n```rust\n{item_code(item)}\n```")
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
         {"role": "user", "content": "\n\n".join(parts)},
     ]
+
+
+def examples_section(examples: tuple[PromptExample, ...]) -> str:
+    """The examples as one Rust block, each doc as `///` lines above its signature, within
+    MAX_EXAMPLES_CHARS (an example that does not fit is left out, not cut)."""
+    shown: list[str] = []
+    size = len(EXAMPLES_HEADING) + len("\n```rust\n\n```")
+    for example in examples[:MAX_EXAMPLES]:
+        doc = clip_doc(example.doc, MAX_EXAMPLE_DOC_CHARS)
+        if not doc:
+            continue
+        lines = [f"/// {line}".rstrip() for line in doc.split("\n")]
+        block = "\n".join([*lines, _clip(example.signature)])
+        if size + len(block) + 2 > MAX_EXAMPLES_CHARS:
+            continue
+        size += len(block) + 2
+        shown.append(block)
+    return EXAMPLES_HEADING + "\n```rust\n" + "\n\n".join(shown) + "\n```" if shown else ""
+
+
+def clip_doc(doc: str, limit: int) -> str:
+    """The first blocks of `doc` (paragraphs, lists, whole code blocks) within `limit` characters;
+    a first paragraph longer than that is cut at a word."""
+    blocks: list[str] = []
+    current: list[str] = []
+    fenced = False
+    for line in normalize_doc(doc).split("\n"):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        if not line.strip() and not fenced:
+            if current:
+                blocks.append("\n".join(current))
+            current = []
+        else:
+            current.append(line)
+    if current:
+        blocks.append("\n".join(current))
+    kept: list[str] = []
+    size = 0
+    for block in blocks:
+        if size + len(block) + 2 * len(kept) > limit:
+            break
+        kept.append(block)
+        size += len(block)
+    if not kept and blocks and not blocks[0].lstrip().startswith("```"):
+        cut = blocks[0][: limit - 1].rsplit(" ", 1)[0]
+        kept = [cut.rstrip(",;:") + "…"]
+    return "\n\n".join(kept)
 
 
 def render_plain(messages: list[dict[str, str]]) -> str:

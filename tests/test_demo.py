@@ -159,6 +159,18 @@ def test_demo_listens_on_localhost_only(demo):
     assert [(c.laddr.ip, c.laddr.port) for c in listening] == [("127.0.0.1", port)]
 
 
+def test_requests_for_another_host_name_are_refused(demo):
+    import http.client
+
+    _, url = demo
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    for host, status in (("rebound.example", 400), (f"127.0.0.1:{port}", 200), (f"localhost:{port}", 200)):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        connection.request("GET", "/api/files", headers={"Host": host})
+        assert connection.getresponse().status == status, host  # a page elsewhere cannot reach it by DNS rebinding
+        connection.close()
+
+
 def test_a_missing_model_is_one_line_and_no_server(tmp_path):
     out = subprocess.run([sys.executable, "-m", "rustdoc_cli", "demo", "--model", str(tmp_path / "none.gguf"),
                           "--port", str(_free_port())], capture_output=True, text=True, timeout=120)

@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from rustdoc_cli.cli import main as cli
+from rustdoc_core.prompt import PROMPT_FORMAT_VERSION
 
 pytestmark = pytest.mark.slow
 
@@ -111,7 +112,7 @@ def test_run_dir_holds_adapter_metrics_run_record_and_loss_plot(resumed_run, min
 
     run = json.loads((run_dir / "run.json").read_text())
     assert run["config"]["max_steps"] == STEPS and run["config"]["seed"] == 0 and run["config"]["max_seq_len"] == 352
-    assert run["prompt_format_version"] == 1
+    assert run["prompt_format_version"] == PROMPT_FORMAT_VERSION and run["config"]["rag"] is False
     assert len(run["dataset"]["fingerprint"]) == 64 and run["dataset"]["path"] == str(mined_dataset.resolve())
     assert all(run["versions"][lib] for lib in ("torch", "transformers", "peft", "trl"))
     assert "git_commit" in run

@@ -62,6 +62,8 @@ class TrainConfig:
                         "RUN/checkpoints/runs/), trackio or wandb (pip install 'rustdoc-gen[tracking]').")
     dry_run: bool = _f(False, "Prove the run works: 1% of the data, a few steps, in a temporary directory.")
     resume: bool = _f(False, "Continue from the last complete checkpoint in --output after an interruption.")
+    rag: bool = _f(False, "Retrieval (prompt format v2): show each prompt its documented neighbours from the training split "
+                   "(none from its own file), so the model learns to follow examples; use the model with `generate --rag`.")
 
     def validate(self) -> None:
         """Raise ValueError naming the first bad field."""

@@ -34,7 +34,7 @@ from typing import Any
 
 from rustdoc_core.atomic import atomic_path, write_text_atomic
 from rustdoc_core.console import UserError, is_quiet, progress, table
-from rustdoc_core.prompt import PROMPT_FORMAT_VERSION
+from rustdoc_core.prompt import PROMPT_FORMAT_VERSION, READABLE_PROMPT_FORMATS
 from trainer.config import TrainConfig
 
 log = logging.getLogger(__name__)
@@ -94,23 +94,45 @@ def check_dataset(directory: Path) -> None:
         raise UserError(f"dataset {directory} failed validation: {problems[0]}{more}")
 
 
-def load_split(directory: Path, split: str, *, limit: int | None, seed: int) -> list[dict[str, Any]]:
-    """Prompt/completion pairs of one split, shuffled with `seed`, at most `limit`."""
+def load_split(directory: Path, split: str, *, limit: int | None, seed: int, examples: Any = None) -> list[dict[str, Any]]:
+    """Prompt/completion pairs of one split, shuffled with `seed`, at most `limit`.
+
+    Records of every prompt format this one reads are taken as they are (a v1 prompt is a v2
+    prompt without examples). With `examples` (a `RetrievalIndex`: `train --rag`), each prompt
+    is rebuilt with the record's neighbours from it, none from the record's own file.
+    """
     from corpus_miner.dataset import load_records
+    from rustdoc_core.retrieval import record_prompt
 
     records = []
     try:
         for record in load_records(directory, split):
             version = record.get("prompt_format_version")
-            if version != PROMPT_FORMAT_VERSION:
+            if version not in READABLE_PROMPT_FORMATS:
                 raise UserError(
                     f"dataset {directory} uses prompt format v{version}; this rustdoc-gen trains v{PROMPT_FORMAT_VERSION}: re-mine it"
                 )
-            records.append({"prompt": record["prompt"], "completion": record["completion"]})
+            records.append(record if examples is not None else {"prompt": record["prompt"], "completion": record["completion"]})
     except (OSError, ValueError) as error:
         raise UserError(str(error).splitlines()[0]) from None
     random.Random(f"{seed}:{split}").shuffle(records)
-    return records[:limit] if limit is not None else records
+    records = records[:limit] if limit is not None else records
+    if examples is not None:
+        records = [{"prompt": record_prompt(r, examples), "completion": r["completion"]} for r in records]
+    return records
+
+
+def rag_examples(directory: Path) -> Any:
+    """What `train --rag` shows each prompt: an index of the training split's documented items."""
+    from corpus_miner.dataset import load_records
+    from rustdoc_core.retrieval import RetrievalIndex
+
+    index = RetrievalIndex()
+    try:
+        index.add_records(load_records(directory, "train"))
+    except (OSError, ValueError, KeyError) as error:
+        raise UserError(f"dataset {directory}: {str(error).splitlines()[0]}") from None
+    return index
 
 
 def dataset_fingerprint(directory: Path) -> str:
@@ -435,8 +457,9 @@ def train(config: TrainConfig) -> TrainSummary:
         started_on = json.loads((run_dir / RUN_JSON).read_text()).get("dataset", {}).get("fingerprint")
         if started_on and started_on != dataset_fingerprint(dataset_dir):
             raise UserError(f"dataset {dataset_dir} differs from the one {run_dir} started on; resume with the same data or start a new run")
-    train_records = load_split(dataset_dir, "train", limit=config.limit, seed=config.seed)
-    validation = [] if config.eval_limit == 0 else load_split(dataset_dir, "validation", limit=config.eval_limit, seed=config.seed)
+    examples = rag_examples(dataset_dir) if config.rag else None
+    train_records = load_split(dataset_dir, "train", limit=config.limit, seed=config.seed, examples=examples)
+    validation = [] if config.eval_limit == 0 else load_split(dataset_dir, "validation", limit=config.eval_limit, seed=config.seed, examples=examples)
     if not train_records:
         raise UserError(f"dataset {dataset_dir} has no training records")
     return _run(config, run_dir, checkpoint, train_records, validation, write=True)
@@ -448,12 +471,15 @@ def dry_run(config: TrainConfig) -> TrainSummary:
     check_dataset(dataset_dir)
     if config.qlora:
         check_qlora()
+    examples = rag_examples(dataset_dir) if config.rag else None
     everything = load_split(dataset_dir, "train", limit=None, seed=config.seed)
     if not everything:
         raise UserError(f"dataset {dataset_dir} has no training records")
     share = max(16, math.ceil(len(everything) * 0.01))
     train_records = everything[: min(share, config.limit or share)]
-    validation = load_split(dataset_dir, "validation", limit=8, seed=config.seed) if config.eval_limit != 0 else []
+    if examples is not None:  # the same records, asked with their neighbours
+        train_records = load_split(dataset_dir, "train", limit=len(train_records), seed=config.seed, examples=examples)
+    validation = load_split(dataset_dir, "validation", limit=8, seed=config.seed, examples=examples) if config.eval_limit != 0 else []
     steps = DRY_RUN_STEPS if config.max_steps == -1 else min(config.max_steps, DRY_RUN_STEPS)
     trial = replace(config, max_steps=steps, save_steps=max(1, steps - 1), logging_steps=1, eval_steps=None, dry_run=False, resume=False)
     with tempfile.TemporaryDirectory(prefix="rustdoc-gen-dry-run-") as tmp:
