@@ -18,9 +18,9 @@ from rustdoc_core.atomic import write_text_atomic
 from rustdoc_core.cargo_manifest import nearest_manifest
 from rustdoc_core.crate_index import CrateIndex
 from rustdoc_core.doc_checker import SEVERITY, Finding, check_doc, link_findings
-from rustdoc_core.doc_edits import line_ending
+from rustdoc_core.doc_edits import DocEdit, apply_edits, line_ending
 from rustdoc_core.macro_items import macro_items
-from rustdoc_core.repair import CERTAIN_FIXES, rename_in_line, update_doc
+from rustdoc_core.repair import CERTAIN_FIXES, DocUpdate, rename_in_line, update_doc
 from rustdoc_core.rust_files import InputError, read_rust_file, rust_files
 from rustdoc_core.rust_items import DocComment, RustItem, RustSource
 from rustdoc_core.section_rules import SECTION_RULES, SEVERITIES
@@ -317,42 +317,53 @@ def fix_source(path: Path, text: str, indexes: CrateIndexes | None = None) -> tu
     as `/** */` or `#[doc = ...]` are left alone.
     """
     indexes = indexes or CrateIndexes()
-    source = RustSource(text)
     lines = text.split("\n")
     newline = line_ending(text)
-    edits: list[tuple[int, set[int], list[str]]] = []  # (insert before file line, file lines deleted, new lines)
+    edits: list[DocEdit] = []
     count = 0
-    for item in _documented(source):
-        assert item.doc is not None
-        if any(f.style != "line" for f in item.doc.fragments):
-            continue
-        update = update_doc(item, item.doc.text, indexes.exported(path, item))
-        if not update:
-            continue
-        line_map = doc_line_map(item.doc)
-        first = lines[line_map[0]]
-        prefix = first[: first.find("///") + 3]
-        cr = "\r" if newline == "\r\n" else ""
-        new = [f"{prefix} {line}{cr}" if line else f"{prefix}{cr}" for line in update.insert]
-        at = line_map[update.insert_before] if update.insert_before < len(line_map) else line_map[-1] + 1
-        for number, old, renamed in update.renames:
-            row = line_map[number]
-            marker = lines[row].find("///") + 3
-            lines[row] = lines[row][:marker] + rename_in_line(lines[row][marker:], old, renamed)
-        edits.append((at, {line_map[n] for n in update.delete}, new))
-        count += len(update.codes)
+    for item in _documented(RustSource(text)):
+        found = update_edit(item, lines, newline, indexes.exported(path, item))
+        if found is not None:
+            edits.append(found[0])
+            count += len(found[1].codes)
     if not edits:
         return text, 0
-    deleted = set().union(*(d for _, d, _ in edits))
-    inserts: dict[int, list[str]] = {}
-    for at, _, new in edits:
-        inserts.setdefault(at, []).extend(new)
+    return apply_edits(text, edits), count
+
+
+def update_edit(item: RustItem, lines: list[str], newline: str, exported: bool | None = None) -> tuple[DocEdit, DocUpdate] | None:
+    """The whole-line edit of the file (`lines`: its text split at `\\n`) that applies
+    `update_doc`'s certain fixes to `item`'s `///` doc, and the update; None when nothing in
+    the doc is certainly stale, or the doc is not written with `///`.
+
+    The edit spans the doc's lines; the lines it keeps are copied byte for byte."""
+    if item.doc is None or any(f.style != "line" for f in item.doc.fragments):
+        return None
+    update = update_doc(item, item.doc.text, exported)
+    if not update:
+        return None
+    line_map = doc_line_map(item.doc)
+    first = lines[line_map[0]]
+    prefix = first[: first.find("///") + 3]
+    cr = "\r" if newline == "\r\n" else ""
+    new = [f"{prefix} {line}{cr}" if line else f"{prefix}{cr}" for line in update.insert]
+    at = line_map[update.insert_before] if update.insert_before < len(line_map) else line_map[-1] + 1
+    renamed: dict[int, str] = {}
+    for number, old, name in update.renames:
+        row = line_map[number]
+        marker = lines[row].find("///") + 3
+        renamed[row] = lines[row][:marker] + rename_in_line(lines[row][marker:], old, name)
+    deleted = {line_map[n] for n in update.delete}
+    start, end = line_map[0], max(line_map[-1] + 1, at)
     out: list[str] = []
-    for number, line in enumerate(lines):
-        out.extend(inserts.get(number, ()))
-        if number not in deleted:
-            out.append(line)
-    return "\n".join(out), count
+    for row in range(start, end):
+        if row == at:
+            out.extend(new)
+        if row not in deleted:
+            out.append(renamed.get(row, lines[row]))
+    if at == end:
+        out.extend(new)
+    return DocEdit(start, end, "".join(line + "\n" for line in out)), update
 
 
 # --- rendering ---------------------------------------------------------------------------
