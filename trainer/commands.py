@@ -146,7 +146,8 @@ Examples:
 @click.option("--no-verify", is_flag=True, help="Skip loading the result with llama.cpp to check tokenization and generation.")
 @click.option("--threads", type=click.IntRange(min=1), help="CPU threads for quantizing and the check.  [default: all]")
 @click.option("--eval-report", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="REPORT_DIR",
-              help="An `eval` report that evaluated this GGUF: its figures go on the model card and its model-index.")
+              help="An `eval` report that evaluated this GGUF: its figures go on the model card (README.md, always written "
+              "beside the GGUF) and into its model-index.")
 @click.option("--push-to-hub", metavar="OWNER/NAME", help="Upload the GGUF and its model card to this Hugging Face repo "
               "(one commit; token from HF_TOKEN or `hf auth login`).")
 @click.option("--private", is_flag=True, help="Create the --push-to-hub repo private (an existing repo keeps its visibility).")
