@@ -195,10 +195,8 @@ class LlamaGenerator:
         check_gguf_file(self.model_path)
         adapter_meta: dict[str, str] = {}
         if self.adapter_path is not None:
-            # Checked before llama.cpp sees the pair: a mismatched adapter can abort the process there.
             check_gguf_file(self.adapter_path, "adapter")
-            adapter_meta = read_gguf_metadata(self.adapter_path)
-            _check_adapter_base(self.adapter_path, adapter_meta, self.model_path, read_gguf_metadata(self.model_path))
+            adapter_meta = read_gguf_metadata(self.adapter_path)  # a few MB: quick to read whole
         try:
             import llama_cpp
             from llama_cpp import llama_chat_format
@@ -208,7 +206,6 @@ class LlamaGenerator:
         try:
             llm = llama_cpp.Llama(
                 model_path=str(self.model_path),
-                lora_path=str(self.adapter_path) if self.adapter_path is not None else None,
                 n_ctx=self.options.context_size,
                 n_threads=self.options.threads,
                 seed=self.options.seed,
@@ -218,9 +215,15 @@ class LlamaGenerator:
             reason = _one_line(err)
             if "Failed to load model" in reason:
                 reason = "corrupt, truncated or of an architecture this llama.cpp does not know"
-            elif self.adapter_path is not None and "lora" in reason.lower():
-                reason = f"adapter {self.adapter_path.name} does not fit this base ({reason})"
             raise ModelLoadError(f"cannot load model {self.model_path}: {reason}") from err
+        if self.adapter_path is not None:
+            try:
+                # Checked before llama.cpp sees the pair: a mismatched adapter can abort the process there.
+                _check_adapter_base(self.adapter_path, adapter_meta, self.model_path, llm.metadata)
+                _apply_adapter(llm, self.adapter_path)
+            except ModelLoadError:
+                llm.close()
+                raise
         metadata = {**llm.metadata, **adapter_meta}
         template = llm.metadata.get("tokenizer.chat_template")
         self.rendering = metadata.get(GGUF_RENDERING_KEY) or ("chat" if template else "plain")
@@ -384,7 +387,22 @@ def _check_adapter_base(adapter: Path, adapter_meta: dict[str, str], base: Path,
             raise ModelLoadError(f"adapter {adapter.name} was trained on another base: its base's {what} is {expected}, {base.name}'s is {actual}")
     trained_arch = adapter_meta.get("general.architecture")
     if trained_arch and arch and trained_arch != arch:
-        raise ModelLoadError(f"adapter {adapter.name} is for {trained_arch} models, {base.name} is {arch}")
+        raise ModelLoadError(f"adapter {adapter.name} was trained on a {trained_arch} base; {base.name} is a {arch} model")
+
+
+def _apply_adapter(llm: Any, adapter: Path) -> None:
+    """Apply a GGUF LoRA adapter to a loaded model, as `Llama(lora_path=...)` does, freed with the model."""
+    import ctypes
+
+    import llama_cpp
+
+    handle = llama_cpp.llama_adapter_lora_init(llm._model.model, str(adapter).encode("utf-8"))
+    if handle is None:
+        raise ModelLoadError(f"llama.cpp cannot load adapter {adapter.name} onto {llm.model_path}")
+    llm._stack.callback(llama_cpp.llama_adapter_lora_free, handle)
+    adapters = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(handle)
+    if llama_cpp.llama_set_adapters_lora(llm._ctx.ctx, adapters, 1, (ctypes.c_float * 1)(1.0)):
+        raise ModelLoadError(f"llama.cpp cannot apply adapter {adapter.name} to {llm.model_path}")
 
 
 def _common_prefix(a: list[int], b: list[int]) -> int:
