@@ -223,3 +223,93 @@ def test_generate_examples_from_a_missing_dataset_is_one_line(tmp_path: Path, de
     done = _generate(target, "--examples-from", str(tmp_path))
     assert done.returncode != 0
     assert done.stderr.strip().count("\n") == 0 and "--examples-from" in done.stderr, done.stderr
+
+
+# --- train --rag and eval +rag on a mined dataset -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def held_out_dataset(debian_crate, tmp_path_factory) -> Path:
+    """`rustdoc-gen mine` of Debian's grep-matcher, grep-cli and ignore, with globset held out as the test split."""
+    from click.testing import CliRunner
+
+    from rustdoc_cli.cli import main as cli
+
+    out = tmp_path_factory.mktemp("data") / "held-out"
+    crates = [str(debian_crate(name)) for name in ("globset", "grep-matcher", "grep-cli", "ignore")]
+    result = CliRunner().invoke(cli, ["-q", "mine", *crates, "--test-repo", debian_crate("globset").name, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _records(dataset: Path, split: str) -> list[dict]:
+    from corpus_miner.dataset import load_records
+
+    return list(load_records(dataset, split))
+
+
+def test_train_rag_prompts_show_neighbours_from_other_files_only(held_out_dataset):
+    from rustdoc_core.retrieval import record_file, record_item
+    from trainer.train import load_split, rag_examples
+
+    index = rag_examples(held_out_dataset)
+    records = _records(held_out_dataset, "train")
+    assert len(index) == len(records)
+    for record in records[:60]:
+        found = index.neighbours(record_file(record), record_item(record), training=True)
+        assert found and all(n.file != record_file(record) for n in found)
+    plain = load_split(held_out_dataset, "train", limit=40, seed=0)
+    rag = load_split(held_out_dataset, "train", limit=40, seed=0, examples=index)
+    assert [r["completion"] for r in rag] == [r["completion"] for r in plain]
+    with_examples = [r for r in rag if EXAMPLES_HEADING in r["prompt"][1]["content"]]
+    assert len(with_examples) >= 36
+    # The mined prompt is the rebuilt one less its examples: mined and retrieved prompts agree.
+    for mined, rebuilt in zip(plain, rag):
+        without = rebuilt["prompt"][1]["content"].split(f"\n\n{EXAMPLES_HEADING}\n")[0]
+        assert mined["prompt"][1]["content"].startswith(without)
+
+
+def test_train_reads_v1_records_and_refuses_unknown_versions(held_out_dataset, tmp_path):
+    from rustdoc_core.console import UserError
+    from trainer.train import load_split
+
+    for version, readable in ((1, True), (3, False)):
+        copy = tmp_path / f"v{version}"
+        copy.mkdir()
+        lines = [json.dumps({**r, "prompt_format_version": version}) for r in _records(held_out_dataset, "validation")]
+        (copy / "validation.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        if readable:
+            assert len(load_split(copy, "validation", limit=None, seed=0)) == len(lines)
+        else:
+            with pytest.raises(UserError, match="prompt format v3"):
+                load_split(copy, "validation", limit=None, seed=0)
+
+
+def test_eval_rag_examples_come_from_train_and_the_held_out_crates_other_items(held_out_dataset):
+    from rustdoc_core.decode import DecodeOptions
+    from rustdoc_core.retrieval import item_key
+    from trainer.evaluation.dataset import load_examples
+    from trainer.evaluation.systems import make_system
+
+    plain = make_system("template", DecodeOptions())
+    system = make_system("template+rag", DecodeOptions(), (held_out_dataset, "test"))
+    assert system.name == "template+rag" and system.fingerprint != plain.fingerprint
+    examples = load_examples(held_out_dataset, "test")
+    origins = set()
+    for example in examples:
+        file = f"{example.repo}/{example.path}"
+        found = system.examples().neighbours(file, example.item)
+        assert item_key(file, example.item) not in {n.key for n in found}
+        origins.update(n.file.split("/")[0] for n in found)
+        assert system.context(example).examples == tuple(n.example() for n in found)
+    held_out = examples[0].repo
+    assert held_out in origins and origins - {held_out}, origins  # the crate's own docs and the train split's
+
+
+def test_rag_needs_a_generator_system():
+    from rustdoc_core.console import UserError
+    from rustdoc_core.decode import DecodeOptions
+    from trainer.evaluation.systems import make_system
+
+    with pytest.raises(UserError, match="retrieval is for generator systems"):
+        make_system("human+rag", DecodeOptions(), (Path("data"), "test"))

@@ -94,7 +94,7 @@ def run_eval(config: EvalConfig) -> dict[str, Any]:
 
     split = load_examples(config.dataset, config.split)
     examples = select_examples(split, config.limit, config.seed)
-    systems = make_systems(list(config.systems), config.options)
+    systems = make_systems(list(config.systems), config.options, rag_dataset=(config.dataset, config.split))
     for repo, directory in config.crate_dirs.items():
         if not (Path(directory) / "Cargo.toml").is_file():
             raise UserError(f"--crate-dir {repo}={directory}: no Cargo.toml there")

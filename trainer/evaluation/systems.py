@@ -1,6 +1,7 @@
 """The systems an evaluation compares, named on the command line by a spec: the
 generator specs of `rustdoc_core.generators` (`template`, `model:PATH.gguf`,
-`model:BASE.gguf@ADAPTER.gguf`) and `human`, the human doc itself.
+`model:BASE.gguf@ADAPTER.gguf`), each also with retrieval (`+rag`), and `human`,
+the human doc itself.
 
 Every generator system answers through the same registry, prompt format and
 output guard the language server and `generate` use."""
@@ -77,7 +78,73 @@ class HumanSystem:
         pass
 
 
-SYSTEM_HELP = {**GENERATOR_HELP, "human": "the human doc itself (the ceiling; shows how the checker rates human docs)"}
+RAG_SUFFIX = "+rag"
+
+
+class RagSystem(GeneratorSystem):
+    """A generator asked with retrieval (prompt format v2): each item's documented neighbours,
+    from the dataset's train split and the evaluated split's other items, as examples."""
+
+    def __init__(self, inner: GeneratorSystem, spec: str, fingerprint: str, dataset: Path, split: str) -> None:
+        super().__init__(spec, inner.name + RAG_SUFFIX, fingerprint, inner.generator)
+        self._dataset, self._split = dataset, split
+        self._index = None
+
+    def examples(self):
+        """The index, built on first use (once per eval)."""
+        if self._index is None:
+            self._index = rag_index(self._dataset, self._split)
+        return self._index
+
+    def context(self, example: EvalExample):
+        """The example's prompt context with its neighbours as examples."""
+        return self.examples().context_for(f"{example.repo}/{example.path}", example.item, example.context)
+
+    def generate(self, example: EvalExample, names: NameIndex | None = None) -> GeneratedDoc:
+        return self.generator.generate(example.item.with_doc(None), self.context(example), names=names)
+
+
+def rag_index(dataset: Path, split: str):
+    """What a `+rag` system draws on: the documented items of the train split and of the evaluated
+    split (a query never gets its own item back)."""
+    from corpus_miner.dataset import load_records
+    from rustdoc_core.retrieval import RetrievalIndex
+
+    index = RetrievalIndex()
+    for name in dict.fromkeys(("train", split)):
+        try:
+            index.add_records(load_records(dataset, name))
+        except (OSError, ValueError, KeyError) as exc:
+            raise UserError(f"retrieval index from {dataset} ({name}): {str(exc).splitlines()[0]}") from None
+    return index
+
+
+def _rag_system(spec: str, options: DecodeOptions, rag_dataset: tuple[Path, str] | None) -> RagSystem:
+    from corpus_miner.dataset import split_file
+
+    inner_spec = spec[: -len(RAG_SUFFIX)]
+    if inner_spec == "human" or rag_dataset is None:
+        raise UserError(f"system {spec!r}: retrieval is for generator systems, on a dataset")
+    inner = make_system(inner_spec, options)
+    dataset, split = rag_dataset
+    files = [split_file(Path(dataset), name) for name in dict.fromkeys(("train", split))]
+    sources = [_file_identity(f) if f.is_file() else str(f) for f in files]
+    fingerprint = f"{inner.fingerprint}{RAG_SUFFIX}:{_retrieval_digest()}:{'|'.join(sources)}"
+    return RagSystem(inner, spec, fingerprint, Path(dataset), split)  # type: ignore[arg-type]
+
+
+def _retrieval_digest() -> str:
+    import rustdoc_core.retrieval
+
+    return hashlib.sha256(Path(rustdoc_core.retrieval.__file__).read_bytes()).hexdigest()[:12]
+
+
+SYSTEM_HELP = {
+    **GENERATOR_HELP,
+    "SYSTEM+rag": "a generator system asked with retrieval: each item's documented neighbours (train split and the "
+                  "evaluated split's other items) as examples in the prompt, e.g. model:m.gguf+rag, template+rag",
+    "human": "the human doc itself (the ceiling; shows how the checker rates human docs)",
+}
 """Each system spec form and what it is, for --help."""
 
 
@@ -86,12 +153,15 @@ def _file_identity(path: Path) -> str:
     return f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def make_system(spec: str, options: DecodeOptions) -> System:
-    """The system a spec names; model files are checked now, loaded on first use."""
+def make_system(spec: str, options: DecodeOptions, rag_dataset: tuple[Path, str] | None = None) -> System:
+    """The system a spec names; model files are checked now, loaded on first use. A `+rag`
+    system draws its examples from `rag_dataset` (dataset directory, evaluated split)."""
     from rustdoc_core.generators import GeneratorSpec, ModelLoadError, check_gguf_file, make_generator
 
     if spec == "human":
         return HumanSystem()
+    if spec.endswith(RAG_SUFFIX):
+        return _rag_system(spec, options, rag_dataset)
     if spec.partition(":")[0] not in GENERATOR_KINDS:
         raise UserError(f"unknown system {spec!r}; use one of: {', '.join(SYSTEM_HELP)}")
     try:
@@ -113,13 +183,13 @@ def make_system(spec: str, options: DecodeOptions) -> System:
     return GeneratorSystem(spec, generator.name, fingerprint, generator)
 
 
-def make_systems(specs: list[str], options: DecodeOptions) -> list[System]:
+def make_systems(specs: list[str], options: DecodeOptions, rag_dataset: tuple[Path, str] | None = None) -> list[System]:
     if not specs:
         raise UserError(f"give at least one --system ({', '.join(SYSTEM_HELP)})")
     repeated = sorted({s for s in specs if specs.count(s) > 1})
     if repeated:
         raise UserError(f"system {repeated[0]!r} is given twice")
-    systems = [make_system(spec, options) for spec in specs]
+    systems = [make_system(spec, options, rag_dataset) for spec in specs]
     names = [s.name for s in systems]
     for system in systems:
         if names.count(system.name) > 1:
