@@ -74,12 +74,24 @@ test("paths expand ~, ${workspaceFolder} and ${env:NAME}", () => {
   assert.equal(expandPath("${env:MODELS}/m.gguf", undefined, { MODELS: "/models" }), "/models/m.gguf");
 });
 
+/** The decode settings package.json contributes, with their defaults (rustdoc_core/decode.py's table; a Python test holds them equal). */
+const contributedDecode: Record<string, unknown> = Object.fromEntries(
+  Object.entries(
+    (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as {
+      contributes: { configuration: { properties: Record<string, { default?: unknown }> } };
+    }).contributes.configuration.properties,
+  )
+    .filter(([key]) => key.startsWith("rustdocGen.model.") && !/\.(path|adapter)$/.test(key))
+    .map(([key, schema]) => [key.slice("rustdocGen.model.".length), schema.default ?? null]),
+);
+
 test("settings follow the wire contract: every field defaulted, empty model path is null", () => {
-  assert.deepEqual(serverSettings(() => undefined, undefined), {
-    model: { path: null, adapter: null, maxTokens: 384, temperature: 0, threads: null, contextSize: 4096, repeatPenalty: 1.1, seed: 0 },
-    diagnostics: { enable: false },
-    generate: { includePrivate: false },
-  });
+  const defaults = serverSettings(() => undefined, undefined);
+  assert.equal(defaults.model.maxTokens, 384);
+  assert.equal(defaults.model.threads, null);
+  assert.deepEqual(defaults.model, { path: null, adapter: null, ...contributedDecode });
+  assert.deepEqual(defaults.diagnostics, { enable: false });
+  assert.equal(defaults.generate.includePrivate, false);
   const values: Record<string, unknown> = {
     "model.path": "models/q4.gguf",
     "model.adapter": "~/a.gguf",
@@ -90,20 +102,18 @@ test("settings follow the wire contract: every field defaulted, empty model path
     "diagnostics.enable": true,
     "generate.includePrivate": true,
   };
-  assert.deepEqual(serverSettings((key) => values[key], "/w"), {
-    model: {
-      path: "/w/models/q4.gguf",
-      adapter: path.join(os.homedir(), "a.gguf"),
-      maxTokens: 128,
-      temperature: 0.2,
-      threads: 4,
-      contextSize: 2048,
-      repeatPenalty: 1.1,
-      seed: 0,
-    },
-    diagnostics: { enable: true },
-    generate: { includePrivate: true },
+  const given = serverSettings((key) => values[key], "/w");
+  assert.deepEqual(given.model, {
+    ...contributedDecode,
+    path: "/w/models/q4.gguf",
+    adapter: path.join(os.homedir(), "a.gguf"),
+    maxTokens: 128,
+    temperature: 0.2,
+    threads: 4,
+    contextSize: 2048,
   });
+  assert.deepEqual(given.diagnostics, { enable: true });
+  assert.equal(given.generate.includePrivate, true);
   assert.equal(serverSettings((key) => (key === "model.path" ? "  " : undefined), "/w").model.path, null);
   assert.equal(serverSettings((key) => (key === "model.threads" ? null : undefined), "/w").model.threads, null);
   // Out-of-range numbers go to the server as they are: it checks the bounds (rustdoc_core/decode.py) and says which it ignored.
