@@ -11,8 +11,9 @@ from typing import Any, Literal
 
 from rustdoc_core.rust_items import RustItem
 
-Mode = Literal["generate", "regenerate", "file"]
-MODES: tuple[Mode, ...] = ("generate", "regenerate", "file")
+Mode = Literal["generate", "regenerate", "update", "file"]
+MODES: tuple[Mode, ...] = ("generate", "regenerate", "update", "file")
+"""`update`: apply the certain fixes of a stale doc (`rustdoc_core.repair.update_doc`), no generation."""
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from lsp_server.generation import GenerationRequest
 from lsp_server.progress import GenerationProgress
 from lsp_server.server import RustdocServer
 from lsp_server.undocumented import wanting_doc
+from lsp_server.update_action import stale_doc_edit, update_title
 from rustdoc_core.crate_doc import module_file_documented
 from rustdoc_core.doc_edits import DocEdit, DocEditError, doc_edit
 from rustdoc_core.generators import GenerationCancelled
@@ -124,7 +125,7 @@ def code_action(ls: RustdocServer, params: types.CodeActionParams) -> list[types
     encoding = ls.position_encoding
     actions: list[types.CodeAction] = []
 
-    fixed: set[tuple[int, int]] = set()
+    fixed: set[tuple[str, tuple[int, int]]] = set()  # (what, item position) offered as a quick fix
     if _wants(only, types.CodeActionKind.QuickFix):
         for action, position in _quick_fixes(ls, doc, params.context.diagnostics):
             actions.append(action)
@@ -133,7 +134,12 @@ def code_action(ls: RustdocServer, params: types.CodeActionParams) -> list[types
     if _wants(only, ITEM_KIND):
         for item in action_items(doc.source, params.range, encoding):
             position = doc.position(item.start_byte, encoding)
-            if (position.line, position.character) in fixed:
+            at = (position.line, position.character)
+            if ("update", at) not in fixed:
+                update = _update_action(ls, doc, item, ITEM_KIND)
+                if update is not None:
+                    actions.append(update)
+            if ("generate", at) in fixed:
                 continue  # its quick fix is already offered
             actions.append(_item_action(ls, doc, item, ITEM_KIND))
 
@@ -166,22 +172,50 @@ def _item_action(
 
 def _quick_fixes(
     ls: RustdocServer, doc: OpenDocument, diagnostics: Sequence[types.Diagnostic]
-) -> list[tuple[types.CodeAction, tuple[int, int]]]:
-    """One quick fix per item among our own diagnostics in the request."""
-    by_item: dict[tuple[int, int], tuple[ActionData, list[types.Diagnostic]]] = {}
+) -> list[tuple[types.CodeAction, tuple[str, tuple[int, int]]]]:
+    """Per item among our own diagnostics in the request: "Update rustdoc" for those its
+    certain fixes mend, "Generate"/"Regenerate rustdoc" for the others."""
+    by_item: dict[tuple[str, tuple[int, int]], tuple[ActionData, list[types.Diagnostic]]] = {}
     for diagnostic in diagnostics:
         data = ActionData.from_wire(diagnostic.data) if diagnostic.source == DIAGNOSTIC_SOURCE else None
         if data is None or data.position is None:
             continue
-        by_item.setdefault(data.position, (data, []))[1].append(diagnostic)
+        what = "update" if data.mode == "update" else "generate"
+        by_item.setdefault((what, data.position), (data, []))[1].append(diagnostic)
     out = []
-    for data, group in by_item.values():
+    for (what, _), (data, group) in by_item.items():
         item = _locate(doc, data, ls.position_encoding)
         if item is None or doc.source.shares_line(item):
             continue
         position = doc.position(item.start_byte, ls.position_encoding)
-        out.append((_item_action(ls, doc, item, types.CodeActionKind.QuickFix, group), (position.line, position.character)))
+        if what == "update":
+            action = _update_action(ls, doc, item, types.CodeActionKind.QuickFix, group)
+            if action is None:
+                continue  # mended meanwhile
+        else:
+            action = _item_action(ls, doc, item, types.CodeActionKind.QuickFix, group)
+        out.append((action, (what, (position.line, position.character))))
     return out
+
+
+def _update_action(
+    ls: RustdocServer,
+    doc: OpenDocument,
+    item: RustItem,
+    kind: str,
+    diagnostics: list[types.Diagnostic] | None = None,
+) -> types.CodeAction | None:
+    """"Update rustdoc for `fn x`" with its edit (no model, so no resolve); None when the doc is not stale."""
+    edit = stale_doc_edit(ls, doc, item)
+    if edit is None:
+        return None
+    return types.CodeAction(
+        title=update_title(item),
+        kind=kind,
+        diagnostics=diagnostics,
+        is_preferred=bool(diagnostics) or None,
+        edit=workspace_edit(ls, doc, [edit]),
+    )
 
 
 def _locate(doc: OpenDocument, data: ActionData, encoding: str) -> RustItem | None:
@@ -210,6 +244,8 @@ async def resolve_code_action(ls: RustdocServer, action: types.CodeAction) -> ty
     if doc is None:
         ls.show(f"rustdoc-gen: {data.uri} is not open; open it and ask for the action again.", types.MessageType.Warning)
         return action
+    if data.mode == "update":
+        return action  # an update carries its edit from the listing
     if data.mode == "file":
         items = undocumented_items(doc, ls.settings.generate.include_private)
         if not items:

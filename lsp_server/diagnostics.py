@@ -1,6 +1,8 @@
-"""Hints (off by default, `rustdocGen.diagnostics.enable`): undocumented public
-items, and the checker's findings on the docs that exist. Each hint carries the
-data its quick fix needs (see `code_actions`).
+"""Diagnostics (off by default, `rustdocGen.diagnostics.enable`): undocumented public
+items as hints, and on the docs that exist the same findings `rustdoc-gen check`
+reports (`rustdoc_core.doc_lint.lint_source`: placed at their word, with check's
+severity and help). Each carries the data its quick fix needs (see `code_actions`):
+"Update rustdoc" for the findings `update_doc` fixes for certain, else "Regenerate".
 
 Computed after a short pause in typing, with the checks off the event loop, so a
 large file never holds up a code action.
@@ -14,9 +16,13 @@ from collections.abc import Sequence
 
 from lsprotocol import types
 
+from pathlib import Path
+
+from pygls.uris import to_fs_path
+
 from lsp_server.action_data import ActionData
 from lsp_server.server import RustdocServer
-from rustdoc_core.doc_checker import check_doc
+from rustdoc_core.doc_lint import CrateIndexes, LintFinding, lint_source
 from rustdoc_core.positions import LineIndex
 from rustdoc_core.rust_items import RustItem, needs_doc
 
@@ -62,7 +68,8 @@ async def _publish_later(ls: RustdocServer, uri: str, delay: float) -> None:
         items = doc.source.items()
         lines = doc.source.lines
         found = await asyncio.to_thread(
-            document_diagnostics, items, lines, uri, version, ls.position_encoding, ls.settings.generate.include_private
+            document_diagnostics, items, lines, uri, version, ls.position_encoding, ls.settings.generate.include_private,
+            text=doc.source.text, indexes=ls.crate_indexes,
         )
     except asyncio.CancelledError:
         raise
@@ -90,56 +97,89 @@ def document_diagnostics(
     version: int | None,
     encoding: str,
     include_private: bool = False,
+    *,
+    text: str,
+    indexes: CrateIndexes | None = None,
 ) -> list[types.Diagnostic]:
-    """Hints for one document's items (pure: safe to run on any thread)."""
+    """Diagnostics for one document (pure: safe to run on any thread): `items` and `lines`
+    are its parse, `text` its text (linted on a parse of its own, so edits meanwhile do not
+    matter), `indexes` the crates' module trees, for what is exported and what links reach."""
     out: list[types.Diagnostic] = []
     for item in items:
-        if not needs_doc(item, include_private):
+        if item.doc is not None or not needs_doc(item, include_private):
             continue
+        if item.kind == "mod" and item.body is None:
+            continue  # `mod x;` is documented in its own file
         data = ActionData.for_item(uri, version, item, lines.byte_to_position(item.start_byte, encoding)).to_wire()
-        if item.doc is None:
-            if item.kind == "mod" and item.body is None:
-                continue  # `mod x;` is documented in its own file
-            out.append(
-                types.Diagnostic(
-                    range=line_range(lines, item.start_line, encoding),
-                    message=f"{item.label} has no rustdoc",
-                    severity=types.DiagnosticSeverity.Hint,
-                    code=MISSING_DOC,
-                    source=SOURCE,
-                    data=data,
-                )
+        out.append(
+            types.Diagnostic(
+                range=line_range(lines, item.start_line, encoding),
+                message=f"{item.label} has no rustdoc",
+                severity=types.DiagnosticSeverity.Hint,
+                code=MISSING_DOC,
+                source=SOURCE,
+                data=data,
             )
-            continue
-        for finding in check_doc(item, item.doc.text):
-            out.append(
-                types.Diagnostic(
-                    range=line_range(lines, _finding_line(item, finding.line), encoding),
-                    message=finding.message,
-                    severity=types.DiagnosticSeverity.Hint,
-                    code=finding.code,
-                    source=SOURCE,
-                    data=data,
-                )
+        )
+    path = _path_of(uri)
+    findings, _ = lint_source(path, text, indexes)
+    text_lines = text.split("\n")
+    starts = {item.start_line: item for item in items if item.doc is not None}
+    for finding in findings:
+        item = _item_of(finding, items, starts)
+        data = None
+        if item is not None:
+            position = lines.byte_to_position(item.start_byte, encoding)
+            mode = "update" if finding.fixable else "regenerate"
+            data = ActionData(uri, version, mode, position, item.label).to_wire()
+        out.append(
+            types.Diagnostic(
+                range=finding_range(lines, text_lines, finding, encoding),
+                message=f"{finding.message} ({finding.help})" if finding.help else finding.message,
+                severity=SEVERITY[finding.severity],
+                code=finding.code,
+                source=SOURCE,
+                data=data,
             )
+        )
     return out
 
 
-def _finding_line(item: RustItem, doc_line: int | None) -> int:
-    """The source line of a line of the doc text, where the doc's fragments tell it."""
-    doc = item.doc
-    assert doc is not None
-    if doc_line is None:
-        return doc.start_line
-    fragments = doc.fragments
-    if all(f.style == "line" for f in fragments):
-        leading = 0
-        while leading < len(fragments) and not fragments[leading].text.strip():
-            leading += 1  # blank leading `///` lines are not in the doc text
-        index = doc_line + leading
-        if 0 <= index < len(fragments):
-            return fragments[index].start_line
-    return doc.start_line
+SEVERITY = {
+    "error": types.DiagnosticSeverity.Error,
+    "warning": types.DiagnosticSeverity.Warning,
+    "info": types.DiagnosticSeverity.Information,
+}
+"""`check`'s severities as the editor's."""
+
+
+def _path_of(uri: str) -> Path:
+    """The file a URI names; an untitled buffer's path has no crate around it."""
+    try:
+        path = to_fs_path(uri)
+    except Exception:  # noqa: BLE001 - odd URIs are not files
+        path = None
+    return Path(path) if path else Path("untitled.rs")
+
+
+def _item_of(finding: LintFinding, items: Sequence[RustItem], starts: dict[int, RustItem]) -> RustItem | None:
+    """The documented item a finding is about: the one whose doc (or head) spans its line."""
+    row = finding.line - 1
+    for item in items:
+        if item.doc is not None and item.label == finding.item and item.doc.start_line <= row <= item.start_line:
+            return item
+    return starts.get(row)
+
+
+def finding_range(lines: LineIndex, text_lines: list[str], finding: LintFinding, encoding: str) -> types.Range:
+    """From the finding's column (1-based, in characters) to the end of its line's text."""
+    row = min(max(finding.line - 1, 0), lines.line_count - 1)
+    line = text_lines[row] if row < len(text_lines) else ""
+    base = lines.line_starts[row]
+    start = base + len(line[: max(finding.column - 1, 0)].encode("utf-8"))
+    end = max(start, base + len(line.rstrip().encode("utf-8")))
+    (sl, sc), (el, ec) = lines.byte_to_position(start, encoding), lines.byte_to_position(end, encoding)
+    return types.Range(start=types.Position(line=sl, character=sc), end=types.Position(line=el, character=ec))
 
 
 def line_range(lines: LineIndex, line: int, encoding: str) -> types.Range:

@@ -21,6 +21,7 @@ from lsp_server.documents import DocumentStore
 from lsp_server.generation import GenerationWorker, Status
 from lsp_server.settings import Settings
 from rustdoc_core import __version__
+from rustdoc_core.doc_lint import CrateIndexes
 from rustdoc_core.positions import UTF16
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,8 @@ class RustdocServer(LanguageServer):
         self._loop: asyncio.AbstractEventLoop | None = None
         self.diagnostic_tasks: dict[str, asyncio.Task[None]] = {}
         self.diagnosed: set[str] = set()  # documents with hints published
+        self.crate_indexes = CrateIndexes()
+        """Module trees of the crates of open files (what is exported, what a link reaches), built on first use."""
 
     # --- what the client negotiated ------------------------------------------------
 

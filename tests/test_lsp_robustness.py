@@ -30,7 +30,7 @@ from lsp_server.diagnostics import document_diagnostics
 source = RustSource("pub fn parse(text: &str) -> Result<u8, String> {{ text.parse().map_err(|_| String::new()) }}")
 item = source.items()[0]
 TemplateGenerator().generate(item, prompt_context(source, item))
-document_diagnostics(source.items(), source.lines, "file:///x.rs", 1, "utf-16")
+document_diagnostics(source.items(), source.lines, "file:///x.rs", 1, "utf-16", text=source.text)
 print(json.dumps(sorted(m for m in {list(HEAVY)!r} if m in sys.modules)))
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
