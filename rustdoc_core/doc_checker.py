@@ -129,11 +129,6 @@ def required_sections(item: RustItem, exported: bool | None = None) -> set[str]:
     return {r.name for r in required_rules(item, exported)}
 
 
-def has_section(doc: str, name: str) -> bool:
-    """Whether the doc has a heading clippy accepts as section `name`."""
-    return section_rule(name).present(doc_sections(doc))
-
-
 # --- the checker -----------------------------------------------------------------------
 
 
@@ -471,10 +466,6 @@ def _find_backtick_run(text: str, start: int, run: int) -> int | None:
                 return None
             i += 1
     return None
-
-
-def _is_alnum(c: str) -> bool:
-    return c.isalnum()
 
 
 def _trim(c: str) -> bool:
