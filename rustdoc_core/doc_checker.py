@@ -8,12 +8,13 @@ model's doc can reach the editor (`severity == "error"` blocks it).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rustdoc_core.doc_text import HEADING, CodeBlock, code_blocks, doc_sections, prose_lines, summary_range
 from rustdoc_core.rust_items import RustItem
 from rustdoc_core.rust_items import parser as _parser
-from rustdoc_core.section_rules import ARGUMENT_SECTIONS, SECTION_RULES, SectionRule, section_rule
+from rustdoc_core.section_rules import ARGUMENT_SECTIONS, SECTION_RULES, SectionRule
 
 _OTHER_SEVERITY = {
     "empty-doc": "error",
