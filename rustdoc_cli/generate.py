@@ -23,6 +23,8 @@ Examples:
   rustdoc-gen generate src/ --model base.gguf --adapter adapter.gguf   # a LoRA adapter on its base
   rustdoc-gen generate src/ --model model.gguf --rag   # the crate's own docs as examples in each prompt
   rustdoc-gen generate src/ --model model.gguf --examples-from data/   # ... and a mined dataset's too
+  rustdoc-gen generate src/ --update --write       # also mend stale docs: sections, dead parameters
+  rustdoc-gen generate src/ --model model.gguf --verify-examples   # compile each example first
   rustdoc-gen generate src/ > docs.diff && git apply docs.diff
 """
 
@@ -63,6 +65,21 @@ Examples:
     default=None,
     help="With retrieval (implies --rag): draw examples from this mined dataset's train split as well (`rustdoc-gen mine`).",
 )
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Also mend the stale parts of existing `///` docs, as `check --fix` does: add a required `# Errors`/`# Panics`/`# Safety` "
+    "(template text), remove a needless one, drop or rename a dead `# Arguments` entry. The other lines keep their bytes; "
+    "the prose `--overwrite` would replace is never touched.",
+)
+@click.option(
+    "--verify-examples",
+    "verify_examples",
+    is_flag=True,
+    help="Run each generated `# Examples` block as a doctest against the crate (one cargo build, then rustdoc per example) "
+    "before inserting it; a missing `use` or `main` wrapper is added, an example that still fails is dropped and named in "
+    "the log. Off (with a warning) where no Cargo.toml with a library is found.",
+)
 @decode_click_options
 @verbosity_options
 def generate(
@@ -75,6 +92,8 @@ def generate(
     adapter_path: Path | None,
     rag: bool,
     examples_from: Path | None,
+    update: bool,
+    verify_examples: bool,
     **decode: object,
 ) -> None:
     """Write rustdoc for the undocumented items of Rust files or crate directories.
@@ -96,22 +115,28 @@ def generate(
     the same files that are most like the item (by kind, name, signature,
     container and module), so the model can follow the crate's own wording;
     the template engine does not use them.
+
+    With `--update`, documented items whose docs have gone stale after the code changed
+    are mended too (the same certain fixes as `rustdoc-gen check --fix`), and with
+    `--verify-examples` no example that fails to compile is inserted.
     """
     from rustdoc_core.decode import options_from_kwargs
 
-    if check and (write or overwrite):
-        raise UserError("--check only reports; it cannot be combined with --write or --overwrite")
+    if check and (write or overwrite or update):
+        raise UserError("--check only reports; it cannot be combined with --write, --overwrite or --update")
+    if update and overwrite:
+        raise UserError("--update mends stale docs and keeps the rest; --overwrite replaces whole docs: choose one")
     if adapter_path is not None and model_path is None:
         raise UserError("--adapter needs --model: the base GGUF the adapter was trained on")
     files = _rust_files(paths)
-    jobs = _plan(files, include_private=include_private, overwrite=overwrite)
+    jobs = _plan(files, include_private=include_private, overwrite=overwrite, update=update)
     if check:
         _report_missing(jobs, len(files))
         return
     retrieval = _retrieval(jobs, examples_from) if rag or examples_from is not None else None
     generator = _load_generator(model_path, adapter_path, options_from_kwargs(decode))
     try:
-        outcomes, changed = _document(jobs, generator, write=write, retrieval=retrieval)
+        outcomes, changed = _document(jobs, generator, write=write, retrieval=retrieval, verify_examples=verify_examples)
     finally:
         generator.close()
     _print_summary(jobs, outcomes, changed, generator, write=write, retrieval=retrieval)
@@ -129,14 +154,16 @@ def _rust_files(paths: tuple[Path, ...]) -> list[Path]:
     return files
 
 
-def _plan(files: list[Path], *, include_private: bool, overwrite: bool):
+def _plan(files: list[Path], *, include_private: bool, overwrite: bool, update: bool = False):
+    from rustdoc_core.doc_lint import CrateIndexes
     from rustdoc_core.document import plan_file
     from rustdoc_core.rust_files import InputError
 
     jobs = []
+    indexes = CrateIndexes()
     for path in files:
         try:
-            jobs.append(plan_file(path, include_private=include_private, overwrite=overwrite))
+            jobs.append(plan_file(path, include_private=include_private, overwrite=overwrite, update=update, indexes=indexes))
         except InputError as err:
             log.warning("skipping %s", err)
         except OSError as err:
@@ -182,11 +209,12 @@ def _load_generator(model_path: Path | None, adapter_path: Path | None, options)
     return generator
 
 
-def _document(jobs, generator, *, write: bool, retrieval=None):
+def _document(jobs, generator, *, write: bool, retrieval=None, verify_examples: bool = False):
     """Document every job; write each file as soon as it is done (or print diffs at the end)."""
     from rustdoc_core.atomic import write_text_atomic
     from rustdoc_core.diffs import unified_diff
     from rustdoc_core.document import crate_names, document_file
+    from rustdoc_core.example_verify import BuildFailed
     from rustdoc_core.generators import GenerationCancelled
     from rustdoc_core.result_aliases import collect_result_aliases
 
@@ -199,13 +227,20 @@ def _document(jobs, generator, *, write: bool, retrieval=None):
 
     def report(outcome) -> None:
         outcomes.append(outcome)
-        if outcome.status != "documented":
+        if outcome.status == "updated":
+            log.info("%s: %s updated: %s", outcome.where(), outcome.label, outcome.message)
+        elif outcome.status != "documented" or outcome.message:
             log.warning("%s: %s %s: %s", outcome.where(), outcome.label, outcome.status, outcome.message)
 
+    examples = _ExampleVerifiers() if verify_examples else None
     try:
         with task_progress(f"Documenting with {generator.name}", total) as advance:
             for job in (job for job in jobs if job.work):
-                result = document_file(job, generator, on_item=report, on_progress=advance, result_aliases=aliases, retrieval=retrieval, names=names)
+                verifier, module_path = examples.for_file(job.path) if examples is not None else (None, ())
+                result = document_file(
+                    job, generator, on_item=report, on_progress=advance, result_aliases=aliases, retrieval=retrieval, names=names,
+                    verifier=verifier, module_path=module_path,
+                )
                 if not result.changed:
                     continue
                 changed += 1
@@ -213,6 +248,8 @@ def _document(jobs, generator, *, write: bool, retrieval=None):
                     write_text_atomic(job.path, result.new_text)
                 else:
                     diffs.append(unified_diff(job.path, result.old_text, result.new_text))
+    except BuildFailed as err:
+        raise UserError(f"--verify-examples: the crate does not build, so its examples cannot be checked: {err}") from None
     except (KeyboardInterrupt, GenerationCancelled):
         raise UserError(
             f"interrupted after {len(outcomes)} of {total} item(s)"
@@ -223,6 +260,38 @@ def _document(jobs, generator, *, write: bool, retrieval=None):
     return outcomes, changed
 
 
+class _ExampleVerifiers:
+    """One verifier per crate (its build reused by every item), and each file's module in it;
+    a crate without a Cargo.toml or library is named once and its examples go unverified."""
+
+    def __init__(self) -> None:
+        from rustdoc_core.doc_lint import CrateIndexes
+
+        self._by_crate: dict[Path, object] = {}
+        self._indexes = CrateIndexes()
+        self._told: set[Path] = set()
+
+    def for_file(self, path: Path):
+        from rustdoc_core.cargo_manifest import nearest_manifest
+        from rustdoc_core.example_verify import ExampleVerifier
+
+        manifest = nearest_manifest(path.resolve().parent, package_only=True)
+        verifier = None
+        if manifest is not None:
+            if manifest.directory not in self._by_crate:
+                self._by_crate[manifest.directory] = ExampleVerifier.for_path(manifest.directory)
+            verifier = self._by_crate[manifest.directory]
+        if verifier is None:
+            where = manifest.directory if manifest is not None else path.parent
+            if where not in self._told:
+                self._told.add(where)
+                log.warning("--verify-examples is off for %s: no Cargo.toml with a library (src/lib.rs) found", where)
+            return None, ()
+        index = self._indexes.index_for(path)
+        module = index.module_of(path) if index is not None else None
+        return verifier, tuple(module or ())
+
+
 def _print_summary(jobs, outcomes, changed: int, generator, *, write: bool, retrieval=None) -> None:
     from rustdoc_core.document import summarize
 
@@ -230,6 +299,7 @@ def _print_summary(jobs, outcomes, changed: int, generator, *, write: bool, retr
     rows = [
         ("generator", generator.name),
         ("documented", counts["documented"]),
+        ("updated (stale docs mended)", counts["updated"]),
         ("already documented", sum(job.already_documented for job in jobs)),
         ("skipped", counts["skipped"]),
         ("failed", counts["failed"]),

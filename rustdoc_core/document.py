@@ -1,5 +1,9 @@
 """Documenting files: choose the items of a file that need a doc, ask a generator for
-each, and turn the docs into the file's new text. `generate` runs this over a crate."""
+each, and turn the docs into the file's new text. `generate` runs this over a crate.
+
+With `update`, documented items whose docs are stale get the certain fixes of
+`repair.update_doc` (only the stale lines change); with a verifier, generated examples
+are run against the crate first and those that fail are dropped."""
 
 from __future__ import annotations
 
@@ -10,7 +14,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rustdoc_core.crate_doc import crate_doc_text, module_file_documented
-from rustdoc_core.doc_edits import DocEdit, DocEditError, apply_edits, crate_doc_edit, doc_edits_for, has_inner_doc
+from rustdoc_core.doc_edits import DocEdit, DocEditError, apply_edits, crate_doc_edit, doc_edits_for, has_inner_doc, line_ending
+from rustdoc_core.doc_lint import CrateIndexes, update_edit
+from rustdoc_core.example_verify import ExampleVerifier, VerificationCancelled
 from rustdoc_core.generators import DocGenerator, GeneratedDoc, GenerationCancelled
 from rustdoc_core.grounding import NameIndex
 from rustdoc_core.prompt import PromptContext, prompt_context
@@ -29,7 +35,7 @@ class ItemOutcome:
     path: Path
     line: int  # 0-based line of the item
     label: str
-    status: str  # "documented" | "skipped" | "failed"
+    status: str  # "documented" | "updated" | "skipped" | "failed"
     origin: str | None = None  # generator's origin: "template" | "model" | "repaired"
     message: str | None = None
 
@@ -51,10 +57,12 @@ class FileJob:
     """Items inside code the parser could not read: left alone, reported as skipped."""
     bom: str = ""
     """A byte order mark the file starts with: kept out of `text` and put back first when writing."""
+    updates: list[tuple[RustItem, DocEdit, tuple[str, ...]]] = field(default_factory=list)
+    """Documented items whose doc is stale: the edit that mends it, and the finding codes it fixes."""
 
     @property
     def work(self) -> int:
-        return len(self.items) + len(self.unreadable) + (1 if self.needs_crate_doc else 0)
+        return len(self.items) + len(self.unreadable) + len(self.updates) + (1 if self.needs_crate_doc else 0)
 
 
 @dataclass
@@ -69,8 +77,14 @@ class FileResult:
         return self.old_text != self.new_text
 
 
-def plan_file(path: Path, *, include_private: bool = False, overwrite: bool = False) -> FileJob:
-    """Parse a file and choose its items: those needing a doc that lack one (or all, with `overwrite`)."""
+def plan_file(
+    path: Path, *, include_private: bool = False, overwrite: bool = False, update: bool = False, indexes: CrateIndexes | None = None
+) -> FileJob:
+    """Parse a file and choose its items: those needing a doc that lack one (or all, with `overwrite`).
+
+    With `update`, also the documented items whose `///` doc is stale (`update_doc`'s certain
+    fixes: a missing or needless section, a dead parameter entry), each with its edit;
+    `indexes` tells which items the crate exports (the sections only exported items need)."""
     text = read_rust_file(path)
     bom = "\ufeff" if text.startswith("\ufeff") else ""
     text = text[len(bom) :]
@@ -94,7 +108,25 @@ def plan_file(path: Path, *, include_private: bool = False, overwrite: bool = Fa
     needs_crate = crate_root and not has_inner_doc(source)
     if crate_root and not needs_crate:
         documented += 1
-    return FileJob(path, text, source, chosen, needs_crate, documented, unreadable, bom)
+    updates = _stale_docs(path, text, source, chosen, indexes or CrateIndexes()) if update else []
+    return FileJob(path, text, source, chosen, needs_crate, documented, unreadable, bom, updates)
+
+
+def _stale_docs(
+    path: Path, text: str, source: RustSource, chosen: list[RustItem], indexes: CrateIndexes
+) -> list[tuple[RustItem, DocEdit, tuple[str, ...]]]:
+    """The update of each documented item (not already chosen for a new doc) whose doc is stale."""
+    lines = text.split("\n")
+    newline = line_ending(text)
+    replaced = {item.start_byte for item in chosen}
+    out = []
+    for item in source.items():
+        if item.doc is None or item.in_error or item.start_byte in replaced:
+            continue
+        found = update_edit(item, lines, newline, indexes.exported(path, item))
+        if found is not None:
+            out.append((item, found[0], found[1].codes))
+    return out
 
 
 def document_file(
@@ -107,11 +139,17 @@ def document_file(
     result_aliases: dict[str, ResultAlias] | None = None,
     retrieval: RetrievalIndex | None = None,
     names: NameIndex | None = None,
+    verifier: ExampleVerifier | None = None,
+    module_path: tuple[str, ...] = (),
 ) -> FileResult:
-    """Generate a doc for each chosen item of `job` and apply them all to its text.
+    """Generate a doc for each chosen item of `job` and apply them all to its text, with the
+    updates of its stale docs.
 
     With `retrieval`, each prompt shows the item's documented neighbours as examples.
     With `names` (`crate_names`), the output guard grounds the docs' code names in the crate.
+    With `verifier`, each generated example is run against the crate (`module_path`: the
+    file's module in it) and dropped when it fails even after the mechanical repairs; the
+    item's outcome says so.
 
     An item whose doc fails (generator error, an edit that cannot be made) is
     reported and left as it was; the others still go in. `on_item` hears every
@@ -137,7 +175,14 @@ def document_file(
         if edit is not None:
             edits.append(edit)
         progress()
+    for item, edit, codes in job.updates:
+        edits.append(edit)
+        record(ItemOutcome(job.path, item.start_line, item.label, "updated", "template", message="fixed " + ", ".join(codes)))
+        progress()
     generated = _generate_items(job, generator, record, progress, should_stop, result_aliases or {}, retrieval, names)
+    notes: dict[int, str] = {}
+    if verifier is not None:
+        generated, notes = verify_examples(generated, verifier, module_path)
     item_edits, refused = doc_edits_for(job.source, [(item, doc.text) for item, doc in generated])
     edits.extend(item_edits)
     refused_at = {item.start_byte: err for item, err in refused}
@@ -145,8 +190,29 @@ def document_file(
         if item.start_byte in refused_at:
             record(ItemOutcome(job.path, item.start_line, item.label, "skipped", message=str(refused_at[item.start_byte])))
         else:
-            record(ItemOutcome(job.path, item.start_line, item.label, "documented", doc.origin))
+            record(ItemOutcome(job.path, item.start_line, item.label, "documented", doc.origin, notes.get(item.start_byte)))
     return FileResult(job.path, job.bom + job.text, job.bom + apply_edits(job.text, edits), outcomes)
+
+
+def verify_examples(
+    generated: list[tuple[RustItem, GeneratedDoc]], verifier: ExampleVerifier, module_path: tuple[str, ...] = ()
+) -> tuple[list[tuple[RustItem, GeneratedDoc]], dict[int, str]]:
+    """The docs with their examples run against the crate: passing ones kept, mechanically
+    repaired ones (a `use`, a `main` wrapper) rewritten, failing ones dropped; and, by item
+    start byte, one line for each item that lost an example. Raises GenerationCancelled when
+    the verifier's `cancelled` said stop, BuildFailed when the crate does not build."""
+    out: list[tuple[RustItem, GeneratedDoc]] = []
+    notes: dict[int, str] = {}
+    for item, doc in generated:
+        try:
+            verified = verifier.verify(item, doc.text, module_path)
+        except VerificationCancelled:
+            raise GenerationCancelled() from None
+        out.append((item, replace(doc, text=verified.text) if verified.text != doc.text else doc))
+        note = verified.summary(item.label)
+        if note is not None:
+            notes[item.start_byte] = note
+    return out, notes
 
 
 def _crate_doc(job: FileJob, record: Callable[[ItemOutcome], None]) -> DocEdit | None:
