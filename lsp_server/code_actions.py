@@ -19,6 +19,7 @@ from pygls.uris import to_fs_path
 from lsp_server.action_data import ActionData
 from lsp_server.diagnostics import SOURCE as DIAGNOSTIC_SOURCE
 from lsp_server.documents import OpenDocument
+from lsp_server.example_check import verified_result
 from lsp_server.generation import GenerationRequest
 from lsp_server.progress import GenerationProgress
 from lsp_server.server import RustdocServer
@@ -363,6 +364,7 @@ async def document_edit(
         if ls.worker.queued and progress is not None:
             progress.report("Waiting for the generation before this one", 0, force=True)
         result = await ls.worker.generate(request)
+        result = await verified_result(ls, doc, items, result, request.should_stop)
 
     current = ls.documents.get(doc.uri)
     if current is None:

@@ -18,10 +18,9 @@ from lsprotocol import types
 
 from pathlib import Path
 
-from pygls.uris import to_fs_path
-
 from lsp_server.action_data import ActionData
 from lsp_server.server import RustdocServer
+from lsp_server.update_action import path_of
 from rustdoc_core.doc_lint import CrateIndexes, LintFinding, lint_source
 from rustdoc_core.positions import LineIndex
 from rustdoc_core.rust_items import RustItem, needs_doc
@@ -121,7 +120,7 @@ def document_diagnostics(
                 data=data,
             )
         )
-    path = _path_of(uri)
+    path = path_of(uri) or Path("untitled.rs")  # an untitled buffer has no crate around it
     findings, _ = lint_source(path, text, indexes)
     text_lines = text.split("\n")
     starts = {item.start_line: item for item in items if item.doc is not None}
@@ -151,15 +150,6 @@ SEVERITY = {
     "info": types.DiagnosticSeverity.Information,
 }
 """`check`'s severities as the editor's."""
-
-
-def _path_of(uri: str) -> Path:
-    """The file a URI names; an untitled buffer's path has no crate around it."""
-    try:
-        path = to_fs_path(uri)
-    except Exception:  # noqa: BLE001 - odd URIs are not files
-        path = None
-    return Path(path) if path else Path("untitled.rs")
 
 
 def _item_of(finding: LintFinding, items: Sequence[RustItem], starts: dict[int, RustItem]) -> RustItem | None:

@@ -4,7 +4,7 @@ On the wire the settings are the `rustdocGen` section (camelCase), sent as
 `initializationOptions` and answered to `workspace/configuration`:
 
     {"model": {"path": str|null, "adapter": str|null, <decode options>},
-     "diagnostics": {"enable": false}, "generate": {"includePrivate": false}}
+     "diagnostics": {"enable": false}, "generate": {"includePrivate": false, "verifyExamples": false}}
 
 The decode options (`maxTokens`, `contextSize`, ...) and their defaults and bounds
 are `rustdoc_core.decode.DECODE_FIELDS`; the VS Code and Neovim settings follow
@@ -48,6 +48,8 @@ class DiagnosticsSettings:
 @dataclass(frozen=True)
 class GenerateSettings:
     include_private: bool = False
+    verify_examples: bool = False
+    """Run a generated doc's examples against the crate first; drop those that fail (`lsp_server.example_check`)."""
 
 
 @dataclass(frozen=True)
@@ -134,9 +136,10 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
 
     diagnostics = flag("diagnostics", "enable")
     private = flag("generate", "includePrivate")
+    verify = flag("generate", "verifyExamples")
     settings = Settings(
         model=ModelSettings(**model_values),
         diagnostics=DiagnosticsSettings(enable=diagnostics.get("value", False)),
-        generate=GenerateSettings(include_private=private.get("value", False)),
+        generate=GenerateSettings(include_private=private.get("value", False), verify_examples=verify.get("value", False)),
     )
-    return settings, problems
+    return settings, list(dict.fromkeys(problems))  # a bad group is named once, not per flag in it

@@ -29,13 +29,14 @@ def stale_doc_edit(ls: RustdocServer, doc: OpenDocument, item: RustItem) -> DocE
     """The edit that updates `item`'s stale doc; None when its doc is not stale (or not `///`)."""
     if item.doc is None:
         return None
-    path = _path_of(doc.uri)
+    path = path_of(doc.uri)
     exported = ls.crate_indexes.exported(path, item) if path is not None else None
     found = update_edit(item, doc.source.text.split("\n"), line_ending(doc.source.data), exported)
     return found[0] if found is not None else None
 
 
-def _path_of(uri: str) -> Path | None:
+def path_of(uri: str) -> Path | None:
+    """The file a `file:` URI names; None for other URIs."""
     try:
         path = to_fs_path(uri)
     except Exception:  # noqa: BLE001 - odd URIs are not files

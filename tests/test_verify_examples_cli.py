@@ -92,3 +92,33 @@ def test_without_a_cargo_toml_the_flag_is_off_with_one_warning(tmp_path):
     assert out.returncode == 0, out.stderr
     assert out.stderr.count("--verify-examples is off for") == 1
     assert "+/// " in out.stdout
+
+
+def test_the_editor_setting_is_parsed_and_a_bad_value_is_named():
+    from lsp_server.settings import parse_settings
+
+    settings, problems = parse_settings({"generate": {"verifyExamples": True}})
+    assert settings.generate.verify_examples and not problems
+    settings, problems = parse_settings({"generate": {"verifyExamples": "yes", "includePrivate": 1}})
+    assert not settings.generate.verify_examples
+    assert any("`rustdocGen.generate.verifyExamples`" in p for p in problems)
+    settings, problems = parse_settings({"generate": 3})
+    assert problems == ["`rustdocGen.generate` must be an object; using its defaults"]  # named once
+
+
+@needs_cargo
+async def test_with_the_setting_on_the_server_still_documents_the_crate(crate):
+    from tests.support.lsp_client import apply_text_edits, edits_for, server_session
+
+    lib = crate / "src" / "lib.rs"
+    text = lib.read_text()
+    uri = lib.as_uri()
+    line = text.split("\n").index("pub fn checked_add(a: u32, b: u32) -> Result<u32, MathError> {")
+    async with server_session(initialization_options={"generate": {"verifyExamples": True}}) as client:
+        client.open(uri, text)
+        actions = await client.code_actions(uri, (line, 8))
+        action = next(a for a in actions if a.title == "Generate rustdoc for `fn checked_add`")
+        resolved = await client.code_action_resolve_async(action)
+        after = apply_text_edits(text, edits_for(resolved.edit, uri))
+        assert "/// # Errors" in after
+        assert not [m for m in client.messages if "example" in m.message]

@@ -16,7 +16,7 @@ type DecodeValue = number | null;
 export interface ServerSettings {
   model: { path: string | null; adapter: string | null } & Record<string, DecodeValue | string | null>;
   diagnostics: { enable: boolean };
-  generate: { includePrivate: boolean };
+  generate: { includePrivate: boolean; verifyExamples: boolean };
 }
 
 /** Reads one key below `rustdocGen.` (VS Code's `WorkspaceConfiguration.get`). */
@@ -51,6 +51,6 @@ export function serverSettings(read: SettingReader, workspaceFolder: string | un
       ...decode,
     },
     diagnostics: { enable: read("diagnostics.enable") === true },
-    generate: { includePrivate: read("generate.includePrivate") === true },
+    generate: { includePrivate: read("generate.includePrivate") === true, verifyExamples: read("generate.verifyExamples") === true },
   };
 }

@@ -25,6 +25,8 @@ M.defaults = {
   -- out take the server's defaults, defined once in rustdoc_core/decode.py.
   model = { path = nil, adapter = nil },
   diagnostics = { enable = false },
+  -- generate.verifyExamples = true: a generated doc's examples are compiled against the
+  -- crate first, and those that fail are dropped (off where no Cargo.toml is found).
   generate = { includePrivate = false },
   -- Passed through to the client.
   on_attach = nil,
