@@ -106,10 +106,11 @@ class ExampleVerifier:
 
     # --- one doc -------------------------------------------------------------------------
 
-    def verify(self, item: RustItem, doc: str, module_path: tuple[str, ...] = ()) -> VerifiedDoc:
+    def verify(self, item: RustItem, doc: str, module_path: tuple[str, ...] = (), *, repair: bool = True) -> VerifiedDoc:
         """The doc with each tested example passing, repaired, or dropped.
 
         `module_path` is the item's module inside the crate (for a `use` repair that names it).
+        `repair=False` runs each example as written (the eval's measure: what passes as it stands).
         """
         blocks = [
             b for b in _example_blocks(doc)
@@ -122,7 +123,7 @@ class ExampleVerifier:
         results: list[ExampleResult] = []
         lines = doc.split("\n")
         for block in reversed(blocks):  # bottom-up: earlier blocks keep their line numbers
-            result, body = self._verify_block(block, item, module_path, rlib, deadline)
+            result, body = self._verify_block(block, item, module_path, rlib, deadline, repair)
             start, end = block.start_line, block.start_line + block.body.count("\n") + 2
             if result.status == "dropped":
                 lines[start : end + 1] = []
@@ -135,11 +136,11 @@ class ExampleVerifier:
         return VerifiedDoc(text, tuple(results))
 
     def _verify_block(
-        self, block: CodeBlock, item: RustItem, module_path: tuple[str, ...], rlib: Path, deadline: float
+        self, block: CodeBlock, item: RustItem, module_path: tuple[str, ...], rlib: Path, deadline: float, repair: bool = True
     ) -> tuple[ExampleResult, str]:
         crate = self.manifest.crate_name or "crate"
         error = ""
-        for repairs in _repair_plans(block, item):
+        for repairs in _repair_plans(block, item) if repair else [()]:
             body = block.body
             for repair in repairs:
                 body = _REPAIRS[repair](body, item, crate, module_path)

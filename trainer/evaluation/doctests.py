@@ -1,40 +1,45 @@
-"""Whether generated examples compile and pass: each doc is inserted over the
-item's doc in a copy of its crate, and `cargo test --doc` runs once per
-(system, crate) batch, offline. Only for crates the user maps to a local
-directory (`--crate-dir REPO=DIR`); results are cached by (item, doc text)."""
+"""Whether generated examples compile and pass, run by the same code that checks them
+before `generate --verify-examples` inserts them (`rustdoc_core.example_verify`): the
+crate, copied once per (system, crate) batch, is built offline with cargo, and each
+example under `# Examples` is compiled as written with `rustdoc --test` against that
+build (no repairs: the column measures what passes as it stands). Only for crates the
+user maps to a local directory (`--crate-dir REPO=DIR`); results are cached by (item,
+doc text), so a resumed eval runs nothing twice.
+
+Like `--verify-examples`, an example reaches the crate itself, not its (dev-)dependencies.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
 import shutil
-import subprocess
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rustdoc_core.cargo_manifest import nearest_manifest
-from rustdoc_core.doc_edits import DocEditError, apply_edits, doc_edit
 from rustdoc_core.doc_text import code_blocks
-from rustdoc_core.rust_items import RustItem, RustSource
+from rustdoc_core.example_verify import BuildFailed, ExampleVerifier
 
 from trainer.evaluation.cache import JsonlCache
 from trainer.evaluation.dataset import EvalExample
 
 log = logging.getLogger(__name__)
 
-CARGO_TIMEOUT_S = 1800
-_TEST_LINE = re.compile(r"^test (?P<path>\S+) - .*?\(line (?P<line>\d+)\)(?: - [\w ]+)? \.\.\. (?P<result>ok|FAILED|ignored)\b")
+RUNNER_VERSION = "example_verify-1"
+"""In the cache key: outcomes of an earlier way of running the examples are not reused."""
+
+OFFLINE_CONFIG = "[net]\noffline = true\n"
+"""Cargo config written into the crate copy where it has none: the eval never reaches the network."""
 
 
 @dataclass(frozen=True)
 class DoctestOutcome:
     """Doctests of one doc in its crate."""
 
-    status: str  # "ran" | "none" (no tested blocks) | "unmatched" (item not found in the crate) | "build-failed"
+    status: str  # "ran" | "none" (no tested blocks) | "unmatched" (no library crate holds the item) | "build-failed"
     blocks: int  # tested blocks that ran
     passed: int
     detail: str = ""
@@ -55,7 +60,7 @@ class DoctestRunner:
 
     def key(self, example: EvalExample, doc: str) -> str:
         crate = str(self.crate_dirs[example.repo].resolve())
-        text = "\0".join((crate, example.id, example.content_hash, doc))
+        text = "\0".join((crate, example.id, example.content_hash, doc, RUNNER_VERSION))
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:24]
 
     def outcomes(self, docs: Sequence[tuple[EvalExample, str]], label: str) -> dict[str, DoctestOutcome]:
@@ -93,108 +98,32 @@ class DoctestRunner:
         copy = self.work_dir / slug / "crate"
         shutil.rmtree(copy, ignore_errors=True)
         shutil.copytree(self.crate_dirs[repo], copy, symlinks=True, ignore=shutil.ignore_patterns("target", ".git"))
+        config = copy / ".cargo" / "config.toml"
+        if not config.exists() and not (copy / ".cargo" / "config").exists():
+            config.parent.mkdir(parents=True, exist_ok=True)
+            config.write_text(OFFLINE_CONFIG, encoding="utf-8")
+        verifiers: dict[Path, ExampleVerifier | None] = {}
+        failed: dict[Path, str] = {}  # crate directory -> why its build failed
         results: dict[str, DoctestOutcome] = {}
-        by_file: dict[str, list[tuple[EvalExample, str]]] = defaultdict(list)
         for example, doc in batch:
-            by_file[example.path].append((example, doc))
-        # manifest -> example id -> (file, 1-based line of each tested fence)
-        expected: dict[Path, dict[str, list[tuple[str, int]]]] = defaultdict(dict)
-        for rel_path, entries in sorted(by_file.items()):
-            path = copy / rel_path
-            placed = _insert_docs(path, entries) if path.is_file() else {}
-            for example, _ in entries:
-                if example.id in placed:
-                    expected[_manifest_of(path, copy)][example.id] = [(rel_path, line) for line in placed[example.id]]
-                else:
-                    results[example.id] = DoctestOutcome("unmatched", 0, 0, f"{example.name} not found in {rel_path}")
-        env = {**os.environ, "CARGO_TARGET_DIR": str(self.work_dir / slug / "target"),
-               "CARGO_TERM_COLOR": "never", "CARGO_NET_OFFLINE": "true"}
-        for manifest, blocks_by_item in sorted(expected.items()):
-            ran, error = _cargo_test_doc(manifest, env)
-            for example_id, blocks in blocks_by_item.items():
-                if error:
-                    results[example_id] = DoctestOutcome("build-failed", 0, 0, error)
-                    continue
-                found = [_lookup(ran, file, line) for file, line in blocks]
-                count = sum(1 for r in found if r in ("ok", "FAILED"))
-                results[example_id] = DoctestOutcome("ran", count, sum(1 for r in found if r == "ok"))
+            path = copy / example.path
+            verifier = ExampleVerifier.for_path(path, target_dir=self.work_dir / slug / "target") if path.is_file() else None
+            if verifier is None:
+                results[example.id] = DoctestOutcome("unmatched", 0, 0, f"no library crate holds {example.path}")
+                continue
+            directory = verifier.manifest.directory
+            verifier = verifiers.setdefault(directory, verifier)  # one build per crate
+            if directory in failed:
+                results[example.id] = DoctestOutcome("build-failed", 0, 0, failed[directory])
+                continue
+            try:
+                verified = verifier.verify(example.item, doc, repair=False)
+            except BuildFailed as err:
+                failed[directory] = str(err)
+                log.warning("doctests in %s: %s", directory, err)
+                results[example.id] = DoctestOutcome("build-failed", 0, 0, str(err))
+                continue
+            ran = verified.examples
+            passed = sum(1 for r in ran if r.status == "passed")
+            results[example.id] = DoctestOutcome("ran", len(ran), passed) if ran else DoctestOutcome("none", 0, 0)
         return results
-
-
-def _cargo_test_doc(manifest: Path, env: dict[str, str]) -> tuple[dict[tuple[str, int], str], str]:
-    """(file, fence line) -> "ok" | "FAILED" | "ignored", and an error line when nothing ran."""
-    try:
-        proc = subprocess.run(
-            ["cargo", "test", "--doc", "--offline", "--manifest-path", str(manifest)],
-            capture_output=True, text=True, env=env, timeout=CARGO_TIMEOUT_S,
-        )
-    except FileNotFoundError:
-        return {}, "cargo not found"
-    except subprocess.TimeoutExpired:
-        return {}, f"cargo test --doc ran past {CARGO_TIMEOUT_S} s"
-    ran: dict[tuple[str, int], str] = {}
-    for line in proc.stdout.splitlines():
-        match = _TEST_LINE.match(line.strip())
-        if match:
-            ran[(match.group("path"), int(match.group("line")))] = match.group("result")
-    if proc.returncode != 0 and not ran:
-        errors = [line for line in proc.stderr.splitlines() if line.startswith("error")]
-        error = errors[0] if errors else f"cargo test --doc failed (exit {proc.returncode})"
-        log.warning("doctests in %s: %s", manifest.parent, error)
-        return {}, error
-    return ran, ""
-
-
-def _lookup(ran: dict[tuple[str, int], str], file: str, line: int) -> str | None:
-    for (path, test_line), result in ran.items():
-        if test_line == line and (path == file or file.endswith("/" + path) or path.endswith("/" + file)):
-            return result
-    return None
-
-
-def _manifest_of(path: Path, root: Path) -> Path:
-    manifest = nearest_manifest(path.parent, stop=root)
-    return manifest.path if manifest is not None else root / "Cargo.toml"
-
-
-def _same_item(a: RustItem, b: RustItem) -> bool:
-    return a.kind == b.kind and a.name == b.name and a.start_line == b.start_line
-
-
-def _insert_docs(path: Path, entries: list[tuple[EvalExample, str]]) -> dict[str, list[int]]:
-    """Put each doc over its item's doc in `path`; example id -> 1-based lines of its tested fences."""
-    text = path.read_text(encoding="utf-8")
-    source = RustSource(text)
-    items = source.items()
-    wanted: dict[int, tuple[EvalExample, str]] = {}
-    edits = []
-    for example, doc in entries:
-        index = next((i for i, it in enumerate(items) if _same_item(it, example.item)), None)
-        if index is None:
-            continue
-        try:
-            edits.append(doc_edit(source, items[index], doc))
-        except DocEditError as exc:
-            log.info("doctests: %s", exc)
-            continue
-        wanted[index] = (example, doc)
-    if not wanted:
-        return {}
-    new_text = apply_edits(text, edits)
-    path.write_text(new_text, encoding="utf-8")
-    new_items = RustSource(new_text).items()
-    if len(new_items) != len(items):
-        log.warning("%s: inserting docs changed the items it holds; its doctests are skipped", path)
-        return {}
-    placed: dict[str, list[int]] = {}
-    for index, (example, _) in wanted.items():
-        item = new_items[index]
-        if item.doc is None:
-            continue
-        fragments = item.doc.fragments
-        lines = []
-        for block_line in tested_block_lines(item.doc.text):
-            if all(f.style == "line" for f in fragments) and block_line < len(fragments):
-                lines.append(fragments[block_line].start_line + 1)
-        placed[example.id] = lines
-    return placed
