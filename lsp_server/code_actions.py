@@ -333,7 +333,8 @@ async def document_edit(
     Raises GenerationCancelled when the user cancelled.
     """
     version = doc.version
-    requests = [(item, prompt_context(doc.source, item)) for item in items]
+    path = _path_of(doc.uri)
+    requests = [(item, ls.examples.context_for(path, item, prompt_context(doc.source, item))) for item in items]
     total = len(items)
     max_tokens = ls.worker.settings.decode.max_tokens
     async with AsyncExitStack() as stack:

@@ -9,7 +9,7 @@ from typing import Any
 
 from lsprotocol import types
 
-from lsp_server import diagnostics
+from lsp_server import diagnostics, examples
 from lsp_server.server import RustdocServer
 from lsp_server.settings import SECTION, merge, parse_settings, unwrap_section
 
@@ -75,6 +75,7 @@ async def apply_settings(ls: RustdocServer, configuration: Any) -> None:
     ls.settings = settings
     log.info("settings: %s", settings)
     ls.worker.configure(settings.model)
+    examples.configure(ls)
     if settings.diagnostics != old.diagnostics or settings.generate != old.generate:
         for doc in ls.documents:
             diagnostics.schedule(ls, doc.uri, delay=0)

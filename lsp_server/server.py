@@ -18,6 +18,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from lsp_server.documents import DocumentStore
+from lsp_server.examples_index import WorkspaceExamples
 from lsp_server.generation import GenerationWorker, Status
 from lsp_server.settings import Settings
 from rustdoc_core import __version__
@@ -70,6 +71,8 @@ class RustdocServer(LanguageServer):
         self.diagnosed: set[str] = set()  # documents with hints published
         self.crate_indexes = CrateIndexes()
         """Module trees of the crates of open files (what is exported, what a link reaches), built on first use."""
+        self.examples = WorkspaceExamples()
+        """The workspace's documented items, shown to a model as examples when `rag.enable` is on."""
 
     # --- what the client negotiated ------------------------------------------------
 

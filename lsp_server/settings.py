@@ -4,7 +4,7 @@ On the wire the settings are the `rustdocGen` section (camelCase), sent as
 `initializationOptions` and answered to `workspace/configuration`:
 
     {"model": {"path": str|null, "adapter": str|null, <decode options>},
-     "diagnostics": {"enable": false}, "generate": {"includePrivate": false, "verifyExamples": false}}
+     "diagnostics": {"enable": false}, "generate": {"includePrivate": false, "verifyExamples": false}, "rag": {"enable": false}}
 
 The decode options (`maxTokens`, `contextSize`, ...) and their defaults and bounds
 are `rustdoc_core.decode.DECODE_FIELDS`; the VS Code and Neovim settings follow
@@ -53,10 +53,17 @@ class GenerateSettings:
 
 
 @dataclass(frozen=True)
+class RagSettings:
+    enable: bool = False
+    """Retrieval: index the workspace's documented items and show a model the most similar as examples."""
+
+
+@dataclass(frozen=True)
 class Settings:
     model: ModelSettings = field(default_factory=ModelSettings)
     diagnostics: DiagnosticsSettings = field(default_factory=DiagnosticsSettings)
     generate: GenerateSettings = field(default_factory=GenerateSettings)
+    rag: RagSettings = field(default_factory=RagSettings)
 
 
 def _is_path(value: Any) -> bool:
@@ -137,9 +144,11 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
     diagnostics = flag("diagnostics", "enable")
     private = flag("generate", "includePrivate")
     verify = flag("generate", "verifyExamples")
+    rag = flag("rag", "enable")
     settings = Settings(
         model=ModelSettings(**model_values),
         diagnostics=DiagnosticsSettings(enable=diagnostics.get("value", False)),
         generate=GenerateSettings(include_private=private.get("value", False), verify_examples=verify.get("value", False)),
+        rag=RagSettings(enable=rag.get("value", False)),
     )
     return settings, list(dict.fromkeys(problems))  # a bad group is named once, not per flag in it

@@ -13,7 +13,7 @@ from typing import BinaryIO
 
 from lsprotocol import types
 
-from lsp_server import code_actions, lifecycle
+from lsp_server import code_actions, examples, lifecycle
 from lsp_server.server import RustdocServer
 
 
@@ -26,6 +26,7 @@ def create_server() -> RustdocServer:
     server.feature(types.TEXT_DOCUMENT_DID_OPEN)(lifecycle.did_open)
     server.feature(types.TEXT_DOCUMENT_DID_CHANGE)(lifecycle.did_change)
     server.feature(types.TEXT_DOCUMENT_DID_CLOSE)(lifecycle.did_close)
+    server.feature(types.TEXT_DOCUMENT_DID_SAVE)(examples.did_save)
     server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(code_action_kinds=code_actions.CODE_ACTION_KINDS, resolve_provider=True),
@@ -33,6 +34,7 @@ def create_server() -> RustdocServer:
     server.feature(types.CODE_ACTION_RESOLVE)(code_actions.resolve_code_action)
     server.command(code_actions.GENERATE_AT_CURSOR)(code_actions.generate_at_cursor)
     server.command(code_actions.GENERATE_FILE)(code_actions.generate_file)
+    server.command(examples.EXAMPLES_AT_CURSOR)(examples.examples_at_cursor)
     return server
 
 

@@ -248,7 +248,7 @@ def test_neovim_code_action_writes_the_doc_into_real_rust_files(nvim_name: str, 
 
 
 def test_neovim_module_forwards_setup_options_as_the_contract_settings(tmp_path: Path) -> None:
-    """setup() forwards `model`/`diagnostics`/`generate` as the `rustdocGen` settings object."""
+    """setup() forwards `model`/`diagnostics`/`generate`/`rag` as the `rustdocGen` settings object."""
     nvim = _nvim_binary("nvim")
     out = tmp_path / "settings.json"
     lua = (
@@ -271,4 +271,5 @@ def test_neovim_module_forwards_setup_options_as_the_contract_settings(tmp_path:
         "model": {"path": f"{tmp_path}/models/q.gguf", "adapter": f"{tmp_path}/models/a.gguf", "maxTokens": 128},
         "diagnostics": {"enable": True},
         "generate": {"includePrivate": False},
+        "rag": {"enable": False},
     }

@@ -188,6 +188,7 @@ async def server_session(
     capabilities: types.ClientCapabilities | None = None,
     env: dict[str, str] | None = None,
     command: Sequence[str] | None = None,
+    root_uri: str | None = None,
 ) -> AsyncIterator[RecordingClient]:
     """Start the server, initialize it, yield the client; shut down and exit at the end."""
     client = RecordingClient()
@@ -200,7 +201,7 @@ async def server_session(
             client.initialize_async(
                 types.InitializeParams(
                     process_id=os.getpid(),
-                    root_uri=None,
+                    root_uri=root_uri,
                     capabilities=capabilities or client_capabilities(),
                     initialization_options=initialization_options,
                     client_info=types.ClientInfo(name="rustdoc-gen-client"),

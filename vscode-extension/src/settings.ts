@@ -17,6 +17,7 @@ export interface ServerSettings {
   model: { path: string | null; adapter: string | null } & Record<string, DecodeValue | string | null>;
   diagnostics: { enable: boolean };
   generate: { includePrivate: boolean; verifyExamples: boolean };
+  rag: { enable: boolean };
 }
 
 /** Reads one key below `rustdocGen.` (VS Code's `WorkspaceConfiguration.get`). */
@@ -52,5 +53,6 @@ export function serverSettings(read: SettingReader, workspaceFolder: string | un
     },
     diagnostics: { enable: read("diagnostics.enable") === true },
     generate: { includePrivate: read("generate.includePrivate") === true, verifyExamples: read("generate.verifyExamples") === true },
+    rag: { enable: read("rag.enable") === true },
   };
 }

@@ -92,6 +92,7 @@ test("settings follow the wire contract: every field defaulted, empty model path
   assert.deepEqual(defaults.model, { path: null, adapter: null, ...contributedDecode });
   assert.deepEqual(defaults.diagnostics, { enable: false });
   assert.equal(defaults.generate.includePrivate, false);
+  assert.deepEqual(defaults.rag, { enable: false });
   const values: Record<string, unknown> = {
     "model.path": "models/q4.gguf",
     "model.adapter": "~/a.gguf",
@@ -101,6 +102,7 @@ test("settings follow the wire contract: every field defaulted, empty model path
     "model.contextSize": 2048,
     "diagnostics.enable": true,
     "generate.includePrivate": true,
+    "rag.enable": true,
   };
   const given = serverSettings((key) => values[key], "/w");
   assert.deepEqual(given.model, {
@@ -114,6 +116,7 @@ test("settings follow the wire contract: every field defaulted, empty model path
   });
   assert.deepEqual(given.diagnostics, { enable: true });
   assert.equal(given.generate.includePrivate, true);
+  assert.deepEqual(given.rag, { enable: true });
   assert.equal(serverSettings((key) => (key === "model.path" ? "  " : undefined), "/w").model.path, null);
   assert.equal(serverSettings((key) => (key === "model.threads" ? null : undefined), "/w").model.threads, null);
   // Out-of-range numbers go to the server as they are: it checks the bounds (rustdoc_core/decode.py) and says which it ignored.

@@ -28,6 +28,8 @@ M.defaults = {
   -- generate.verifyExamples = true: a generated doc's examples are compiled against the
   -- crate first, and those that fail are dropped (off where no Cargo.toml is found).
   generate = { includePrivate = false },
+  -- Retrieval: the workspace's documented items as examples in each model prompt.
+  rag = { enable = false },
   -- Passed through to the client.
   on_attach = nil,
   capabilities = nil,
@@ -56,6 +58,7 @@ function M.server_settings(opts)
     model = model,
     diagnostics = vim.tbl_extend("force", {}, opts.diagnostics or {}),
     generate = vim.tbl_extend("force", {}, opts.generate or {}),
+    rag = vim.tbl_extend("force", {}, opts.rag or {}),
   }
 end
 

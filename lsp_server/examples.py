@@ -1,0 +1,78 @@
+"""Retrieval in the editor (`rustdocGen.rag.enable`): the workspace's documented items as
+prompt examples. The index (`lsp_server.examples_index`) is built for the open workspace
+when the setting is on and follows each saved file; `rustdocGen.examplesAtCursor` shows
+the examples a model is given for the item at the cursor.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+
+from lsp_server.server import RustdocServer
+from lsp_server.update_action import path_of
+from rustdoc_core.rust_items import RustSource
+
+log = logging.getLogger(__name__)
+
+EXAMPLES_AT_CURSOR = "rustdocGen.examplesAtCursor"
+
+
+def workspace_roots(ls: RustdocServer) -> list[Path]:
+    """The workspace folders the client opened (or its root path)."""
+    roots: list[Path] = []
+    try:
+        folders = list(ls.workspace.folders.values())
+        root = ls.workspace.root_path
+    except RuntimeError:  # before initialize
+        return roots
+    for folder in folders:
+        path = path_of(folder.uri)
+        if path is not None:
+            roots.append(path)
+    if not roots and root:
+        roots.append(Path(root))
+    return roots
+
+
+def configure(ls: RustdocServer) -> None:
+    """Start or stop the index as `rag.enable` says."""
+    if ls.settings.rag.enable:
+        ls.examples.start(workspace_roots(ls))
+    else:
+        ls.examples.stop()
+
+
+def did_save(ls: RustdocServer, params: types.DidSaveTextDocumentParams) -> None:
+    if not ls.examples.enabled:
+        return
+    uri = params.text_document.uri
+    path = path_of(uri)
+    if path is None or path.suffix != ".rs":
+        return
+    doc = ls.documents.get(uri)
+    try:
+        source = doc.source if doc is not None else RustSource(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as err:
+        log.debug("examples index: %s not re-read: %s", path, err)
+        return
+    ls.examples.saved(path, source)
+
+
+def examples_at_cursor(ls: RustdocServer, *args: Any) -> list[dict[str, str]] | None:
+    """`rustdocGen.examplesAtCursor [uri, {line, character}]`: the examples a model is shown
+    for the item there (`[{file, signature, doc}]`; empty while the index is building or off)."""
+    if len(args) != 2 or not isinstance(args[0], str) or not isinstance(args[1], dict):
+        ls.show(f"rustdoc-gen: {EXAMPLES_AT_CURSOR} takes [uri, {{line, character}}]", types.MessageType.Error)
+        return None
+    uri, place = args
+    doc = ls.documents.get(uri)
+    if doc is None:
+        return None
+    item = doc.source.item_at(int(place.get("line", 0)), int(place.get("character", 0)), ls.position_encoding)
+    if item is None:
+        return None
+    return [{"file": n.file, "signature": n.signature, "doc": n.doc} for n in ls.examples.neighbours(path_of(uri), item)]
