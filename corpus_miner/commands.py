@@ -53,10 +53,15 @@ Examples:
 @click.option("--max-source-bytes", type=click.IntRange(min=256), default=ExtractOptions.max_source_bytes, show_default=True, help="Cap on an item's stored source.")
 @click.option("--include-examples", is_flag=True, help="Also mine examples/ directories (tests and benches are always skipped).")
 @click.option("--exclude-kind", "exclude_kinds", multiple=True, type=click.Choice(ITEM_KINDS), help="Leave out items of this kind (repeatable), e.g. field.")
+@click.option("--push-to-hub", metavar="OWNER/NAME", help="Upload the dataset (splits, stats.json, its README.md card) to this "
+              "Hugging Face dataset repo in one commit (token from HF_TOKEN or `hf auth login`).")
+@click.option("--private", is_flag=True, help="Create the --push-to-hub repo private (an existing repo keeps its visibility).")
+@click.option("--revision", metavar="BRANCH", help="Push to this branch, created from main if missing.  [default: main]")
 @verbosity_options
 def mine(inputs: tuple[str, ...], output: Path, preset_name: str | None, rev: str | None, cache_dir: Path | None,
          workers: int, ratios: tuple[float, float, float], test_repo: str | None, seed: int, min_doc_chars: int, max_file_size: int,
-         max_source_bytes: int, include_examples: bool, exclude_kinds: tuple[str, ...]) -> None:
+         max_source_bytes: int, include_examples: bool, exclude_kinds: tuple[str, ...], push_to_hub: str | None,
+         private: bool, revision: str | None) -> None:
     """Mine (doc comment, documented item) pairs from Rust repositories into a dataset.
 
     Each PATH_OR_GIT_URL is a local checkout or a git URL (cloned shallow into a
@@ -69,10 +74,16 @@ def mine(inputs: tuple[str, ...], output: Path, preset_name: str | None, rev: st
     byte-identical files.
     """
     from corpus_miner.mine import MineOptions, check_output, check_test_repo, mine_dataset
+    from rustdoc_core.hub import HubPushError, check_push, push_dataset
 
     if not inputs and not preset_name:
         raise UserError("give at least one PATH_OR_GIT_URL, or --preset NAME")
     check_output(output)
+    if push_to_hub:
+        try:  # before the long work: a missing token or network fails now
+            check_push(push_to_hub)
+        except HubPushError as error:
+            raise UserError(str(error)) from None
     cache = cache_dir or default_cache_dir()
     sources: list[RepoSource] = []
     for text in inputs:
@@ -98,6 +109,12 @@ def mine(inputs: tuple[str, ...], output: Path, preset_name: str | None, rev: st
     splits = stats["splits"]
     stdout.print(f"wrote {stats['records']:,} records to {output} "
                  f"(train {splits['train']:,}, validation {splits['validation']:,}, test {splits['test']:,})")
+    if push_to_hub:
+        try:
+            pushed = push_dataset(output, push_to_hub, private=private, revision=revision)
+        except HubPushError as error:
+            raise UserError(f"{error}; nothing was committed to {push_to_hub} (the dataset is in {output})") from None
+        stdout.print(pushed.commit_url)
 
 
 @click.command(

@@ -186,7 +186,7 @@ def test_malformed_repo_id_is_refused_by_name(tiny_model_dir, tmp_path):
 PUSH_SCRIPT = """
 import sys
 from pathlib import Path
-from trainer.hub import HubPushError, push_export
+from rustdoc_core.hub import HubPushError, push_export
 try:
     result = push_export(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])
 except HubPushError as error:
@@ -225,28 +225,24 @@ def test_token_from_the_cached_login_is_used(pushed, tmp_path):
         assert not hub.repo(REPO).private
 
 
-DATASET_SCRIPT = """
-import sys
-from pathlib import Path
-from trainer.hub import HubPushError, push_dataset
-try:
-    result = push_dataset(Path(sys.argv[1]), sys.argv[2], private=True)
-except HubPushError as error:
-    print(error, file=sys.stderr)
-    sys.exit(1)
-print(result.url)
-"""
-
-
-def test_a_mined_dataset_goes_up_as_a_dataset_repo_with_its_card(eval_report, tmp_path):
-    dataset = eval_report.parent / "data"  # what `mine` wrote for the eval
+def test_mine_push_to_hub_uploads_the_dataset_as_a_dataset_repo_with_its_card(debian_crate, tmp_path):
+    dataset = tmp_path / "data"
     with FakeHub(tokens={TOKEN: "alice"}) as hub:
-        out = subprocess.run([sys.executable, "-c", DATASET_SCRIPT, str(dataset), "alice/globset-docs"],
-                             capture_output=True, text=True, env=_env(hub.url, tmp_path / "home"), timeout=300)
+        out = _rustdoc_gen("mine", str(debian_crate("globset")), "-o", str(dataset), "--push-to-hub", "alice/globset-docs",
+                           "--private", env=_env(hub.url, tmp_path / "home"))
         assert out.returncode == 0, out.stderr
-        assert out.stdout.strip() == f"{hub.url}/datasets/alice/globset-docs"
+        assert "/datasets/alice/globset-docs" in out.stdout
         files = hub.files("alice/globset-docs", repo_type="dataset")
         assert set(files) == {".gitattributes", "README.md", "stats.json", "train.jsonl", "validation.jsonl", "test.jsonl"}
         assert all(files[name] == (dataset / name).read_bytes() for name in files if name != ".gitattributes")
         assert hub.repo("alice/globset-docs", "dataset").private
         assert ("POST", "/api/validate-yaml") in hub.requests  # the dataset card's metadata was checked as a dataset's
+
+
+def test_mine_push_to_hub_without_a_token_fails_before_mining(debian_crate, tmp_path):
+    with FakeHub(tokens={TOKEN: "alice"}) as hub:
+        out = _rustdoc_gen("mine", str(debian_crate("globset")), "-o", str(tmp_path / "data"), "--push-to-hub", "alice/x",
+                           env=_env(hub.url, tmp_path / "home", token=None))
+    assert out.returncode != 0
+    assert len(_error_lines(out)) == 1 and "token" in out.stderr.lower()
+    assert not (tmp_path / "data").exists()

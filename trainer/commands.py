@@ -166,7 +166,7 @@ def export(source: Path, output: Path, quant: str, base_model: str | None, merge
     texts is compared with the HF tokenizer's; a failed check writes nothing.
     """
     from trainer.export import ExportError, describe, export_model
-    from trainer.hub import HubPushError, check_push, push_export
+    from rustdoc_core.hub import HubPushError, check_push, push_export
     from trainer.model_card import ModelCardError, check_card_inputs, write_export_card
 
     if output.exists() and output.is_dir():
