@@ -44,6 +44,7 @@ GUARD_SEVERITY = {
     "ungrounded-identifier": "error",
     "chat-leftover": "error",
     "wrong-kind": "error",
+    "meta-talk": "error",
     "unfinished-sentence": "warning",
     "over-length": "warning",
 }
@@ -384,7 +385,11 @@ def unfinished_tail(doc: str) -> int | None:
     """The line of a last prose paragraph (not the summary) that stops mid-sentence, or None."""
     blocks = _blocks(doc)
     content = [b for b in blocks if b.kind not in ("blank", "linkdef")]
-    if not content or content[-1].kind != "prose" or _ENDS_SENTENCE.search(content[-1].lines[-1].rstrip()):
+    if not content or content[-1].kind != "prose":
+        return None
+    last = content[-1].lines[-1].rstrip()
+    open_span = _sentences(content[-1].lines)[-1].count("`") % 2 == 1
+    if _ENDS_SENTENCE.search(last) and not open_span and not last.endswith("::"):
         return None
     if len(content) < 2 and len(_sentences(content[-1].lines)) < 2:
         return None  # a summary without its period: repair adds it
@@ -482,13 +487,34 @@ def wrong_kind(item: RustItem, sentence: str) -> str | None:
 
 
 def wrong_kind_sentences(item: RustItem, doc: str) -> list[tuple[int, str]]:
+    return [(line, s) for line, s in _prose_sentences(doc) if wrong_kind(item, s)]
+
+
+def _prose_sentences(doc: str) -> list[tuple[int, str]]:
     found = []
     line = 0
     for block in _blocks(doc):
         if block.kind in ("prose", "list"):
-            found += [(line, s) for s in _sentences(block.lines) if wrong_kind(item, s)]
+            found += [(line, s) for s in _sentences(block.lines)]
         line += len(block.lines)
     return found
+
+
+_META = re.compile(
+    r"\b(?:the (?:original|above|given|following|provided) code|this (?:code|snippet)|the code (?:is|was|above|snippet)|"
+    r"(?:a|this) refactored version|code snippet|is written in rust|here is the|i have (?:written|added))\b",
+    re.I,
+)
+
+
+def meta_talk(sentence: str) -> bool:
+    """Whether a sentence talks about the answer or "the code" instead of documenting the item
+    ("This is a refactored version of the original code", "The code is written in Rust")."""
+    return _META.search(sentence) is not None
+
+
+def remove_meta_talk(item: RustItem, doc: str) -> tuple[str, bool]:
+    return _drop_sentences(item, doc, meta_talk)
 
 
 def _drop_sentences(item: RustItem, doc: str, bad) -> tuple[str, bool]:
@@ -541,6 +567,8 @@ def guard_findings(item: RustItem, doc: str, names: NameIndex | None = None, con
         findings.append(guard_finding("echoed-code", f"a code block restates {item.label} instead of using it", start))
     for line, text in repetitions(doc)[:1]:
         findings.append(guard_finding("repetition", f"repeats itself: {text[:60]!r}", line))
+    for line, _ in [(n, t) for n, t in _prose_sentences(doc) if meta_talk(t)][:1]:
+        findings.append(guard_finding("meta-talk", "talks about the code or the answer instead of documenting the item", line))
     for line, text in wrong_kind_sentences(item, doc)[:1]:
         findings.append(guard_finding("wrong-kind", f"calls {item.label} a {wrong_kind(item, text)}", line))
     for mention in ungrounded_mentions(item, doc, names, context_code=context_code):
@@ -597,9 +625,11 @@ def finish(item: RustItem, raw: str, *, names: NameIndex | None = None, context_
     text = step("over-length", text, apply_budget(item, text))
     kinded, wrong_summary = remove_wrong_kind(item, text)
     text = step("wrong-kind", text, kinded)
+    plain, meta_summary = remove_meta_talk(item, text)
+    text = step("meta-talk", text, plain)
     grounded, ungrounded_summary = remove_ungrounded(item, text, names, context_code)
     text = step("ungrounded-identifier", text, grounded)
-    if wrong_summary or ungrounded_summary:
+    if wrong_summary or meta_summary or ungrounded_summary:
         steps.append("template-summary")
     repaired = repair_doc(item, text)
     if repaired.origin == "template":
