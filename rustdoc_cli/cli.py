@@ -20,6 +20,7 @@ COMMANDS = {
     "train": ("trainer.commands", "train"),
     "export": ("trainer.commands", "export"),
     "eval": ("trainer.commands", "eval_command"),
+    "prefs": ("trainer.commands", "prefs"),
     "runs": ("trainer.runs", "runs"),
     "generate": ("rustdoc_cli.generate", "generate"),
     "check": ("rustdoc_cli.check", "check"),

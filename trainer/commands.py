@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from rustdoc_core.console import UserError, stderr, stdout, table, verbosity_options
+from rustdoc_core.decode import decode_click_options
 from trainer.config import DEFAULT_BASE_MODEL, config_fields, field_type
 from trainer.evaluation.commands import eval_command
 
@@ -24,6 +25,7 @@ Examples:
   rustdoc-gen train --dataset data/cli --output runs/r1 -n 2000 --max-steps 300 --seed 1
   rustdoc-gen train --output runs/r1 --resume                          # after Ctrl-C or a crash
   rustdoc-gen train --config train.toml --qlora --packing --max-seq-len 2048
+  rustdoc-gen train --method dpo --preferences prefs/r1 --from runs/r1 --output runs/r1-dpo --beta 0.1   # DPO after SFT
 
 \b
 Config file (TOML or YAML, keys as the options; flags override it):
@@ -197,4 +199,74 @@ def export(source: Path, output: Path, quant: str, base_model: str | None, merge
         stdout.print(pushed.commit_url)
 
 
-__all__ = ["eval_command", "export", "train"]
+PREFS_EPILOG = """\b
+Examples:
+  rustdoc-gen prefs --run runs/r1 --dataset data/cli -o prefs/r1 --limit 200 --samples 4
+  rustdoc-gen prefs --run runs/r1 --dataset data/cli -o prefs/r1 \\
+      --crate-dir globset=/usr/share/cargo/registry/globset-0.4.9        # examples must pass as doctests
+  rustdoc-gen prefs --run runs/r1 --dataset data/cli -o prefs/r1 --chosen human   # the human doc as chosen
+  rustdoc-gen train --method dpo --preferences prefs/r1 --from runs/r1 --output runs/r1-dpo
+
+\b
+Writes PREFS/train.jsonl (prompt/chosen/rejected, `datasets.load_dataset(PREFS)` reads it),
+scores.jsonl (every scored answer), stats.json and README.md (how the pairs were scored).
+Answers are cached in PREFS/cache: run the same command again to continue an interrupted run.
+"""
+
+
+@click.command("prefs", short_help="Preference pairs for DPO: sample the SFT model, score, pick best and worst.",
+               epilog=PREFS_EPILOG, context_settings={"max_content_width": 110})
+@click.option("--run", "run_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="The SFT training run (`rustdoc-gen train --output RUN`) whose model answers.")
+@click.option("--dataset", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Dataset directory from `rustdoc-gen mine`; its train split gives the prompts.")
+@click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Preference dataset directory to write (its cache makes re-runs continue).")
+@click.option("-n", "--limit", type=click.IntRange(min=1), default=None, help="Use a seeded sample of N prompts.  [default: all]")
+@click.option("-k", "--samples", type=click.IntRange(min=2), default=4, show_default=True, help="Answers sampled per prompt.")
+@click.option("--chosen", type=click.Choice(["sample", "human"]), default="sample", show_default=True,
+              help="What goes in as chosen: the best-scored answer, or the human doc.")
+@click.option("--crate-dir", "crate_dirs", multiple=True, metavar="REPO=DIR",
+              help="Local, offline-buildable crate of a dataset repo: answers' examples run as doctests "
+                   "and a failing one costs its answer. Repeatable.")
+@click.option("--model", "model_spec", metavar="SPEC", default=None,
+              help="Sample this generator (model:PATH.gguf or model:BASE.gguf@ADAPTER.gguf) instead of the run's "
+                   "own export.  [default: RUN exported once into PREFS/cache]")
+@decode_click_options
+@verbosity_options
+def prefs(run_dir: Path, dataset: Path, output: Path, limit: int | None, samples: int, chosen: str,
+          crate_dirs: tuple[str, ...], model_spec: str | None, **decode: Any) -> None:
+    """Build DPO preference pairs that label themselves.
+
+    The SFT model answers each training prompt K times (sampled at --temperature,
+    default 0.8, one seed per answer from --seed), through the prompt format,
+    decoding and output guard the editor uses. Each answer is scored: chrF
+    against the human doc, minus points for the output guard's errors
+    (repetition, echoed code, ungrounded names, ...), the checker's findings, a
+    fallback to the template, and failing doctests (with --crate-dir). The best
+    answer is chosen and the worst rejected; prompts where they tie are skipped.
+    """
+    from rustdoc_core.decode import options_from_kwargs
+    from trainer.evaluation.commands import _crate_dirs
+    from trainer.preferences import SAMPLE_TEMPERATURE, PrefsConfig, build_preferences
+
+    if decode.get("temperature") is None:
+        decode["temperature"] = SAMPLE_TEMPERATURE
+    options = options_from_kwargs(decode)
+    config = PrefsConfig(run=run_dir, dataset=dataset, output=output, samples=samples, limit=limit, seed=options.seed,
+                         options=options, crate_dirs=_crate_dirs(crate_dirs), chosen=chosen, model=model_spec)
+    summary = build_preferences(config)
+    table("Preference pairs", ("", "value"), [
+        ("prompts", summary.prompts),
+        ("answers scored (sampled now)", f"{summary.answers} ({summary.sampled_now})"),
+        ("pairs", summary.pairs),
+        ("ties skipped", summary.ties),
+        ("mean score chosen / rejected", f"{summary.chosen_mean} / {summary.rejected_mean}"),
+        ("guard errors chosen / rejected", f"{summary.guard_errors_chosen} / {summary.guard_errors_rejected}"),
+        ("fallbacks chosen / rejected", f"{summary.fallbacks_chosen} / {summary.fallbacks_rejected}"),
+        ("sampling time", f"{summary.seconds_sampling:.1f} s"),
+    ])
+    stdout.print(str(output))
+
+
+__all__ = ["eval_command", "export", "prefs", "train"]
