@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 DEFAULT_BASE_MODEL = "Qwen/Qwen2.5-Coder-1.5B-Instruct"
+METHODS = ("sft", "dpo")
 LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 REPORT_TO = {"none": None, "tensorboard": "tensorboard", "trackio": "trackio", "wandb": "wandb"}
 """`--report-to` choices (transformers' integration names) -> the package each needs."""
@@ -62,12 +63,26 @@ class TrainConfig:
                         "RUN/checkpoints/runs/), trackio or wandb (pip install 'rustdoc-gen[tracking]').")
     dry_run: bool = _f(False, "Prove the run works: 1% of the data, a few steps, in a temporary directory.")
     resume: bool = _f(False, "Continue from the last complete checkpoint in --output after an interruption.")
+    method: str = _f("sft", "Training method: sft (supervised, on --dataset) or dpo (preference tuning of the --from "
+                     "run's adapter on --preferences pairs from `rustdoc-gen prefs`).")
+    preferences: Path | None = _f(None, "With --method dpo: preference dataset directory written by `rustdoc-gen prefs`.")
+    from_run: Path | None = _f(None, "With --method dpo: the SFT run whose base and adapter DPO starts from.", flag="--from")
+    beta: float = _f(0.1, "With --method dpo: DPO's beta, how far the tuned model may move from the SFT model (higher: less).")
     rag: bool = _f(False, "Retrieval (prompt format v2): show each prompt its documented neighbours from the training split "
                    "(none from its own file), so the model learns to follow examples; use the model with `generate --rag`.")
 
     def validate(self) -> None:
         """Raise ValueError naming the first bad field."""
-        if self.dataset is None:
+        if self.method not in METHODS:
+            raise ValueError(f"method: {self.method!r} is not one of {', '.join(METHODS)}")
+        if self.method == "dpo":
+            if self.preferences is None:
+                raise ValueError("preferences: required with --method dpo (--preferences PREFS_DIR from `rustdoc-gen prefs`)")
+            if self.from_run is None:
+                raise ValueError("from_run: required with --method dpo (--from SFT_RUN_DIR)")
+            if self.beta <= 0:
+                raise ValueError(f"beta: must be positive, got {self.beta}")
+        elif self.dataset is None:
             raise ValueError("dataset: required (--dataset DIR)")
         if self.output is None and not self.dry_run:
             raise ValueError("output: required (--output RUN_DIR)")

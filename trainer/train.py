@@ -349,6 +349,8 @@ def make_callbacks(run_dir: Path, write: bool):
                 "perplexity": _perplexity(logs.get("eval_loss")),
                 "tokens_per_second": None,
             }
+            # What a DPO trainer logs besides the loss: rewards of chosen and rejected, their margin, accuracy.
+            row.update({k: v for k, v in logs.items() if k.startswith(("rewards/", "logps/"))})
             if "loss" in logs:
                 tokens = logs.get("num_tokens")
                 if tokens is not None and self.last_tokens is not None and tokens > self.last_tokens and self.step_seconds > 0:
@@ -446,6 +448,10 @@ def train(config: TrainConfig) -> TrainSummary:
     schedules = [s.value for s in SchedulerType]
     if config.lr_scheduler not in schedules:
         raise UserError(f"lr_scheduler: {config.lr_scheduler!r} is not one of {', '.join(schedules)}")
+    if config.method == "dpo":
+        from trainer.dpo import train_dpo
+
+        return train_dpo(config)
     if config.dry_run:
         return dry_run(config)
     dataset_dir = Path(config.dataset)  # type: ignore[arg-type]
@@ -555,6 +561,34 @@ def _run(
         peft_config=lora_config(config),
         callbacks=[metrics, bar],
     )
+    return run_trainer(
+        trainer, run_dir=run_dir, run_info=run_info, checkpoint=checkpoint, callbacks=(metrics, bar),
+        records=(len(train_records), len(validation)), write=write, plot_title=f"{Path(base).name} LoRA r={config.lora_r}",
+    )
+
+
+def run_trainer(
+    trainer: Any,
+    *,
+    run_dir: Path,
+    run_info: dict[str, Any],
+    checkpoint: Path | None,
+    callbacks: tuple[Any, Any],
+    records: tuple[int, int],
+    write: bool,
+    plot_title: str,
+    adapters: list[str] | None = None,
+) -> TrainSummary:
+    """Train with a built trl trainer (SFT or DPO) and finish the run as every method does: Ctrl-C and
+    SIGTERM keep the last checkpoint, the adapter (`adapters`: which of the model's; default all) is
+    saved atomically, run.json gets the results and loss.png the curve."""
+    from accelerate import PartialState
+    from transformers import PrinterCallback
+
+    metrics, bar = callbacks
+    main_process = PartialState().is_main_process
+    resumed_from = int(checkpoint.name.split("-")[-1]) if checkpoint is not None else None
+    validation = records[1]
     trainer.remove_callback(PrinterCallback)
     start = time.perf_counter()
     try:
@@ -587,16 +621,16 @@ def _run(
 
     if trainer.is_world_process_zero():
         with atomic_path(run_dir / ADAPTER) as tmp:
-            trainer.model.save_pretrained(tmp)
-            tokenizer.save_pretrained(tmp)
+            trainer.model.save_pretrained(tmp, **({"selected_adapters": adapters} if adapters else {}))
+            trainer.processing_class.save_pretrained(tmp)
     history = read_metrics(run_dir) if write else metrics.rows
     losses = [r["loss"] for r in history if r.get("loss") is not None]
     speeds = [r["tokens_per_second"] for r in history if r.get("tokens_per_second")]
     summary = TrainSummary(
         run_dir=run_dir,
         steps=trainer.state.global_step,
-        records_train=len(train_records),
-        records_validation=len(validation),
+        records_train=records[0],
+        records_validation=records[1],
         first_loss=losses[0] if losses else None,
         final_loss=losses[-1] if losses else None,
         best_loss=min(losses) if losses else None,
@@ -624,7 +658,7 @@ def _run(
             },
         )
         _write_run_json(run_dir, run_info)
-        plot_losses(history, run_dir / LOSS_PLOT, title=f"{Path(base).name} LoRA r={config.lora_r}")
+        plot_losses(history, run_dir / LOSS_PLOT, title=plot_title)
     return summary
 
 
