@@ -637,5 +637,7 @@ def finish(item: RustItem, raw: str, *, names: NameIndex | None = None, context_
     final = normalize_doc(repaired.text)
     if any(f.severity == "error" for f in guard_findings(item, final, names, context_code)):
         return FinishedDoc(template_doc(item), "replaced", tuple(steps))
+    if steps and final == normalize_doc(template_doc(item)):
+        return FinishedDoc(final, "replaced", tuple(steps))  # nothing of the answer is left
     verdict = "kept" if not steps and final == normalize_doc(as_written) else "repaired"
     return FinishedDoc(final, verdict, tuple(steps))

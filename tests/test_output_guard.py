@@ -163,7 +163,7 @@ def test_human_docs_of_globset_raise_no_guard_error(debian_crate):
 def test_a_variant_answered_with_a_made_up_definition_and_an_invented_rename_keeps_its_summary():
     # The base-model answer for bat's `GitStatus::Renamed`.
     item = next(i for i in parse_items("pub enum GitStatus {\n    Modified,\n    Renamed,\n}\n") if i.name == "Renamed")
-    raw = "The renamed status.\n\n```rust\nenum Renamed {\n    Old,\n    New,\n}\n```\n\nRenamed the `GitStatus` enum to `R`."
+    raw = "The status of a renamed file.\n\n```rust\nenum Renamed {\n    Old,\n    New,\n}\n```\n\nRenamed the `GitStatus` enum to `R`."
     done = finish(item, raw, names=NameIndex(frozenset({"GitStatus", "Modified", "Renamed"}), frozenset()))
-    assert done.text == "The renamed status."
+    assert done.text == "The status of a renamed file."
     assert done.steps == ("echoed-code", "ungrounded-identifier") and done.verdict == "repaired"
