@@ -10,7 +10,7 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -331,15 +331,18 @@ def fix_source(path: Path, text: str, indexes: CrateIndexes | None = None) -> tu
     return apply_edits(text, edits), count
 
 
-def update_edit(item: RustItem, lines: list[str], newline: str, exported: bool | None = None) -> tuple[DocEdit, DocUpdate] | None:
+def update_edit(
+    item: RustItem, lines: list[str], newline: str, exported: bool | None = None, sections: Mapping[str, str] | None = None
+) -> tuple[DocEdit, DocUpdate] | None:
     """The whole-line edit of the file (`lines`: its text split at `\\n`) that applies
     `update_doc`'s certain fixes to `item`'s `///` doc, and the update; None when nothing in
     the doc is certainly stale, or the doc is not written with `///`.
 
-    The edit spans the doc's lines; the lines it keeps are copied byte for byte."""
+    The edit spans the doc's lines; the lines it keeps are copied byte for byte. `sections`:
+    bodies for missing sections by name (a model's), instead of the template's."""
     if item.doc is None or any(f.style != "line" for f in item.doc.fragments):
         return None
-    update = update_doc(item, item.doc.text, exported)
+    update = update_doc(item, item.doc.text, exported, sections)
     if not update:
         return None
     line_map = doc_line_map(item.doc)

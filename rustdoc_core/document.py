@@ -20,10 +20,12 @@ from rustdoc_core.example_verify import ExampleVerifier, VerificationCancelled
 from rustdoc_core.generators import DocGenerator, GeneratedDoc, GenerationCancelled
 from rustdoc_core.grounding import NameIndex
 from rustdoc_core.prompt import PromptContext, prompt_context
+from rustdoc_core.repair import section_body
 from rustdoc_core.result_aliases import ResultAlias, resolve_result_alias
 from rustdoc_core.retrieval import RetrievalIndex
 from rustdoc_core.rust_files import is_crate_root, read_rust_file
 from rustdoc_core.rust_items import RustItem, RustSource, needs_doc
+from rustdoc_core.section_rules import SECTION_RULES
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,17 @@ class ItemOutcome:
         return f"{self.path}:{self.line + 1}"
 
 
+@dataclass(frozen=True)
+class StaleDoc:
+    """A documented item whose doc is stale: the edit that mends it (template text for a missing
+    section), the finding codes it fixes, and whether the crate exports the item."""
+
+    item: RustItem
+    edit: DocEdit
+    codes: tuple[str, ...]
+    exported: bool | None
+
+
 @dataclass
 class FileJob:
     """One Rust file: its text, parse, and the items it wants documented."""
@@ -57,8 +70,8 @@ class FileJob:
     """Items inside code the parser could not read: left alone, reported as skipped."""
     bom: str = ""
     """A byte order mark the file starts with: kept out of `text` and put back first when writing."""
-    updates: list[tuple[RustItem, DocEdit, tuple[str, ...]]] = field(default_factory=list)
-    """Documented items whose doc is stale: the edit that mends it, and the finding codes it fixes."""
+    updates: list[StaleDoc] = field(default_factory=list)
+    """Documented items whose doc is stale, with `update`."""
 
     @property
     def work(self) -> int:
@@ -114,7 +127,7 @@ def plan_file(
 
 def _stale_docs(
     path: Path, text: str, source: RustSource, chosen: list[RustItem], indexes: CrateIndexes
-) -> list[tuple[RustItem, DocEdit, tuple[str, ...]]]:
+) -> list[StaleDoc]:
     """The update of each documented item (not already chosen for a new doc) whose doc is stale."""
     lines = text.split("\n")
     newline = line_ending(text)
@@ -123,9 +136,10 @@ def _stale_docs(
     for item in source.items():
         if item.doc is None or item.in_error or item.start_byte in replaced:
             continue
-        found = update_edit(item, lines, newline, indexes.exported(path, item))
+        exported = indexes.exported(path, item)
+        found = update_edit(item, lines, newline, exported)
         if found is not None:
-            out.append((item, found[0], found[1].codes))
+            out.append(StaleDoc(item, found[0], found[1].codes, exported))
     return out
 
 
@@ -175,9 +189,12 @@ def document_file(
         if edit is not None:
             edits.append(edit)
         progress()
-    for item, edit, codes in job.updates:
+    for stale in job.updates:
+        edit, origin = stale.edit, "template"
+        if generator.is_model and any(rule.code in stale.codes for rule in SECTION_RULES):
+            edit, origin = _model_sections(job, stale, generator, should_stop, result_aliases or {}, retrieval, names)
         edits.append(edit)
-        record(ItemOutcome(job.path, item.start_line, item.label, "updated", "template", message="fixed " + ", ".join(codes)))
+        record(ItemOutcome(job.path, stale.item.start_line, stale.item.label, "updated", origin, message="fixed " + ", ".join(stale.codes)))
         progress()
     generated = _generate_items(job, generator, record, progress, should_stop, result_aliases or {}, retrieval, names)
     notes: dict[int, str] = {}
@@ -192,6 +209,40 @@ def document_file(
         else:
             record(ItemOutcome(job.path, item.start_line, item.label, "documented", doc.origin, notes.get(item.start_byte)))
     return FileResult(job.path, job.bom + job.text, job.bom + apply_edits(job.text, edits), outcomes)
+
+
+def _model_sections(
+    job: FileJob,
+    stale: StaleDoc,
+    generator: DocGenerator,
+    should_stop: Callable[[], bool] | None,
+    result_aliases: dict[str, ResultAlias],
+    retrieval: RetrievalIndex | None,
+    names: NameIndex | None,
+) -> tuple[DocEdit, str]:
+    """The update with its missing sections written by the model (its doc for the item, through
+    the output guard, supplies each section it has); the template's where it has none."""
+    item = stale.item
+    try:
+        generated = generator.generate(
+            resolve_result_alias(item, result_aliases), item_context(job, item, retrieval), should_stop=should_stop, names=names
+        )
+    except GenerationCancelled:
+        raise
+    except Exception:  # the template's sections still mend the doc
+        log.debug("model sections failed for %s", item.label, exc_info=True)
+        return stale.edit, "template"
+    sections = {
+        rule.name: body
+        for rule in SECTION_RULES
+        if rule.code in stale.codes
+        and (body := section_body(generated.text, rule.name)) is not None
+        and body != rule.template_text(item)  # the guard's repair fills a missing section from the template too
+    }
+    if not sections or generated.origin == "template":
+        return stale.edit, "template"
+    found = update_edit(item, job.text.split("\n"), line_ending(job.text), stale.exported, sections)
+    return (found[0], generated.origin) if found is not None else (stale.edit, "template")
 
 
 def verify_examples(

@@ -10,6 +10,7 @@ and falls back to the template engine when an error-severity finding remains.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rustdoc_core.doc_checker import (
@@ -185,11 +186,11 @@ CERTAIN_FIXES = frozenset(
 renamed when exactly one parameter is never named, else dropped)."""
 
 
-def update_doc(item: RustItem, doc: str, exported: bool | None = None) -> DocUpdate:
-    """The certain fixes for a human's doc: add each missing required section (template text)
-    before `# Examples` or at the end, remove needless sections, rename the `# Arguments` entry
-    of a renamed parameter (one dead entry, one parameter never named) or drop dead entries.
-    The human's other lines are kept byte for byte."""
+def update_doc(item: RustItem, doc: str, exported: bool | None = None, sections: Mapping[str, str] | None = None) -> DocUpdate:
+    """The certain fixes for a human's doc: add each missing required section (the body from
+    `sections`, by name, else the template's) before `# Examples` or at the end, remove needless
+    sections, rename the `# Arguments` entry of a renamed parameter (one dead entry, one
+    parameter never named) or drop dead entries. The human's other lines are kept byte for byte."""
     findings = check_doc(item, doc, exported)
     codes = {f.code for f in findings}
     lines = doc.split("\n")
@@ -222,7 +223,7 @@ def update_doc(item: RustItem, doc: str, exported: bool | None = None) -> DocUpd
     while kept and not lines[kept[-1]].strip() and len(kept) < len(lines):
         delete.add(kept.pop())
     missing = [rule for rule in SECTION_RULES if rule.code in codes]
-    blocks = [[f"# {rule.name}", "", *rule.template_text(item).split("\n")] for rule in missing]
+    blocks = [[f"# {rule.name}", "", *((sections or {}).get(rule.name) or rule.template_text(item)).split("\n")] for rule in missing]
     fixed += [rule.code for rule in missing]
     examples = _section_range(lines, "Examples")
     if examples is not None and examples[0] not in delete:
@@ -230,6 +231,16 @@ def update_doc(item: RustItem, doc: str, exported: bool | None = None) -> DocUpd
     else:
         before, insert = len(lines), [line for block in blocks for line in [""] + block]
     return DocUpdate(frozenset(delete), before, tuple(insert), tuple(fixed), tuple(renames))
+
+
+def section_body(doc: str, title: str) -> str | None:
+    """The text under a doc's `# title` heading (blank lines around it trimmed); None without one."""
+    lines = doc.split("\n")
+    found = _section_range(lines, title)
+    if found is None:
+        return None
+    body = "\n".join(lines[found[0] + 1 : found[1]]).strip("\n")
+    return body if body.strip() else None
 
 
 def rename_in_line(line: str, old: str, new: str) -> str:

@@ -70,3 +70,29 @@ def test_update_shows_a_diff_without_write_and_refuses_overwrite(crate_copy):
     refused = run_generate("src/glob.rs", "--update", "--overwrite", cwd=crate)
     assert refused.returncode != 0
     assert len(refused.stderr.strip().splitlines()) == 1 and "--overwrite" in refused.stderr
+
+
+def test_a_missing_section_takes_the_text_given_for_it_else_the_templates():
+    # What `generate --update --model` hands over: the section bodies of the model's own doc
+    # for the item (after the output guard), by name.
+    from rustdoc_core.doc_lint import update_edit
+    from rustdoc_core.rust_items import RustSource
+    from rustdoc_core.section_rules import section_rule
+
+    text = (
+        "/// Opens the file.\n"
+        "///\n"
+        "/// Keeps it open.\n"
+        "pub unsafe fn open(path: &str) -> Result<u8, String> {\n"
+        "    Err(path.to_string())\n"
+        "}\n"
+    )
+    item = RustSource(text).items()[0]
+    lines = text.split("\n")
+    edit, update = update_edit(item, lines, "\n", True, {"Errors": "Fails when `path` names no file."})
+    assert set(update.codes) == {"missing-errors", "missing-safety"}
+    new = edit.new_text.split("\n")
+    assert new[:3] == lines[:3]  # the human's lines, byte for byte
+    assert "/// Fails when `path` names no file." in new
+    safety = section_rule("Safety").template_text(item).split("\n")[0]
+    assert f"/// {safety}" in new  # no text given for `# Safety`: the template's
