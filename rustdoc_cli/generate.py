@@ -69,7 +69,7 @@ Examples:
     "--update",
     is_flag=True,
     help="Also mend the stale parts of existing `///` docs, as `check --fix` does: add a required `# Errors`/`# Panics`/`# Safety` "
-    "(template text), remove a needless one, drop or rename a dead `# Arguments` entry. The other lines keep their bytes; "
+    "(with --model, the model's text where its doc for the item has that section; else the template's), remove a needless one, drop or rename a dead `# Arguments` entry. The other lines keep their bytes; "
     "the prose `--overwrite` would replace is never touched.",
 )
 @click.option(
