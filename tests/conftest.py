@@ -52,4 +52,5 @@ def crate_copy(debian_crate, tmp_path: Path):
 
 
 # Session fixtures that build tiny models (tiny_model_dir, tiny_gguf_path) live in tests/support.
-pytest_plugins = ["tests.support.fixtures"]
+# Real pretrained models (smollm2_gguf, gemma3_gguf, smollm2_finetuned_run, ...) in tests/support/real_models.py.
+pytest_plugins = ["tests.support.fixtures", "tests.support.real_models"]

@@ -25,6 +25,7 @@ Examples:
   rustdoc-gen train --dataset data/cli --output runs/r1 -n 2000 --max-steps 300 --seed 1
   rustdoc-gen train --output runs/r1 --resume                          # after Ctrl-C or a crash
   rustdoc-gen train --config train.toml --qlora --packing --max-seq-len 2048
+  rustdoc-gen train --dataset data/cli --output runs/s1 --base-model SmolLM2-135M-Instruct.Q4_1.gguf   # a GGUF base
   rustdoc-gen train --method dpo --preferences prefs/r1 --from runs/r1 --output runs/r1-dpo --beta 0.1   # DPO after SFT
 
 \b
@@ -55,7 +56,7 @@ def _config_options(func):
         decls = [name, f.name] + ([f.metadata["short"]] if f.metadata.get("short") else [])
         default = None if f.default is dataclasses.MISSING else f.default
         shown = f" [default: {default}]" if default is not None and default is not False and kind is not tuple else ""
-        if kind is tuple:
+        if kind is tuple and f.default_factory():  # type: ignore[misc]
             shown = f" [default: {','.join(f.default_factory())}]"  # type: ignore[misc]
         help_text = f.metadata["help"] + shown
         if kind is bool:
@@ -76,7 +77,7 @@ def _config_options(func):
 
 @click.command(
     "train",
-    short_help="LoRA fine-tune Qwen2.5-Coder on a mined dataset.",
+    short_help="LoRA fine-tune a base model (hub id, dir or GGUF) on a dataset.",
     epilog=TRAIN_EPILOG,
     context_settings={"max_content_width": 110},
 )
@@ -90,7 +91,10 @@ def train(config_file: Path | None, **flags: Any) -> None:
     """Fine-tune a LoRA adapter on a dataset from `rustdoc-gen mine` with trl's SFTTrainer.
 
     The loss falls on the doc only (prompt/completion records; the chat template
-    is the base model's). CUDA: bf16 where supported, gradient checkpointing,
+    is the base model's, and a base without one, such as Gemma-3-270M, is asked
+    in plain text). A GGUF base is dequantized and kept as RUN_DIR/base/. LoRA
+    targets default per architecture (Llama, Qwen2, Qwen3, Mistral, Gemma 3,
+    StarCoder2; others are refused by name). CUDA: bf16 where supported, gradient checkpointing,
     optional 4-bit QLoRA. The CPU works too, slowly: for tiny models and smoke
     runs. Ctrl-C keeps the last checkpoint; --resume continues from it.
     """
@@ -135,6 +139,8 @@ Examples:
   rustdoc-gen export runs/r1 -o models/rustdoc-q4.gguf
   rustdoc-gen export runs/r1 -o models/rustdoc-q8.gguf --quant Q8_0 --keep-f16 models/rustdoc-f16.gguf
   rustdoc-gen export ~/models/Qwen2.5-Coder-1.5B-Instruct -o models/base-q4.gguf   # a plain HF model
+  rustdoc-gen export runs/r1 --adapter-only -o models/rustdoc-lora.gguf   # a few MB, for the base GGUF:
+  rustdoc-gen generate --model SmolLM2-135M-Instruct.Q4_1.gguf --adapter models/rustdoc-lora.gguf src/
   rustdoc-gen export runs/r1 -o models/rustdoc-q4.gguf --eval-report reports/r1 --push-to-hub me/rustdoc-q4
   rustdoc-gen serve   # then set rustdocGen.model.path to the .gguf
 """,
@@ -147,6 +153,11 @@ Examples:
 @click.option("--keep-f16", type=click.Path(dir_okay=False, path_type=Path), help="Also keep the f16 GGUF at this path.")
 @click.option("--no-verify", is_flag=True, help="Skip loading the result with llama.cpp to check tokenization and generation.")
 @click.option("--threads", type=click.IntRange(min=1), help="CPU threads for quantizing and the check.  [default: all]")
+@click.option("--adapter-only", is_flag=True, help="Write the LoRA adapter alone, as a GGUF LoRA adapter (llama.cpp's format, "
+              "a few MB) that runs on the base GGUF (`generate --model BASE.gguf --adapter OUT.gguf`); --quant does not apply.")
+@click.option("--base-gguf", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="With --adapter-only: the base GGUF to check the adapter on.  [default: the GGUF the run was trained from, "
+              "else the base converted for the check]")
 @click.option("--eval-report", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="REPORT_DIR",
               help="An `eval` report that evaluated this GGUF: its figures go on the model card (README.md, always written "
               "beside the GGUF) and into its model-index.")
@@ -156,16 +167,19 @@ Examples:
 @click.option("--revision", metavar="BRANCH", help="Push to this branch, created from main if missing.  [default: main]")
 @verbosity_options
 def export(source: Path, output: Path, quant: str, base_model: str | None, merged_dir: Path | None,
-           keep_f16: Path | None, no_verify: bool, threads: int | None, eval_report: Path | None,
-           push_to_hub: str | None, private: bool, revision: str | None) -> None:
-    """Turn a training run (or any Qwen2 HF model dir) into one quantized GGUF file.
+           keep_f16: Path | None, no_verify: bool, threads: int | None, adapter_only: bool, base_gguf: Path | None,
+           eval_report: Path | None, push_to_hub: str | None, private: bool, revision: str | None) -> None:
+    """Turn a training run (or an HF model dir of a supported architecture) into one GGUF file.
 
     Merges the LoRA adapter into its base (merge_and_unload) and writes HF
-    safetensors, converts to GGUF f16 (tokenizer, merges and chat template
-    included, so llama.cpp tokenizes as the HF tokenizer does) and quantizes
-    with llama.cpp's own quantizer. Before the file is put in place it is
+    safetensors, converts to GGUF f16 with llama.cpp's own converter (fetched
+    once from the llama-cpp-python sdist; tokenizer and chat template included,
+    and a base that came as a GGUF keeps its tokenizer metadata as is) and
+    quantizes with llama.cpp's quantizer. Before the file is put in place, the
+    f16's greedy output is compared with the HF model's, and the result is
     loaded, asked to document a held-back item, and its tokenization of sample
     texts is compared with the HF tokenizer's; a failed check writes nothing.
+    Architectures: Llama (SmolLM2, CodeLlama), Qwen2, Qwen3, Mistral, Gemma 3, StarCoder2.
     """
     from trainer.export import ExportError, describe, export_model
     from rustdoc_core.hub import HubPushError, check_push, push_export
@@ -182,7 +196,7 @@ def export(source: Path, output: Path, quant: str, base_model: str | None, merge
     try:
         result = export_model(
             source, output, quant=quant, base_model=base_model, merged_dir=merged_dir,
-            keep_f16=keep_f16, verify=not no_verify, threads=threads,
+            keep_f16=keep_f16, verify=not no_verify, threads=threads, adapter_only=adapter_only, base_gguf=base_gguf,
         )
     except ExportError as error:
         raise UserError(str(error)) from None

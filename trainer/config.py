@@ -18,7 +18,8 @@ from typing import Any
 
 DEFAULT_BASE_MODEL = "Qwen/Qwen2.5-Coder-1.5B-Instruct"
 METHODS = ("sft", "dpo")
-LORA_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+# No modules named: LoRA adapts the base architecture's own defaults (trainer.base_models.ARCHITECTURES).
+LORA_TARGETS: tuple[str, ...] = ()
 REPORT_TO = {"none": None, "tensorboard": "tensorboard", "trackio": "trackio", "wandb": "wandb"}
 """`--report-to` choices (transformers' integration names) -> the package each needs."""
 
@@ -36,7 +37,7 @@ class TrainConfig:
 
     dataset: Path | None = _f(None, "Dataset directory written by `rustdoc-gen mine` (train/validation/test JSONL).")
     output: Path | None = _f(None, "Run directory: adapter, checkpoints, metrics.jsonl, run.json, loss curve.")
-    base_model: str = _f(DEFAULT_BASE_MODEL, "Base model: a Hugging Face hub id or a local model directory.")
+    base_model: str = _f(DEFAULT_BASE_MODEL, "Base model: a Hugging Face hub id, a local model directory, or a GGUF file (dequantized to train on).")
     max_steps: int = _f(-1, "Stop after this many optimizer steps (-1: train for --epochs).")
     epochs: float = _f(1.0, "Passes over the training split (when --max-steps is -1).")
     learning_rate: float = _f(2e-4, "Peak learning rate of the LoRA weights.")
@@ -52,7 +53,7 @@ class TrainConfig:
     lora_r: int = _f(16, "LoRA rank.")
     lora_alpha: int = _f(32, "LoRA alpha (scale = alpha / r).")
     lora_dropout: float = _f(0.05, "Dropout on the LoRA branch.")
-    lora_targets: tuple[str, ...] = _f(LORA_TARGETS, "Modules that get LoRA adapters (comma-separated).")
+    lora_targets: tuple[str, ...] = _f(LORA_TARGETS, "Modules that get LoRA adapters (comma-separated; default: per architecture, e.g. q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj).")
     seed: int = _f(0, "Seed for shuffling, LoRA init and dropout: the same seed gives the same run.")
     limit: int | None = _f(None, "Train on at most this many records (after a seeded shuffle).", short="-n")
     eval_limit: int | None = _f(256, "Evaluate on at most this many validation records (0: skip evaluation).")
@@ -110,8 +111,6 @@ class TrainConfig:
             raise ValueError(f"report_to: {self.report_to!r} is not one of {', '.join(REPORT_TO)}")
         if REPORT_TO[self.report_to] and importlib.util.find_spec(REPORT_TO[self.report_to]) is None:
             raise ValueError(f"report_to: {self.report_to} needs the {REPORT_TO[self.report_to]} package: pip install 'rustdoc-gen[tracking]'")
-        if not self.lora_targets:
-            raise ValueError("lora_targets: at least one module is needed")
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)

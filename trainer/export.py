@@ -138,10 +138,17 @@ def resolve_source(path: str | Path) -> ExportSource:
 
 
 def adapter_base_model(adapter_dir: Path) -> str:
+    """The base an adapter was trained on: as adapter_config.json names it, or the run's own `base/`
+    (a GGUF base rebuilt there) when that path no longer exists because the run dir moved."""
     config = json.loads((adapter_dir / "adapter_config.json").read_text())
     base = config.get("base_model_name_or_path")
     if not base:
         raise ExportError(f"{adapter_dir}/adapter_config.json does not name its base model")
+    from trainer.base_models import GGUF_BASE_DIR
+
+    moved = adapter_dir.parent / GGUF_BASE_DIR
+    if Path(base).name == GGUF_BASE_DIR and not Path(base).exists() and (moved / "config.json").is_file():
+        return str(moved.resolve())
     return str(base)
 
 
@@ -230,14 +237,20 @@ def held_back_messages(run_dir: Path | None) -> list[dict[str, str]]:
     return build_messages(item, prompt_context(source, item))
 
 
-def prompt_ids(tokenizer: Any, messages: list[dict[str, str]], rendering: str) -> list[int]:
-    """The token ids a model of `rendering` is asked `messages` with (as training tokenized them)."""
+def rendered_prompt(tokenizer: Any, messages: list[dict[str, str]], rendering: str) -> tuple[str, bool]:
+    """The prompt text a model of `rendering` is asked `messages` with, and whether the tokenizer adds
+    its special tokens (BOS) to it: the chat template writes its own, a plain prompt gets them as in training."""
     from rustdoc_core.prompt import render_plain
 
     if rendering == "plain":
-        return list(tokenizer(render_plain(messages))["input_ids"])
-    text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-    return list(tokenizer(text, add_special_tokens=False)["input_ids"])
+        return render_plain(messages), True
+    return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True), False
+
+
+def prompt_ids(tokenizer: Any, messages: list[dict[str, str]], rendering: str) -> list[int]:
+    """The token ids a model of `rendering` is asked `messages` with (as training tokenized them)."""
+    text, add_special = rendered_prompt(tokenizer, messages, rendering)
+    return list(tokenizer(text, add_special_tokens=add_special)["input_ids"])
 
 
 def tokenization_samples(tokenizer: Any) -> list[str]:
@@ -333,6 +346,7 @@ def verify_gguf(
         return check
     check.loaded = True
     try:
+        prompt_text, add_special = rendered_prompt(tokenizer, messages, rendering)
         ids = prompt_ids(tokenizer, messages, rendering)
         texts = list(samples if samples is not None else tokenization_samples(tokenizer))
         check.tokenization_samples = len(texts) + 1
@@ -343,9 +357,8 @@ def verify_gguf(
                 check.tokenization_matches += 1
             else:
                 check.problems.append(f"tokenization differs for {text[:30]!r}")
-        prompt_text = tokenizer.decode(ids)
-        bos = bool(ids) and ids[0] == tokenizer.bos_token_id and not prompt_text.startswith(str(tokenizer.bos_token))
-        if list(llm.tokenize(prompt_text.encode("utf-8"), add_bos=bos, special=True)) == ids:
+        # llama.cpp adds BOS when asked and the GGUF says so; the HF tokenizer when its config says so.
+        if list(llm.tokenize(prompt_text.encode("utf-8"), add_bos=add_special, special=True)) == ids:
             check.tokenization_matches += 1
         else:
             check.problems.append("tokenization differs for the prompt")

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 SDIST_DIR_ENV = "RUSTDOC_GEN_LLAMA_SDIST_DIR"  # also read by scripts/fetch-llama-sdist
 OUT_TYPES = ("f16", "f32")
+# What the converters need of llama.cpp's tree (paths under vendor/llama.cpp/ in the sdist).
+CONVERTER_PARTS = ("convert_hf_to_gguf.py", "convert_lora_to_gguf.py", "conversion/", "gguf-py/")
 TOKENIZER_PREFIX = "tokenizer."
 
 
@@ -64,7 +66,8 @@ def llama_cpp_dir(version: str | None = None) -> Path:
     version = version or llama_version()
     root = sdist_root()
     unpacked = root / f"llama_cpp_python-{version}"
-    if not (unpacked / ".unpacked").exists():
+    # ".unpacked": the whole sdist (scripts/fetch-llama-sdist); ".converters": the parts extracted here.
+    if not ((unpacked / ".unpacked").exists() or (unpacked / ".converters").exists()):
         archive = root / f"llama_cpp_python-{version}.tar.gz"
         if not archive.is_file():
             log.warning("Fetching llama.cpp's GGUF converters (llama-cpp-python %s source, once) into %s", version, root)
@@ -77,9 +80,12 @@ def llama_cpp_dir(version: str | None = None) -> Path:
             if fetched.returncode != 0 or not archive.is_file():
                 last = (fetched.stderr.strip().splitlines() or ["no archive"])[-1]
                 raise ConversionError(f"cannot fetch llama-cpp-python {version}'s source for its GGUF converters: {last}")
+        prefix = f"llama_cpp_python-{version}/vendor/llama.cpp/"
         with tarfile.open(archive) as tar:
-            tar.extractall(root, filter="data")
-        (unpacked / ".unpacked").touch()
+            members = [m for m in tar.getmembers() if m.name.startswith(prefix) and m.name[len(prefix):].startswith(CONVERTER_PARTS)]
+            tar.extractall(root, members=members, filter="data")
+        (unpacked / ".converters").touch()
+        archive.unlink()  # 77 MB, no longer needed
     return unpacked / "vendor" / "llama.cpp"
 
 

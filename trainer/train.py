@@ -2,8 +2,12 @@
 
 Records are in trl's conversational prompt/completion shape (built by
 `rustdoc_core.prompt.training_record`), so the loss falls on the doc only and
-the chat template is the tokenizer's. The run directory holds:
+the chat template is the tokenizer's. A base without a chat template trains on
+the same prompts rendered as plain text (`rustdoc_core.prompt.render_plain`);
+run.json records which rendering it was. The base may be a hub id, a model
+directory or a GGUF file (`trainer.base_models`). The run directory holds:
 
+    base/             a GGUF base, rebuilt as a plain model directory (what the adapter applies to)
     adapter/          the LoRA adapter + tokenizer (what `rustdoc-gen export` merges)
     checkpoints/      checkpoint-N/ every --save-steps (for --resume)
     metrics.jsonl     one JSON object per logged step
@@ -34,7 +38,8 @@ from typing import Any
 
 from rustdoc_core.atomic import atomic_path, write_text_atomic
 from rustdoc_core.console import UserError, is_quiet, progress, table
-from rustdoc_core.prompt import PROMPT_FORMAT_VERSION, READABLE_PROMPT_FORMATS
+from rustdoc_core.prompt import PROMPT_FORMAT_VERSION, READABLE_PROMPT_FORMATS, render_plain
+from trainer.base_models import ResolvedBase, UnsupportedArchitecture, config_architecture
 from trainer.config import TrainConfig
 
 log = logging.getLogger(__name__)
@@ -206,24 +211,47 @@ def library_versions() -> dict[str, str | None]:
 # --- the run -------------------------------------------------------------------------------
 
 
-def lora_config(config: TrainConfig):
-    """The LoRA adapter this run trains (peft)."""
+def lora_config(config: TrainConfig, targets: tuple[str, ...]):
+    """The LoRA adapter this run trains (peft), on `targets` (the config's, else the architecture's)."""
     from peft import LoraConfig
 
     return LoraConfig(
         r=config.lora_r,
         lora_alpha=config.lora_alpha,
         lora_dropout=config.lora_dropout,
-        target_modules=list(config.lora_targets),
+        target_modules=list(targets),
         bias="none",
         task_type="CAUSAL_LM",
     )
 
 
-def resolve_base_model(base_model: str) -> str:
-    # A local directory is recorded absolute, so `export` finds it from anywhere.
-    path = Path(base_model).expanduser()
-    return str(path.resolve()) if path.exists() else base_model
+def resolve_base(config: TrainConfig, run_dir: Path) -> ResolvedBase:
+    """The base as from_pretrained reads it; a GGUF base is rebuilt once under `run_dir/base/`."""
+    from accelerate import PartialState
+
+    from trainer.base_models import resolve_base_model
+
+    try:
+        # Under `accelerate launch` the main process rebuilds a GGUF base; the others then find it there.
+        with PartialState().main_process_first():
+            return resolve_base_model(config.base_model, run_dir)
+    except ValueError as error:
+        raise UserError(str(error)) from None
+
+
+def prompt_rendering(tokenizer: Any) -> str:
+    """The rendering a base is asked in: its own chat template ("chat"), or plain text when it has none."""
+    return "chat" if tokenizer.chat_template else "plain"
+
+
+def rendered_records(records: list[dict[str, Any]], rendering: str, eos_token: str) -> list[dict[str, Any]]:
+    """Records as the model is asked: conversational for "chat", plain prompt/completion strings for "plain"."""
+    if rendering == "chat":
+        return records
+    return [
+        {"prompt": render_plain(r["prompt"]), "completion": r["completion"][0]["content"] + eos_token}
+        for r in records
+    ]
 
 
 def check_qlora() -> None:
@@ -237,11 +265,11 @@ def check_qlora() -> None:
         raise UserError("--qlora needs bitsandbytes: pip install 'rustdoc-gen[qlora]'") from None
 
 
-def load_base_model(config: TrainConfig, use_bf16: bool):
+def load_base_model(config: TrainConfig, use_bf16: bool, base: ResolvedBase):
+    """Tokenizer, model and LoRA targets of a supported base (an unsupported architecture is refused by name)."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
-    base = resolve_base_model(config.base_model)
     kwargs: dict[str, Any] = {"dtype": torch.bfloat16 if use_bf16 else torch.float32}
     if config.qlora:
         from accelerate import PartialState
@@ -255,19 +283,20 @@ def load_base_model(config: TrainConfig, use_bf16: bool):
         )
         kwargs["device_map"] = {"": PartialState().process_index}
     try:
-        tokenizer = AutoTokenizer.from_pretrained(base)
-        model = AutoModelForCausalLM.from_pretrained(base, **kwargs)
+        architecture = config_architecture(AutoConfig.from_pretrained(base.load_from), f"base model {config.base_model}")
+        tokenizer = AutoTokenizer.from_pretrained(base.load_from)
+        model = AutoModelForCausalLM.from_pretrained(base.load_from, **kwargs)
+    except UnsupportedArchitecture as error:
+        raise UserError(str(error)) from None
     except (OSError, ValueError, KeyError) as error:
         raise UserError(f"cannot load base model {config.base_model!r}: {str(error).strip().splitlines()[0]}") from None
-    if tokenizer.chat_template is None:
-        raise UserError(f"base model {config.base_model!r} has no chat template; use an instruct model")
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     if config.qlora:
         from peft import prepare_model_for_kbit_training
 
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=config.gradient_checkpointing)
-    return base, tokenizer, model
+    return tokenizer, model, config.lora_targets or architecture.lora_targets
 
 
 def warmup_args(ratio: float) -> dict[str, float]:
@@ -520,7 +549,11 @@ def _run(
     set_seed(config.seed)
     cuda = torch.cuda.is_available()
     use_bf16 = cuda and config.bf16 and torch.cuda.is_bf16_supported()
-    base, tokenizer, model = load_base_model(config, use_bf16)
+    base = resolve_base(config, run_dir)
+    tokenizer, model, targets = load_base_model(config, use_bf16, base)
+    rendering = prompt_rendering(tokenizer)
+    train_records = rendered_records(train_records, rendering, tokenizer.eos_token)
+    validation = rendered_records(validation, rendering, tokenizer.eos_token)
     from accelerate import PartialState
 
     # Under `accelerate launch` every process runs this; only the main one writes the run's files.
@@ -534,7 +567,10 @@ def _run(
     run_info: dict[str, Any] = {
         "status": "running",
         "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "config": {**config.to_dict(), "base_model": base},
+        "config": {**config.to_dict(), "base_model": base.load_from if base.gguf is None else str(base.gguf)},
+        "base": {"load_from": base.load_from, "gguf": str(base.gguf) if base.gguf else None},
+        "lora_targets": list(targets),
+        "prompt_rendering": rendering,
         "dataset": {
             "path": str(Path(config.dataset).resolve()),  # type: ignore[arg-type]
             "fingerprint": dataset_fingerprint(Path(config.dataset)),  # type: ignore[arg-type]
@@ -558,12 +594,12 @@ def _run(
         train_dataset=Dataset.from_list(train_records),
         eval_dataset=Dataset.from_list(validation) if validation else None,
         processing_class=tokenizer,
-        peft_config=lora_config(config),
+        peft_config=lora_config(config, targets),
         callbacks=[metrics, bar],
     )
     return run_trainer(
         trainer, run_dir=run_dir, run_info=run_info, checkpoint=checkpoint, callbacks=(metrics, bar),
-        records=(len(train_records), len(validation)), write=write, plot_title=f"{Path(base).name} LoRA r={config.lora_r}",
+        records=(len(train_records), len(validation)), write=write, plot_title=f"{Path(base.gguf or base.load_from).name} LoRA r={config.lora_r}",
     )
 
 
