@@ -69,3 +69,16 @@ def test_vscode_contributes_exactly_the_decode_options_defaults_and_limits():
         assert ("null" in types) == f.nullable, f.wire
         assert (setting.get("default"), setting.get("minimum"), setting.get("maximum")) == (f.default, f.minimum, f.maximum), f.wire
     assert set(contributed) == {f.wire for f in DECODE_FIELDS} | {"path", "adapter"}
+
+
+def test_the_readme_lists_every_vscode_setting_with_its_default():
+    import re
+
+    manifest = json.loads((REPO_ROOT / "vscode-extension" / "package.json").read_text(encoding="utf-8"))
+    properties = manifest["contributes"]["configuration"]["properties"]
+    rows = dict(re.findall(r"^\| `(rustdocGen\.[\w.]+)` \| `([^`]*)` \|", (REPO_ROOT / "README.md").read_text(encoding="utf-8"), re.M))
+    assert sorted(rows) == sorted(properties)
+    for key, schema in properties.items():
+        default = schema.get("default")
+        accepted = {json.dumps(default), str(default)} | ({f"{default:g}"} if isinstance(default, float) else set())
+        assert rows[key] in accepted, key
