@@ -10,15 +10,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from contextlib import AsyncExitStack
-from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
-from pygls.uris import to_fs_path
 
 from lsp_server.action_data import ActionData
 from lsp_server.diagnostics import SOURCE as DIAGNOSTIC_SOURCE
-from lsp_server.documents import OpenDocument
+from lsp_server.documents import OpenDocument, path_of
 from lsp_server.example_check import verified_result
 from lsp_server.generation import GenerationRequest
 from lsp_server.progress import GenerationProgress
@@ -80,20 +78,12 @@ def undocumented_items(doc: OpenDocument, include_private: bool) -> list[RustIte
 
     A `mod x;` whose own file carries a `//!` doc is documented there.
     """
-    path = _path_of(doc.uri)
+    path = path_of(doc.uri)
     return [
         item
         for item in wanting_doc(doc.source, include_private)
         if not (path is not None and module_file_documented(path, item))
     ]
-
-
-def _path_of(uri: str) -> Path | None:
-    try:
-        path = to_fs_path(uri)
-    except Exception:  # noqa: BLE001 - odd URIs are not files
-        return None
-    return Path(path) if path else None
 
 
 def relocate(source: RustSource, item: RustItem) -> RustItem | None:
@@ -333,7 +323,7 @@ async def document_edit(
     Raises GenerationCancelled when the user cancelled.
     """
     version = doc.version
-    path = _path_of(doc.uri)
+    path = path_of(doc.uri)
     requests = [(item, ls.examples.context_for(path, item, prompt_context(doc.source, item))) for item in items]
     total = len(items)
     max_tokens = ls.worker.settings.decode.max_tokens

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from lsp_server.action_data import ActionData
 from lsp_server.server import RustdocServer
-from lsp_server.update_action import path_of
+from lsp_server.documents import path_of
 from rustdoc_core.doc_lint import CrateIndexes, LintFinding, lint_source
 from rustdoc_core.positions import LineIndex
 from rustdoc_core.rust_items import RustItem, needs_doc

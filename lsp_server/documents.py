@@ -12,8 +12,10 @@ import logging
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from lsprotocol import types
+from pygls.uris import to_fs_path
 
 from lsp_server.undocumented import UndocumentedIndex
 from rustdoc_core.rust_items import RustSource
@@ -96,3 +98,12 @@ def _edit(doc: OpenDocument, start: tuple[int, int], end: tuple[int, int], text:
     end_byte = max(start_byte, source.lines.position_to_byte(*end, encoding=encoding))
     source.edit(start_byte, end_byte, text)
     doc.undocumented.edited(start_byte, end_byte, start_byte + len(text.encode("utf-8")))
+
+
+def path_of(uri: str) -> Path | None:
+    """The file a `file:` URI names; None for other URIs."""
+    try:
+        path = to_fs_path(uri)
+    except Exception:  # noqa: BLE001 - odd URIs are not files
+        return None
+    return Path(path) if path else None

@@ -20,7 +20,7 @@ from lsprotocol import types
 from lsp_server.documents import OpenDocument
 from lsp_server.generation import GenerationResult
 from lsp_server.server import RustdocServer
-from lsp_server.update_action import path_of
+from lsp_server.documents import path_of
 from rustdoc_core.document import verify_examples
 from rustdoc_core.example_verify import BuildFailed, ExampleVerifier
 from rustdoc_core.repair import remove_section

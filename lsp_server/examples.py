@@ -13,7 +13,7 @@ from typing import Any
 from lsprotocol import types
 
 from lsp_server.server import RustdocServer
-from lsp_server.update_action import path_of
+from lsp_server.documents import path_of
 from rustdoc_core.rust_items import RustSource
 
 log = logging.getLogger(__name__)

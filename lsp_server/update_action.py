@@ -10,11 +10,9 @@ gets the template's text, with or without a model.
 
 from __future__ import annotations
 
-from pathlib import Path
 
-from pygls.uris import to_fs_path
 
-from lsp_server.documents import OpenDocument
+from lsp_server.documents import OpenDocument, path_of
 from lsp_server.server import RustdocServer
 from rustdoc_core.doc_edits import DocEdit, line_ending
 from rustdoc_core.doc_lint import update_edit
@@ -35,10 +33,3 @@ def stale_doc_edit(ls: RustdocServer, doc: OpenDocument, item: RustItem) -> DocE
     return found[0] if found is not None else None
 
 
-def path_of(uri: str) -> Path | None:
-    """The file a `file:` URI names; None for other URIs."""
-    try:
-        path = to_fs_path(uri)
-    except Exception:  # noqa: BLE001 - odd URIs are not files
-        return None
-    return Path(path) if path else None
