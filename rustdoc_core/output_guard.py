@@ -175,6 +175,15 @@ def _fence_ranges(text: str) -> list[tuple[int, int]]:
     return [(b.start_line, min(count, b.start_line + b.body.count("\n") + 3)) for b in code_blocks(text)]
 
 
+def echoes_inline(item: RustItem, sentence: str) -> bool:
+    """Whether a sentence quotes a definition of the item in a code span (`` `fn name(...)` ``)."""
+    return any(re.search(_DEFINES.format(name=re.escape(name)), span) for span in re.findall(r"`([^`]+)`", sentence) for name in _defined_names(item))
+
+
+def remove_inline_echo(item: RustItem, doc: str) -> tuple[str, bool]:
+    return _drop_sentences(item, doc, lambda s: echoes_inline(item, s))
+
+
 def remove_echoed_code(item: RustItem, text: str) -> str:
     """`text` without the code that restates the item (and without empty code blocks)."""
     lines = text.split("\n")
@@ -563,8 +572,9 @@ def guard_findings(item: RustItem, doc: str, names: NameIndex | None = None, con
     """The guard's findings on a doc or a raw answer: chat leftovers, echoed code, repetition,
     ungrounded names, an unfinished last sentence, a doc over its kind's budget."""
     findings = [guard_finding("chat-leftover", "chat-template text in the doc", n) for n in chat_leftover_lines(doc)[:1]]
-    for start, _ in _echo_line_ranges(item, doc)[:1]:
-        findings.append(guard_finding("echoed-code", f"a code block restates {item.label} instead of using it", start))
+    echoes = [start for start, _ in _echo_line_ranges(item, doc)] + [n for n, t in _prose_sentences(doc) if echoes_inline(item, t)]
+    for start in sorted(echoes)[:1]:
+        findings.append(guard_finding("echoed-code", f"the doc restates {item.label} as code instead of using it", start))
     for line, text in repetitions(doc)[:1]:
         findings.append(guard_finding("repetition", f"repeats itself: {text[:60]!r}", line))
     for line, _ in [(n, t) for n, t in _prose_sentences(doc) if meta_talk(t)][:1]:
@@ -620,6 +630,8 @@ def finish(item: RustItem, raw: str, *, names: NameIndex | None = None, context_
     as_written = parse_completion(raw)
     text = step("chat-leftover", raw, strip_chat_leftovers(raw))
     text = parse_completion(step("echoed-code", text, remove_echoed_code(item, text)))
+    inline, echo_summary = remove_inline_echo(item, text)
+    text = step("echoed-code", text, inline)
     text = step("repetition", text, cut_repetition(text))
     text = step("unfinished-sentence", text, drop_unfinished_tail(text))
     text = step("over-length", text, apply_budget(item, text))
@@ -629,7 +641,7 @@ def finish(item: RustItem, raw: str, *, names: NameIndex | None = None, context_
     text = step("meta-talk", text, plain)
     grounded, ungrounded_summary = remove_ungrounded(item, text, names, context_code)
     text = step("ungrounded-identifier", text, grounded)
-    if wrong_summary or meta_summary or ungrounded_summary:
+    if echo_summary or wrong_summary or meta_summary or ungrounded_summary:
         steps.append("template-summary")
     repaired = repair_doc(item, text)
     if repaired.origin == "template":
