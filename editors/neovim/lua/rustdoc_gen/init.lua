@@ -21,7 +21,8 @@ M.defaults = {
   -- Forwarded to the server (section `rustdocGen` of workspace/configuration,
   -- and initializationOptions). model.path = nil: the template engine;
   -- model.adapter: a GGUF LoRA adapter on top of model.path. Decode options
-  -- (maxTokens, contextSize, temperature, threads, repeatPenalty, seed) left
+  -- (maxTokens, contextSize, temperature, threads, repeatPenalty, frequencyPenalty,
+  -- presencePenalty, seed) left
   -- out take the server's defaults, defined once in rustdoc_core/decode.py.
   model = { path = nil, adapter = nil },
   diagnostics = { enable = false },
