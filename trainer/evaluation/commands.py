@@ -65,7 +65,12 @@ def eval_command(dataset: Path, split: str, systems: tuple[str, ...], output: Pa
     post-processing the language server uses; each doc is scored against the
     human one (BLEU-4, chrF, ROUGE-L), by the shared doc checker (findings,
     required sections, unknown parameter names), on its examples (valid Rust;
-    passing doctests with --crate-dir) and on cost (tokens, seconds).
+    passing doctests with --crate-dir) and on cost (tokens, seconds). The output
+    guard's findings are counted twice, on the raw answer (what the model wrote)
+    and on the final doc (what the user gets): docs repeating themselves, echoing
+    the item's code, naming what does not exist; with each system's length
+    against the human doc and its share of answers kept, repaired, given the
+    template's summary, or replaced by the template.
     """
     from trainer.evaluation.metrics import METRICS
     from trainer.evaluation.report import format_value
