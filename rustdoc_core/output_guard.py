@@ -7,13 +7,15 @@ name things that do not exist; the guard removes what is not a doc, in this orde
 1. chat-template leftovers and role names are stripped;
 2. code blocks that restate the item (its signature or body, a definition of its own
    name) are removed: an example calls the item, it does not define it;
-3. the answer is parsed into doc text (`prompt.parse_completion`);
+3. the answer is parsed into doc text (`prompt.parse_completion`), and sentences quoting
+   a definition of the item in a code span are dropped;
 4. repeated sentences, list entries, paragraphs and code blocks are cut to their first
-   occurrence, and sentences that loop on themselves are dropped;
+   occurrence; sentences that loop on themselves or define a thing by itself are dropped;
 5. a sentence cut off by the token limit is dropped;
 6. the doc is held to a length budget by item kind (`BUDGETS`);
-7. sentences naming something that does not exist (`grounding`) are dropped; an
-   ungrounded summary is replaced by the template's summary (a partial fallback);
+7. sentences that call the item by another kind ("the `Glob` trait"), talk about "the
+   code" instead of the item, or name something that does not exist (`grounding`) are
+   dropped; a summary with one is replaced by the template's (a partial fallback);
 8. the checker's findings are repaired (`repair.repair_doc`);
 9. a doc that still has an error-severity finding, of the checker or of the guard, is
    replaced by the template's doc.
@@ -623,7 +625,7 @@ def finish(item: RustItem, raw: str, *, names: NameIndex | None = None, context_
     steps: list[str] = []
 
     def step(code: str, before: str, after: str) -> str:
-        if normalize_doc(after) != normalize_doc(before):
+        if normalize_doc(after) != normalize_doc(before) and code not in steps:
             steps.append(code)
         return after
 
