@@ -7,7 +7,7 @@ import pytest
 
 from rustdoc_cli.cli import COMMANDS
 
-EXPECTED = ["mine", "validate", "train", "export", "eval", "runs", "generate", "check", "serve", "model", "demo"]
+EXPECTED = ["mine", "validate", "train", "prefs", "export", "eval", "runs", "generate", "check", "serve", "model", "demo"]
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

@@ -25,8 +25,8 @@ Examples:
   rustdoc-gen train --dataset data/cli --output runs/r1 -n 2000 --max-steps 300 --seed 1
   rustdoc-gen train --output runs/r1 --resume                          # after Ctrl-C or a crash
   rustdoc-gen train --config train.toml --qlora --packing --max-seq-len 2048
-  rustdoc-gen train --dataset data/cli --output runs/s1 --base-model SmolLM2-135M-Instruct.Q4_1.gguf   # a GGUF base
   rustdoc-gen train --method dpo --preferences prefs/r1 --from runs/r1 --output runs/r1-dpo --beta 0.1   # DPO after SFT
+  rustdoc-gen train --dataset data/cli --output runs/s1 --base-model SmolLM2-135M-Instruct.Q4_1.gguf   # a GGUF base
 
 \b
 Config file (TOML or YAML, keys as the options; flags override it):
@@ -228,7 +228,7 @@ Answers are cached in PREFS/cache: run the same command again to continue an int
 """
 
 
-@click.command("prefs", short_help="Preference pairs for DPO: sample the SFT model, score, pick best and worst.",
+@click.command("prefs", short_help="Preference pairs for DPO from the SFT model's own samples.",
                epilog=PREFS_EPILOG, context_settings={"max_content_width": 110})
 @click.option("--run", "run_dir", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
               help="The SFT training run (`rustdoc-gen train --output RUN`) whose model answers.")
