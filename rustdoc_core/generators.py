@@ -118,18 +118,21 @@ class TemplateGenerator:
     def generate(
         self,
         item: RustItem,
-        context: PromptContext,  # noqa: ARG002 - the template needs the item only
+        context: PromptContext,
         *,
         should_stop: Callable[[], bool] | None = None,
         on_token: Callable[[int], None] | None = None,  # noqa: ARG002 - no tokens
         names: NameIndex | None = None,
     ) -> GeneratedDoc:
+        from rustdoc_core.crate_phrasing import follow_crate_phrasing
         from rustdoc_core.template_engine import template_doc
 
         if should_stop is not None and should_stop():
             raise GenerationCancelled()
         start = time.perf_counter()
         raw = template_doc(item)
+        if context.examples:  # retrieval: the opening verb follows the crate's own
+            raw = follow_crate_phrasing(raw, item.signature, context.examples)
         text = finish(item, raw, names=names, context_code=context_code(context)).text
         return GeneratedDoc(text=text, raw=raw, origin="template", tokens=0, seconds=time.perf_counter() - start)
 

@@ -313,3 +313,29 @@ def test_rag_needs_a_generator_system():
 
     with pytest.raises(UserError, match="retrieval is for generator systems"):
         make_system("human+rag", DecodeOptions(), (Path("data"), "test"))
+
+
+def test_template_with_examples_opens_as_the_crates_own_docs_do(clap):
+    """clap writes "Get(s) the ..." for getters where the template writes "Returns the ...": with
+    the getter's neighbours as examples the template's opening verb follows the crate."""
+    from rustdoc_core.generators import TemplateGenerator
+
+    sources, index = clap
+    item = _method(sources[ARG], "get_help", "impl Arg").with_doc(None)
+    context = prompt_context(sources[ARG], item)
+    plain = TemplateGenerator().generate(item, context).text
+    followed = TemplateGenerator().generate(item, index.context_for(ARG, item, context, training=True)).text
+    assert plain.startswith("Returns the help")
+    assert followed.split(" ", 1)[0] in ("Get", "Gets") and followed.split(" ", 1)[1] == plain.split(" ", 1)[1]
+
+
+def test_template_keeps_its_opening_when_the_examples_do_not_agree():
+    from rustdoc_core.crate_phrasing import follow_crate_phrasing
+
+    doc = "Returns `true` if `hide` is set."
+    agreeing = [PromptExample("pub fn is_a_set(&self) -> bool", "Reports whether a is set"),
+                PromptExample("pub fn is_b_set(&self) -> bool", "Reports whether b is set")]
+    assert follow_crate_phrasing(doc, "pub fn is_hide_set(&self) -> bool", agreeing) == "Reports whether `hide` is set."
+    assert follow_crate_phrasing(doc, "pub fn is_hide_set(&self) -> bool", agreeing[:1]) == doc
+    other_shape = [PromptExample("pub fn a(&self) -> usize", "Reports whether a is set")] * 2
+    assert follow_crate_phrasing(doc, "pub fn is_hide_set(&self) -> bool", other_shape) == doc

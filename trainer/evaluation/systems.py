@@ -134,9 +134,11 @@ def _rag_system(spec: str, options: DecodeOptions, rag_dataset: tuple[Path, str]
 
 
 def _retrieval_digest() -> str:
+    import rustdoc_core.crate_phrasing
     import rustdoc_core.retrieval
 
-    return hashlib.sha256(Path(rustdoc_core.retrieval.__file__).read_bytes()).hexdigest()[:12]
+    code = b"".join(Path(m.__file__).read_bytes() for m in (rustdoc_core.retrieval, rustdoc_core.crate_phrasing))
+    return hashlib.sha256(code).hexdigest()[:12]
 
 
 SYSTEM_HELP = {
