@@ -114,7 +114,8 @@ def generate(
     With `--rag` each model prompt also shows up to three documented items of
     the same files that are most like the item (by kind, name, signature,
     container and module), so the model can follow the crate's own wording;
-    the template engine does not use them.
+    the template engine takes only their opening verb for getters, constructors
+    and predicates.
 
     With `--update`, documented items whose docs have gone stale after the code changed
     are mended too (the same certain fixes as `rustdoc-gen check --fix`), and with
