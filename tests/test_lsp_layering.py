@@ -11,7 +11,7 @@ import lsp_server
 
 PACKAGE = Path(lsp_server.__file__).parent
 MODULES = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__")
-FEATURES = {"lifecycle", "code_actions", "diagnostics", "progress"}
+FEATURES = {"lifecycle", "code_actions", "diagnostics", "progress", "examples"}
 WIRING = "wiring"
 
 

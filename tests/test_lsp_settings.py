@@ -76,7 +76,9 @@ def test_the_readme_lists_every_vscode_setting_with_its_default():
 
     manifest = json.loads((REPO_ROOT / "vscode-extension" / "package.json").read_text(encoding="utf-8"))
     properties = manifest["contributes"]["configuration"]["properties"]
-    rows = dict(re.findall(r"^\| `(rustdocGen\.[\w.]+)` \| `([^`]*)` \|", (REPO_ROOT / "README.md").read_text(encoding="utf-8"), re.M))
+    found = re.findall(r"^\| `(rustdocGen\.[\w.]+)` \| `([^`]*)` \|", (REPO_ROOT / "README.md").read_text(encoding="utf-8"), re.M)
+    rows = dict(found)
+    assert len(rows) == len(found), "a setting is listed twice"
     assert sorted(rows) == sorted(properties)
     for key, schema in properties.items():
         default = schema.get("default")
