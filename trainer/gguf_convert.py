@@ -91,7 +91,9 @@ def llama_cpp_dir(version: str | None = None) -> Path:
 
 def _run_converter(script: str, args: list[str], what: str) -> None:
     llama_cpp = llama_cpp_dir()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(llama_cpp / "gguf-py"), os.environ.get("PYTHONPATH", "")])}
+    # The sdist's own gguf-py first: PyPI's `gguf` (a dependency of ours) does not pair with these converters.
+    paths = [str(llama_cpp / "gguf-py"), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
     done = subprocess.run([sys.executable, str(llama_cpp / script), *args], capture_output=True, text=True, env=env)
     if done.returncode != 0:
         lines = [line for line in (done.stderr + done.stdout).strip().splitlines() if line.strip()]
