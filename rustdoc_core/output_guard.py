@@ -407,7 +407,16 @@ def unfinished_tail(doc: str) -> int | None:
     return len(doc.rstrip("\n").split("\n")) - 1
 
 
+def open_code_span(sentence: str) -> bool:
+    """Whether a sentence or list entry leaves a code span open (a backtick without its pair)."""
+    return sentence.count("`") % 2 == 1
+
+
 def drop_unfinished_tail(doc: str) -> str:
+    """The doc without a last sentence cut off by the token limit, nor any sentence or list entry
+    that leaves a code span open (rustdoc would render the rest of the paragraph as code)."""
+    if any(open_code_span(t) for _, t in _prose_sentences(doc)):
+        doc = _drop_sentences_only(doc, open_code_span)
     if unfinished_tail(doc) is None:
         return doc
     blocks = _blocks(doc)
@@ -513,7 +522,8 @@ def _prose_sentences(doc: str) -> list[tuple[int, str]]:
 
 _META = re.compile(
     r"\b(?:the (?:original|above|given|following|provided) code|this (?:code|snippet)|the code (?:is|was|above|snippet)|"
-    r"(?:a|this) refactored version|code snippet|is written in rust|here is the|i have (?:written|added))\b",
+    r"(?:a|this) refactored version|code snippet|is written in rust|here is the|i have (?:written|added)|"
+    r"breakdown of the code|the (?:first|next|last|following) line (?:defines|declares|creates))\b",
     re.I,
 )
 
@@ -526,6 +536,21 @@ def meta_talk(sentence: str) -> bool:
 
 def remove_meta_talk(item: RustItem, doc: str) -> tuple[str, bool]:
     return _drop_sentences(item, doc, meta_talk)
+
+
+def _drop_sentences_only(doc: str, bad) -> str:
+    """The doc without the sentences and list entries `bad` says cannot be saved."""
+    out: list[_Block] = []
+    for block in _blocks(doc):
+        if block.kind == "list":
+            out.append(_Block("list", [line for entry in _list_entries(block.lines) if not bad(" ".join(entry)) for line in entry]))
+        elif block.kind == "prose":
+            sentences = _sentences(block.lines)
+            kept = [t for t in sentences if not bad(t)]
+            out.append(block if kept == sentences else _Block("prose", _paragraph(block.lines, kept)))
+        else:
+            out.append(block)
+    return _drop_empty_headings(out)
 
 
 def _drop_sentences(item: RustItem, doc: str, bad) -> tuple[str, bool]:
@@ -586,6 +611,7 @@ def guard_findings(item: RustItem, doc: str, names: NameIndex | None = None, con
     for mention in ungrounded_mentions(item, doc, names, context_code=context_code):
         findings.append(guard_finding("ungrounded-identifier", f"`{mention.name}` names nothing in the item, the crate, std or a dependency", mention.line, mention.col))
     tail = unfinished_tail(doc)
+    tail = next((n for n, t in _prose_sentences(doc) if open_code_span(t)), tail)
     if tail is not None:
         findings.append(guard_finding("unfinished-sentence", "the doc ends mid-sentence", tail))
     if over_budget(item, doc):
