@@ -222,7 +222,7 @@ class LlamaGenerator:
         if self.adapter_path is not None:
             try:
                 # Checked before llama.cpp sees the pair: a mismatched adapter can abort the process there.
-                _check_adapter_base(self.adapter_path, adapter_meta, self.model_path, llm.metadata)
+                _check_adapter_base(self.adapter_path, adapter_meta, self.model_path, _base_identity(llm))
                 _apply_adapter(llm, self.adapter_path)
             except ModelLoadError:
                 llm.close()
@@ -391,6 +391,13 @@ def _check_adapter_base(adapter: Path, adapter_meta: dict[str, str], base: Path,
     trained_arch = adapter_meta.get("general.architecture")
     if trained_arch and arch and trained_arch != arch:
         raise ModelLoadError(f"adapter {adapter.name} was trained on a {trained_arch} base; {base.name} is a {arch} model")
+
+
+def _base_identity(llm: Any) -> dict[str, str]:
+    """The loaded base's metadata, with its vocabulary size where the GGUF has no `{arch}.vocab_size` (Gemma 3)."""
+    metadata = dict(llm.metadata)
+    metadata.setdefault(f"{metadata.get('general.architecture', '')}.vocab_size", str(llm.n_vocab()))
+    return metadata
 
 
 def _apply_adapter(llm: Any, adapter: Path) -> None:
