@@ -177,7 +177,7 @@ def _quoted(text: str) -> str:
 
 
 def run(argv: list[str]) -> Report:
-    from bench.miner import _crate_dirs
+    from bench.harness import debian_crates
     from rich.console import Console
     from rich.table import Table
 
@@ -210,7 +210,7 @@ def run(argv: list[str]) -> Report:
     systems["DPO"] = dpo_spec
     if rag:
         systems["DPO+RAG"] = dpo_spec + "+rag"
-    crate_dir = None if args.smoke else next((d for d, name in zip(_crate_dirs(qargs.crates), qargs.crates) if name == qargs.test_crate), None)
+    crate_dir = None if args.smoke else next((d for d, name in zip(debian_crates(qargs.crates), qargs.crates) if name == qargs.test_crate), None)
     report = timed("eval", evaluate, args, dataset, systems, here / "eval", crate_dir)
     by_spec = {s["spec"]: s["name"] for s in report["systems"]}
     names = {label: by_spec[spec] for label, spec in systems.items()}

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import platform
+import subprocess
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -91,3 +93,31 @@ def stopwatch() -> Iterator[Callable[[], float]]:
     end: list[float] = []
     yield lambda: (end[0] if end else time.perf_counter()) - start
     end.append(time.perf_counter())
+
+
+def fastest(repeat: int, func: Callable[[], Any]) -> tuple[float, float]:
+    """Fastest wall time and fastest CPU time (this process) of `repeat` calls, in seconds.
+
+    CPU time is what a run costs when other jobs share the cores; wall time is
+    what a user waits, and the only measure of what a second worker buys."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        start, start_cpu = time.perf_counter(), time.process_time()
+        func()
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - start_cpu)
+    return min(walls), min(cpus)
+
+
+def debian_crates(names: list[str]) -> list[Path]:
+    """The source directories of Debian-packaged crates (`scripts/fetch-debian-crates`), newest version of each."""
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([str(root / "scripts" / "fetch-debian-crates")], check=True, capture_output=True, text=True)
+    registry = Path(done.stdout.strip().splitlines()[-1])
+    dirs = []
+    for name in names:
+        matches = sorted(p for p in registry.iterdir() if p.name.rsplit("-", 1)[0] == name)
+        if not matches:
+            raise SystemExit(f"error: crate {name} is not in {registry}")
+        dirs.append(matches[-1])
+    return dirs

@@ -14,11 +14,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
 
-from bench.harness import Report
+from bench.harness import Report, debian_crates, fastest
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CRATES = "globset,grep-searcher,ignore,clap,bat"
@@ -36,36 +35,6 @@ print(json.dumps({"self_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                   "worker_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
                   "records": stats["records"]}))
 """
-
-
-def _registry() -> Path:
-    done = subprocess.run([str(ROOT / "scripts" / "fetch-debian-crates")], check=True, capture_output=True, text=True)
-    return Path(done.stdout.strip().splitlines()[-1])
-
-
-def _crate_dirs(names: list[str]) -> list[Path]:
-    registry = _registry()
-    dirs = []
-    for name in names:
-        matches = sorted(p for p in registry.iterdir() if p.name.rsplit("-", 1)[0] == name)
-        if not matches:
-            raise SystemExit(f"error: crate {name} is not in {registry}")
-        dirs.append(matches[-1])
-    return dirs
-
-
-def _best(repeat: int, func) -> tuple[float, float]:
-    """Fastest wall time and fastest CPU time (this process) of `repeat` runs.
-
-    CPU time is what a run costs when other jobs share the cores; wall time is
-    what a user waits, and the only measure of what a second worker buys."""
-    walls, cpus = [], []
-    for _ in range(repeat):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        func()
-        walls.append(time.perf_counter() - start)
-        cpus.append(time.process_time() - start_cpu)
-    return min(walls), min(cpus)
 
 
 def _child_run(roots: list[Path], out: Path, workers: int) -> dict:
@@ -88,7 +57,7 @@ def run(args: list[str]) -> Report:
     from rustdoc_core.rust_items import RustSource, new_parser
 
     configure(quiet=True)
-    crates = _crate_dirs([c.strip() for c in opts.crates.split(",") if c.strip()])
+    crates = debian_crates([c.strip() for c in opts.crates.split(",") if c.strip()])
     files = [c / f.relpath for c in crates for f in rust_files(c, WalkOptions(), Counter())]
     megabytes = sum(f.stat().st_size for f in files) / 1e6
     sources = [local_source(c) for c in crates]
@@ -104,10 +73,10 @@ def run(args: list[str]) -> Report:
 
     work = Path(tempfile.mkdtemp(prefix="bench-miner-"))
     try:
-        parse_s, parse_cpu = _best(opts.repeat, bare_parse)
-        items_s, items_cpu = _best(opts.repeat, item_model)
-        mine1_s, mine1_cpu = _best(opts.repeat, lambda: mine_dataset(sources, work / "one", MineOptions(workers=1)))
-        mine2_s, _ = _best(opts.repeat, lambda: mine_dataset(sources, work / "two", MineOptions(workers=2)))
+        parse_s, parse_cpu = fastest(opts.repeat, bare_parse)
+        items_s, items_cpu = fastest(opts.repeat, item_model)
+        mine1_s, mine1_cpu = fastest(opts.repeat, lambda: mine_dataset(sources, work / "one", MineOptions(workers=1)))
+        mine2_s, _ = fastest(opts.repeat, lambda: mine_dataset(sources, work / "two", MineOptions(workers=2)))
         records = json.loads((work / "one" / "stats.json").read_text())["records"]
 
         # Memory: the same mining on the corpus and on `scale` copies of it, each in a fresh process.

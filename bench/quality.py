@@ -34,8 +34,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from bench.harness import Report
-from bench.miner import _crate_dirs
+from bench.harness import Report, debian_crates
 
 ROOT = Path(__file__).resolve().parent.parent
 CRATES = "globset,ignore,grep-searcher,grep-matcher,grep-regex,grep-cli,clap,bat"
@@ -133,7 +132,7 @@ def mine(args: argparse.Namespace, work: Path) -> Path:
     out = work / "data"
     if (out / "stats.json").is_file():
         return out
-    dirs = _crate_dirs(args.crates)
+    dirs = debian_crates(args.crates)
     held_out = next(d.name for d, name in zip(dirs, args.crates) if name == args.test_crate)
     rustdoc_gen("-q", "mine", *map(str, dirs), "--test-repo", held_out, "-o", str(out))
     return out

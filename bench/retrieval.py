@@ -17,33 +17,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import time
 from pathlib import Path
 
-from bench.harness import Report
+from bench.harness import Report, debian_crates, fastest
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _crate_dir(name: str) -> Path:
-    done = subprocess.run([str(ROOT / "scripts" / "fetch-debian-crates")], check=True, capture_output=True, text=True)
-    registry = Path(done.stdout.strip().splitlines()[-1])
-    matches = sorted(p for p in registry.iterdir() if p.name.rsplit("-", 1)[0] == name)
-    if not matches:
-        raise SystemExit(f"error: crate {name} is not in {registry}")
-    return matches[-1]
-
-
-def _best(repeat: int, func) -> tuple[float, float]:
-    """Fastest wall time and fastest CPU time of `repeat` calls, in seconds."""
-    walls, cpus = [], []
-    for _ in range(repeat):
-        start, start_cpu = time.perf_counter(), time.process_time()
-        func()
-        walls.append(time.perf_counter() - start)
-        cpus.append(time.process_time() - start_cpu)
-    return min(walls), min(cpus)
 
 
 def _ms(seconds: float) -> float:
@@ -60,7 +39,7 @@ def run(args: list[str]) -> Report:
     from rustdoc_core.retrieval import RetrievalIndex
     from rustdoc_core.rust_items import RustSource
 
-    root = _crate_dir(options.crate)
+    root = debian_crates([options.crate])[0]
     files = sorted(root.rglob("*.rs"))
     texts = {str(p.relative_to(root)): p.read_text(encoding="utf-8") for p in files}
     sources = {}
@@ -79,17 +58,17 @@ def run(args: list[str]) -> Report:
         return index
 
     report = Report(f"Retrieval index on {root.name} ({len(files)} files, {sum(map(len, texts.values())) / 1e6:.1f} MB)")
-    parse_s, parse_cpu = _best(options.repeat, parse_all)
-    build_s, build_cpu = _best(options.repeat, build)
+    parse_s, parse_cpu = fastest(options.repeat, parse_all)
+    build_s, build_cpu = fastest(options.repeat, build)
     index = build()
     report.add("index build (items already parsed), wall", _ms(build_s), "ms", _ms(parse_s), "parse of every file")
     report.add("index build (items already parsed), CPU", _ms(build_cpu), "ms", _ms(parse_cpu), "parse of every file")
 
     largest = max(texts, key=lambda name: len(texts[name]))
     text = texts[largest]
-    file_parse, file_parse_cpu = _best(options.repeat, lambda: RustSource(text).items())
+    file_parse, file_parse_cpu = fastest(options.repeat, lambda: RustSource(text).items())
     source = sources[largest]
-    reindex, reindex_cpu = _best(options.repeat, lambda: index.replace_file(largest, source))
+    reindex, reindex_cpu = fastest(options.repeat, lambda: index.replace_file(largest, source))
     report.add("re-index the largest file on save, wall", _ms(reindex), "ms", _ms(file_parse), "parse of that file")
     report.add("re-index the largest file on save, CPU", _ms(reindex_cpu), "ms", _ms(file_parse_cpu), "parse of that file")
 

@@ -33,7 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.harness import Report
+from bench.harness import Report, debian_crates
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / ".cache" / "bench"
@@ -104,9 +104,7 @@ def tiny_model() -> Path:
 
 
 def largest_clap_file() -> Path:
-    done = subprocess.run([str(ROOT / "scripts" / "fetch-debian-crates")], check=True, capture_output=True, text=True)
-    registry = Path(done.stdout.strip().splitlines()[-1])
-    clap = sorted(p for p in registry.iterdir() if p.name.rsplit("-", 1)[0] == "clap")[-1]
+    clap = debian_crates(["clap"])[0]
     return max(clap.rglob("*.rs"), key=lambda p: p.stat().st_size)
 
 

@@ -12,12 +12,11 @@ the GPU (bf16) and reports GPU figures.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import tempfile
 import time
 from pathlib import Path
 
-from bench.harness import Report
+from bench.harness import Report, debian_crates
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,9 +26,7 @@ def _mine(crate: str, out: Path) -> Path:
 
     from rustdoc_cli.cli import main as cli
 
-    registry = subprocess.run([str(REPO_ROOT / "scripts" / "fetch-debian-crates")], check=True, capture_output=True, text=True)
-    root = Path(registry.stdout.strip().splitlines()[-1])
-    source = next(p for p in sorted(root.iterdir()) if p.name.rsplit("-", 1)[0] == crate)
+    source = debian_crates([crate])[0]
     result = CliRunner().invoke(cli, ["-q", "mine", str(source), "-o", str(out)])
     if result.exit_code != 0:
         raise SystemExit(f"mining {crate} failed: {result.output}")
