@@ -83,7 +83,7 @@ def test_generate_writes_the_fine_tuned_models_doc_for_a_real_item(
     assert written == expected != real_item_file
     assert origin in ("model", "repaired", "template")
     item = _method(written)
-    assert [f for f in check_doc(item, item.doc) if f.severity == "error"] == []
+    assert [f for f in check_doc(item, item.doc.text) if f.severity == "error"] == []
 
 
 async def test_the_server_writes_the_adapters_doc_for_a_real_item(real_item_file, smollm2_gguf, smollm2_adapter_gguf):
