@@ -11,6 +11,8 @@ import pytest
 
 from tests.support.real_models import cli
 
+pytestmark = pytest.mark.timeout(1800)  # the fine-tuned SmolLM2 fixture trains on first use
+
 DPO_FLAGS = ("--batch-size", "1", "--gradient-accumulation", "1", "--max-seq-len", "384", "--learning-rate", "5e-4",
              "--warmup-ratio", "0", "--logging-steps", "1", "--save-steps", "2", "--seed", "0", "--beta", "0.2")
 

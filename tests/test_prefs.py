@@ -13,6 +13,8 @@ from tests.support.real_models import cli
 from trainer.evaluation.dataset import load_examples
 from trainer.preferences import Answer, preference_pair, score_answer
 
+pytestmark = pytest.mark.timeout(1800)  # the fine-tuned SmolLM2 fixture trains on first use
+
 PREFS_FLAGS = ("--limit", "4", "--samples", "3", "--max-tokens", "48", "--seed", "0", "--threads", "2")
 
 

@@ -20,7 +20,7 @@ from rustdoc_core.generators import make_generator
 from rustdoc_core.prompt import prompt_context
 from rustdoc_core.rust_items import RustSource
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # the fine-tuned fixture trains on first use
 
 DECODE = DecodeOptions(max_tokens=64, context_size=2048, threads=2)
 URI = "file:///work/grep-matcher/src/matched.rs"
