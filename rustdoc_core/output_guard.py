@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from rustdoc_core.doc_checker import Finding
-from rustdoc_core.doc_text import FENCE, HEADING, code_blocks, normalize_doc, summary_range
+from rustdoc_core.doc_text import FENCE, HEADING, code_blocks, normalize_doc
 from rustdoc_core.grounding import NameIndex, ungrounded_mentions
 from rustdoc_core.rust_items import RustItem
 

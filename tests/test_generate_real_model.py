@@ -9,7 +9,6 @@ ones the template is held to in test_generate_crates) stay silent.
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner

@@ -9,7 +9,6 @@ every other line of the file keeps its bytes."""
 from __future__ import annotations
 
 import difflib
-from pathlib import Path
 
 from lsprotocol import types
 

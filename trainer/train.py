@@ -542,7 +542,7 @@ def _run(
 ) -> TrainSummary:
     import torch
     from datasets import Dataset
-    from transformers import PrinterCallback, set_seed
+    from transformers import set_seed
     from trl import SFTTrainer
 
     _quiet_libraries()
