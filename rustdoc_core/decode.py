@@ -124,15 +124,21 @@ class DecodeOptions:
 
 
 
-def decode_click_options(func: Any) -> Any:
+def decode_click_options(func: Any = None, *, defaults: dict[str, Any] | None = None) -> Any:
     """Add one click option per decode field (`--max-tokens`, ...) to a command; each defaults to None
-    ("not given"), so `DecodeOptions().with_values(**kwargs)` applies the table's default."""
+    ("not given"), so `DecodeOptions().with_values(**kwargs)` applies the table's default.
+
+    `defaults` names a command's own defaults where they differ from the table's (shown in --help;
+    the command applies them), as in `@decode_click_options(defaults={"temperature": 0.8})`."""
     import click
 
+    if func is None:
+        return lambda f: decode_click_options(f, defaults=defaults)
     for f in reversed(DECODE_FIELDS):
         kind = click.IntRange(int(f.minimum), int(f.maximum)) if f.kind is int else click.FloatRange(f.minimum, f.maximum)
-        default = "llama.cpp's choice" if f.default is None else f.default
-        func = click.option(f.flag, f.name, type=kind, default=None, help=f"{f.help} [default: {default}]")(func)
+        default = (defaults or {}).get(f.name, f.default)
+        shown = "llama.cpp's choice" if default is None else default
+        func = click.option(f.flag, f.name, type=kind, default=None, help=f"{f.help} [default: {shown}]")(func)
     return func
 
 

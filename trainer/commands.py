@@ -15,6 +15,7 @@ import click
 
 from rustdoc_core.console import UserError, stderr, stdout, table, verbosity_options
 from rustdoc_core.decode import decode_click_options
+from trainer.preferences import SAMPLE_TEMPERATURE
 from trainer.config import DEFAULT_BASE_MODEL, config_fields, field_type
 from trainer.evaluation.commands import eval_command
 
@@ -246,7 +247,7 @@ Answers are cached in PREFS/cache: run the same command again to continue an int
 @click.option("--model", "model_spec", metavar="SPEC", default=None,
               help="Sample this generator (model:PATH.gguf or model:BASE.gguf@ADAPTER.gguf) instead of the run's "
                    "own export.  [default: RUN exported once into PREFS/cache]")
-@decode_click_options
+@decode_click_options(defaults={"temperature": SAMPLE_TEMPERATURE})
 @verbosity_options
 def prefs(run_dir: Path, dataset: Path, output: Path, limit: int | None, samples: int, chosen: str,
           crate_dirs: tuple[str, ...], model_spec: str | None, **decode: Any) -> None:
@@ -262,7 +263,7 @@ def prefs(run_dir: Path, dataset: Path, output: Path, limit: int | None, samples
     """
     from rustdoc_core.decode import options_from_kwargs
     from trainer.evaluation.commands import _crate_dirs
-    from trainer.preferences import SAMPLE_TEMPERATURE, PrefsConfig, build_preferences
+    from trainer.preferences import PrefsConfig, build_preferences
 
     if decode.get("temperature") is None:
         decode["temperature"] = SAMPLE_TEMPERATURE
