@@ -64,13 +64,13 @@ class TrainConfig:
                         "RUN/checkpoints/runs/), trackio or wandb (pip install 'rustdoc-gen[tracking]').")
     dry_run: bool = _f(False, "Prove the run works: 1% of the data, a few steps, in a temporary directory.")
     resume: bool = _f(False, "Continue from the last complete checkpoint in --output after an interruption.")
+    rag: bool = _f(False, "Retrieval (prompt format v2): show each prompt its documented neighbours from the training split "
+                   "(none from its own file), so the model learns to follow examples; use the model with `generate --rag`.")
     method: str = _f("sft", "Training method: sft (supervised, on --dataset) or dpo (preference tuning of the --from "
                      "run's adapter on --preferences pairs from `rustdoc-gen prefs`).")
     preferences: Path | None = _f(None, "With --method dpo: preference dataset directory written by `rustdoc-gen prefs`.")
     from_run: Path | None = _f(None, "With --method dpo: the SFT run whose base and adapter DPO starts from.", flag="--from")
     beta: float = _f(0.1, "With --method dpo: DPO's beta, how far the tuned model may move from the SFT model (higher: less).")
-    rag: bool = _f(False, "Retrieval (prompt format v2): show each prompt its documented neighbours from the training split "
-                   "(none from its own file), so the model learns to follow examples; use the model with `generate --rag`.")
 
     def validate(self) -> None:
         """Raise ValueError naming the first bad field."""
