@@ -52,7 +52,8 @@ def test_prefs_on_a_real_sft_run_writes_ordered_pairs_and_resumes(smollm2_finetu
 
     scores = _lines(out / "scores.jsonl")
     assert len(scores) == 4 * 3
-    pairs = load_dataset(str(out), split="train")  # the card's configs point datasets at train.jsonl
+    # The card's configs point datasets at train.jsonl; a cache of our own: a reused tmp path must not hit an old one.
+    pairs = load_dataset(str(out), split="train", cache_dir=str(tmp_path / "hf-cache"))
     assert set(("prompt", "chosen", "rejected")) <= set(pairs.column_names)
     assert len(pairs) >= 1, scores
     for pair in pairs:
