@@ -21,17 +21,15 @@ import math
 import random
 import tempfile
 from dataclasses import replace
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from rustdoc_core.console import UserError
-from rustdoc_core.prompt import PROMPT_FORMAT_VERSION, render_plain
+from rustdoc_core.prompt import render_plain
 from trainer.config import TrainConfig
 from trainer.train import (
-    ADAPTER, CHECKPOINTS, DRY_RUN_STEPS, METRICS, RUN_JSON, TrainSummary, _quiet_libraries, _write_run_json,
-    check_qlora, git_commit, last_checkpoint, library_versions, load_base_model, make_callbacks, prepare_run_dir,
-    run_trainer, truncate_metrics, warmup_args,
+    ADAPTER, CHECKPOINTS, DRY_RUN_STEPS, RUN_JSON, TrainSummary, _write_run_json, check_qlora, last_checkpoint,
+    load_base_model, make_callbacks, prepare_run_dir, restart_metrics, run_trainer, start_training, warmup_args,
 )
 
 log = logging.getLogger(__name__)
@@ -170,20 +168,14 @@ def _run_dpo(
     *,
     write: bool,
 ) -> TrainSummary:
-    import torch
-    from accelerate import PartialState
     from datasets import Dataset
     from peft import PeftModel
-    from transformers import set_seed
     from trl import DPOTrainer
 
     from trainer.base_models import ResolvedBase
     from trainer.export import ExportError, adapter_base_model
 
-    _quiet_libraries()
-    set_seed(config.seed)
-    cuda = torch.cuda.is_available()
-    use_bf16 = cuda and config.bf16 and torch.cuda.is_bf16_supported()
+    cuda, use_bf16 = start_training(config)
     try:
         base_dir = adapter_base_model(sft_dir / ADAPTER)
     except ExportError as error:
@@ -197,19 +189,12 @@ def _run_dpo(
     rendering = sft.get("prompt_rendering") or ("chat" if tokenizer.chat_template else "plain")
     train_pairs = rendered_pairs(pairs, rendering, tokenizer.eos_token)
 
-    main_process = PartialState().is_main_process
-    resumed_from = int(checkpoint.name.split("-")[-1]) if checkpoint is not None else None
-    if main_process and resumed_from is not None:
-        truncate_metrics(run_dir, resumed_from)
-    elif main_process and (run_dir / METRICS).exists():
-        (run_dir / METRICS).unlink()
-
+    main_process, common = restart_metrics(run_dir, checkpoint, cuda=cuda, use_bf16=use_bf16)
     run_info: dict[str, Any] = {
-        "status": "running",
+        **common,
         "method": "dpo",
         "beta": config.beta,
         "from_run": str(sft_dir.resolve()),
-        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "config": {**config.to_dict(), "base_model": str(base.gguf or base_dir)},
         "base": {"load_from": base_dir, "gguf": str(base.gguf) if base.gguf else None},
         "lora_targets": sft.get("lora_targets"),
@@ -220,12 +205,6 @@ def _run_dpo(
             "fingerprint": preferences_fingerprint(prefs),
             "pairs": len(train_pairs),
         },
-        "prompt_format_version": PROMPT_FORMAT_VERSION,
-        "versions": library_versions(),
-        "git_commit": git_commit(),
-        "device": torch.cuda.get_device_name(0) if cuda else "cpu",
-        "precision": "bf16" if use_bf16 else "fp32",
-        "resumed_from_step": resumed_from,
     }
     if main_process:
         _write_run_json(run_dir, run_info)

@@ -540,33 +540,18 @@ def _run(
     *,
     write: bool,
 ) -> TrainSummary:
-    import torch
     from datasets import Dataset
-    from transformers import set_seed
     from trl import SFTTrainer
 
-    _quiet_libraries()
-    set_seed(config.seed)
-    cuda = torch.cuda.is_available()
-    use_bf16 = cuda and config.bf16 and torch.cuda.is_bf16_supported()
+    cuda, use_bf16 = start_training(config)
     base = resolve_base(config, run_dir)
     tokenizer, model, targets = load_base_model(config, use_bf16, base)
     rendering = prompt_rendering(tokenizer)
     train_records = rendered_records(train_records, rendering, tokenizer.eos_token)
     validation = rendered_records(validation, rendering, tokenizer.eos_token)
-    from accelerate import PartialState
-
-    # Under `accelerate launch` every process runs this; only the main one writes the run's files.
-    main_process = PartialState().is_main_process
-    resumed_from = int(checkpoint.name.split("-")[-1]) if checkpoint is not None else None
-    if main_process and resumed_from is not None:
-        truncate_metrics(run_dir, resumed_from)
-    elif main_process and (run_dir / METRICS).exists():
-        (run_dir / METRICS).unlink()
-
+    main_process, common = restart_metrics(run_dir, checkpoint, cuda=cuda, use_bf16=use_bf16)
     run_info: dict[str, Any] = {
-        "status": "running",
-        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        **common,
         "config": {**config.to_dict(), "base_model": base.load_from if base.gguf is None else str(base.gguf)},
         "base": {"load_from": base.load_from, "gguf": str(base.gguf) if base.gguf else None},
         "lora_targets": list(targets),
@@ -577,12 +562,6 @@ def _run(
             "records_train": len(train_records),
             "records_validation": len(validation),
         },
-        "prompt_format_version": PROMPT_FORMAT_VERSION,
-        "versions": library_versions(),
-        "git_commit": git_commit(),
-        "device": torch.cuda.get_device_name(0) if cuda else "cpu",
-        "precision": "bf16" if use_bf16 else "fp32",
-        "resumed_from_step": resumed_from,
     }
     if main_process:
         _write_run_json(run_dir, run_info)
@@ -601,6 +580,42 @@ def _run(
         trainer, run_dir=run_dir, run_info=run_info, checkpoint=checkpoint, callbacks=(metrics, bar),
         records=(len(train_records), len(validation)), write=write, plot_title=f"{Path(base.gguf or base.load_from).name} LoRA r={config.lora_r}",
     )
+
+
+def start_training(config: TrainConfig) -> tuple[bool, bool]:
+    """Libraries quiet, seeds set; (CUDA present, bf16 used): the start every method shares."""
+    import torch
+    from transformers import set_seed
+
+    _quiet_libraries()
+    set_seed(config.seed)
+    cuda = torch.cuda.is_available()
+    return cuda, cuda and config.bf16 and torch.cuda.is_bf16_supported()
+
+
+def restart_metrics(run_dir: Path, checkpoint: Path | None, *, cuda: bool, use_bf16: bool) -> tuple[bool, dict[str, Any]]:
+    """metrics.jsonl cut back to the resumed step (or removed for a fresh run) on the main process, and the
+    run.json fields every method records. Returns (main process, those fields)."""
+    import torch
+    from accelerate import PartialState
+
+    # Under `accelerate launch` every process runs this; only the main one writes the run's files.
+    main_process = PartialState().is_main_process
+    resumed_from = int(checkpoint.name.split("-")[-1]) if checkpoint is not None else None
+    if main_process and resumed_from is not None:
+        truncate_metrics(run_dir, resumed_from)
+    elif main_process and (run_dir / METRICS).exists():
+        (run_dir / METRICS).unlink()
+    return main_process, {
+        "status": "running",
+        "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "prompt_format_version": PROMPT_FORMAT_VERSION,
+        "versions": library_versions(),
+        "git_commit": git_commit(),
+        "device": torch.cuda.get_device_name(0) if cuda else "cpu",
+        "precision": "bf16" if use_bf16 else "fp32",
+        "resumed_from_step": resumed_from,
+    }
 
 
 def run_trainer(
