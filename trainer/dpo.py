@@ -28,8 +28,8 @@ from rustdoc_core.console import UserError
 from rustdoc_core.prompt import render_plain
 from trainer.config import TrainConfig
 from trainer.train import (
-    ADAPTER, CHECKPOINTS, DRY_RUN_STEPS, RUN_JSON, TrainSummary, _write_run_json, check_qlora, last_checkpoint,
-    load_base_model, make_callbacks, prepare_run_dir, restart_metrics, run_trainer, start_training, warmup_args,
+    ADAPTER, DRY_RUN_STEPS, RUN_JSON, TrainSummary, _write_run_json, check_qlora, last_checkpoint,
+    load_base_model, make_callbacks, prepare_run_dir, restart_metrics, run_trainer, start_training, trainer_args,
 )
 
 log = logging.getLogger(__name__)
@@ -88,32 +88,10 @@ def dpo_args(config: TrainConfig, run_dir: Path, *, cuda: bool, use_bf16: bool):
     from trl import DPOConfig
 
     return DPOConfig(
-        output_dir=str(run_dir / CHECKPOINTS),
+        **trainer_args(config, run_dir, cuda=cuda, use_bf16=use_bf16),
         beta=config.beta,
-        max_steps=config.max_steps,
-        num_train_epochs=config.epochs,
-        per_device_train_batch_size=config.batch_size,
-        gradient_accumulation_steps=config.gradient_accumulation,
-        learning_rate=config.learning_rate,
-        lr_scheduler_type=config.lr_scheduler,
-        **warmup_args(config.warmup_ratio),
-        logging_steps=config.logging_steps,
-        logging_first_step=True,
-        save_strategy="steps",
-        save_steps=config.save_steps,
-        save_total_limit=3,
         eval_strategy="no",
-        max_length=config.max_seq_len,
-        seed=config.seed,
-        data_seed=config.seed,
-        bf16=use_bf16,
-        fp16=False,
-        use_cpu=not cuda,
         gradient_checkpointing=cuda and config.gradient_checkpointing,
-        activation_checkpointing=cuda and config.gradient_checkpointing,
-        report_to=config.report_to,
-        disable_tqdm=True,
-        dataloader_num_workers=0,
     )
 
 

@@ -309,38 +309,46 @@ def warmup_args(ratio: float) -> dict[str, float]:
     return {"warmup_ratio": ratio}
 
 
+def trainer_args(config: TrainConfig, run_dir: Path, *, cuda: bool, use_bf16: bool) -> dict[str, Any]:
+    """The TrainingArguments every method (SFT, DPO) takes from the config: steps, batch, schedule,
+    checkpoints, seeds, precision, device and reporting."""
+    return {
+        "output_dir": str(run_dir / CHECKPOINTS),
+        "max_steps": config.max_steps,
+        "num_train_epochs": config.epochs,
+        "per_device_train_batch_size": config.batch_size,
+        "gradient_accumulation_steps": config.gradient_accumulation,
+        "learning_rate": config.learning_rate,
+        "lr_scheduler_type": config.lr_scheduler,
+        **warmup_args(config.warmup_ratio),
+        "logging_steps": config.logging_steps,
+        "logging_first_step": True,
+        "save_strategy": "steps",
+        "save_steps": config.save_steps,
+        "save_total_limit": 3,
+        "max_length": config.max_seq_len,
+        "seed": config.seed,
+        "data_seed": config.seed,
+        "bf16": use_bf16,
+        "fp16": False,
+        "use_cpu": not cuda,
+        "activation_checkpointing": cuda and config.gradient_checkpointing,
+        "report_to": config.report_to,
+        "disable_tqdm": True,
+        "dataloader_num_workers": 0,
+    }
+
+
 def sft_args(config: TrainConfig, run_dir: Path, *, cuda: bool, use_bf16: bool, has_eval: bool):
     from trl import SFTConfig
 
     return SFTConfig(
-        output_dir=str(run_dir / CHECKPOINTS),
-        max_steps=config.max_steps,
-        num_train_epochs=config.epochs,
-        per_device_train_batch_size=config.batch_size,
+        **trainer_args(config, run_dir, cuda=cuda, use_bf16=use_bf16),
         per_device_eval_batch_size=config.batch_size,
-        gradient_accumulation_steps=config.gradient_accumulation,
-        learning_rate=config.learning_rate,
-        lr_scheduler_type=config.lr_scheduler,
-        **warmup_args(config.warmup_ratio),
-        logging_steps=config.logging_steps,
-        logging_first_step=True,
-        save_strategy="steps",
-        save_steps=config.save_steps,
-        save_total_limit=3,
         eval_strategy=("steps" if config.eval_steps else "epoch") if has_eval else "no",
         eval_steps=config.eval_steps,
-        max_length=config.max_seq_len,
         packing=config.packing,
         completion_only_loss=True,
-        seed=config.seed,
-        data_seed=config.seed,
-        bf16=use_bf16,
-        fp16=False,
-        use_cpu=not cuda,
-        activation_checkpointing=cuda and config.gradient_checkpointing,
-        report_to=config.report_to,
-        disable_tqdm=True,
-        dataloader_num_workers=0,
     )
 
 
