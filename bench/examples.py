@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 from bench.harness import Report
-from rustdoc_core.example_verify import ExampleVerifier, _tool
-from rustdoc_core.rust_items import RustSource
+from rustdoc_core.docs.example_verify import ExampleVerifier, _tool
+from rustdoc_core.rust.items import RustSource
 
 ROOT = Path(__file__).resolve().parent.parent
 CRATE = ROOT / "tests" / "fixtures" / "crates" / "checked_math"

@@ -90,8 +90,8 @@ def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
 
 def rag_supported(spec: str, dataset: Path) -> bool:
     """Whether this eval knows the `+rag` system suffix (retrieval, issue 13's other half)."""
-    from rustdoc_core.console import UserError
-    from rustdoc_core.decode import DecodeOptions
+    from rustdoc_console import UserError
+    from rustdoc_core.generation.decode import DecodeOptions
     from trainer.evaluation.systems import make_system
 
     try:
@@ -177,9 +177,10 @@ def _quoted(text: str) -> str:
 
 
 def run(argv: list[str]) -> Report:
-    from bench.harness import debian_crates
     from rich.console import Console
     from rich.table import Table
+
+    from bench.harness import debian_crates
 
     args, quality_argv = _parse(argv)
     qargs = quality._parse(quality_argv)

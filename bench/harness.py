@@ -12,9 +12,9 @@ import platform
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console

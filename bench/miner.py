@@ -25,7 +25,7 @@ DEFAULT_CRATES = "globset,grep-searcher,ignore,clap,bat"
 _CHILD = """
 import json, resource, sys
 from pathlib import Path
-from rustdoc_core.console import configure
+from rustdoc_console import configure
 from corpus_miner.mine import MineOptions, mine_dataset
 from corpus_miner.sources import local_source
 configure(quiet=True)
@@ -53,8 +53,8 @@ def run(args: list[str]) -> Report:
     from corpus_miner.mine import MineOptions, mine_dataset
     from corpus_miner.sources import local_source
     from corpus_miner.walk import WalkOptions, rust_files
-    from rustdoc_core.console import configure
-    from rustdoc_core.rust_items import RustSource, new_parser
+    from rustdoc_console import configure
+    from rustdoc_core.rust.items import RustSource, new_parser
 
     configure(quiet=True)
     crates = debian_crates([c.strip() for c in opts.crates.split(",") if c.strip()])

@@ -1,4 +1,4 @@
-"""`python -m bench retrieval`: the retrieval index (rustdoc_core.retrieval) on Debian's clap.
+"""`python -m bench retrieval`: the retrieval index (rustdoc_core.generation.retrieval) on Debian's clap.
 
 - building the index of clap's whole source, against parsing the same files with the
   item model in the same run (what `generate` and the server's start-up pay anyway);
@@ -36,8 +36,8 @@ def run(args: list[str]) -> Report:
     parser.add_argument("--k", type=int, default=3, help="neighbours per query")
     options = parser.parse_args(args)
 
-    from rustdoc_core.retrieval import RetrievalIndex
-    from rustdoc_core.rust_items import RustSource
+    from rustdoc_core.generation.retrieval import RetrievalIndex
+    from rustdoc_core.rust.items import RustSource
 
     root = debian_crates([options.crate])[0]
     files = sorted(root.rglob("*.rs"))

@@ -149,7 +149,7 @@ async def _timed(coro) -> tuple[float, object]:
 
 
 async def code_action_latency(report: Report, path: Path, samples: int) -> None:
-    from rustdoc_core.rust_items import RustSource
+    from rustdoc_core.rust.items import RustSource
     from tests.support.lsp_client import server_session
 
     text = path.read_text(encoding="utf-8")
@@ -238,10 +238,10 @@ async def _list_while_typing(client, uri: str, text: str, items) -> list[float]:
 
 
 async def template_first_doc(report: Report, path: Path) -> None:
+    from rustdoc_core.docs.edits import doc_edit
+    from rustdoc_core.generation.template import template_doc
+    from rustdoc_core.rust.items import RustSource
     from tests.support.lsp_client import server_session
-    from rustdoc_core.doc_edits import doc_edit
-    from rustdoc_core.rust_items import RustSource
-    from rustdoc_core.template_engine import template_doc
 
     text = path.read_text(encoding="utf-8")
     source = RustSource(text)
@@ -338,8 +338,8 @@ class DirectLlama:
         import llama_cpp
         from llama_cpp import llama_chat_format
 
-        from rustdoc_core.prompt import build_messages, prompt_context
-        from rustdoc_core.rust_items import RustSource
+        from rustdoc_core.generation.prompt import build_messages, prompt_context
+        from rustdoc_core.rust.items import RustSource
 
         llm = llama_cpp.Llama(model_path=str(self.gguf), n_ctx=4096, n_threads=self.threads, seed=0, verbose=False)
         source = RustSource(SAMPLE)

@@ -58,7 +58,7 @@ def run(argv: list[str]) -> Report:
 
     import torch
 
-    from rustdoc_core.console import configure
+    from rustdoc_console import configure
     from tests.support.fixtures import tiny_model_path
     from trainer.export import export_model
 

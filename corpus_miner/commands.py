@@ -10,8 +10,8 @@ from corpus_miner.extract import ExtractOptions
 from corpus_miner.presets import load_presets, preset
 from corpus_miner.sources import RepoSource, default_cache_dir, git_source, is_git_url, local_source, split_rev
 from corpus_miner.walk import WalkOptions
-from rustdoc_core.console import UserError, stdout, verbosity_options
-from rustdoc_core.rust_items import ITEM_KINDS
+from rustdoc_console import UserError, stdout, verbosity_options
+from rustdoc_core.rust.items import ITEM_KINDS
 
 
 def _ratios(ctx: click.Context, param: click.Parameter, value: str) -> tuple[float, float, float]:

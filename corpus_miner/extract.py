@@ -15,10 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from rustdoc_core.cargo_manifest import nearest_manifest
-from rustdoc_core.prompt import MAX_SIBLINGS, PROMPT_FORMAT_VERSION, prompt_context, training_record
-from rustdoc_core.rust_items import RustItem, RustSource
-from rustdoc_core.rust_items import parser as _parser
+from rustdoc_core.docs.text import doc_sections
+from rustdoc_core.generation.prompt import PROMPT_FORMAT_VERSION, FilePrompts, training_record
+from rustdoc_core.rust.items import RustItem, RustSource
+from rustdoc_core.rust.items import parser as _parser
+from rustdoc_core.rust.manifest import nearest_manifest
 
 SPLITS = ("train", "validation", "test")
 TYPED_FIELDS = ("commit", "license", "visibility", "container", "attributes", "module_path", "sections")
@@ -126,7 +127,7 @@ def _extract_file(task: FileTask) -> FileResult:
     result.has_errors = source.has_errors()
     hidden: list[tuple[int, int]] = []  # byte ranges of doc-hidden containers
     module_path: list[str] | None = None
-    siblings = SiblingIndex(source)
+    prompts = FilePrompts(source)
     for item in items:
         is_hidden = item.doc_hidden or any(start <= item.start_byte < end for start, end in hidden)
         if is_hidden and item.kind in ("mod", "trait", "struct", "enum", "union"):
@@ -141,7 +142,7 @@ def _extract_file(task: FileTask) -> FileResult:
             continue
         if module_path is None:
             module_path = file_module_path(task.root, task.relpath, task.repo)
-        result.candidates.append(_candidate(task, siblings.view(item), item, module_path))
+        result.candidates.append(_candidate(task, prompts, item, module_path))
     result.candidates.sort(key=lambda c: c.order)
     return result
 
@@ -234,60 +235,17 @@ def file_module_path(root: str, relpath: str, repo: str) -> list[str]:
     return [name, *(p.replace("-", "_") for p in parts)]
 
 
-class SiblingIndex:
-    """A file's items grouped by container, so `prompt_context` for each item scans only
-    the siblings it can show instead of the whole file (quadratic on big files otherwise).
-    tests/test_miner_real_crates.py checks the contexts equal prompt_context's own."""
-
-    def __init__(self, source: RustSource):
-        self.source = source
-        self.heads: dict[tuple, list[RustItem]] = {}
-        for item in source.items():
-            head = self.heads.setdefault(item.containers, [])
-            # prompt_context keeps the first MAX_SIBLINGS other non-member items: with
-            # one more in hand (the item itself may be among them) nothing is lost.
-            if item.kind not in ("field", "variant") and len(head) <= MAX_SIBLINGS:
-                head.append(item)
-        self._use_lines: dict[int, list[str]] = {}
-
-    def view(self, item: RustItem) -> "_SiblingView":
-        return _SiblingView(self, self.heads[item.containers])
-
-    def use_lines(self, limit: int = 12) -> list[str]:
-        if limit not in self._use_lines:
-            self._use_lines[limit] = self.source.use_lines(limit)
-        return self._use_lines[limit]
-
-
-class _SiblingView:
-    """What `prompt_context` reads of a RustSource: the item's group as `items()`,
-    cached `use_lines()`, anything else from the source itself."""
-
-    def __init__(self, index: SiblingIndex, group: list[RustItem]):
-        self._index = index
-        self._group = group
-
-    def items(self) -> list[RustItem]:
-        return self._group
-
-    def use_lines(self, limit: int = 12) -> list[str]:
-        return list(self._index.use_lines(limit))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._index.source, name)
-
-
-def _candidate(task: FileTask, source: Any, item: RustItem, module_path: list[str]) -> Candidate:
+def _candidate(task: FileTask, prompts: FilePrompts, item: RustItem, module_path: list[str]) -> Candidate:
     assert item.doc is not None
     doc = item.doc.text
     cap = task.options.max_source_bytes
     stored = item
     if len(item.source) > cap // 4:  # only then can the UTF-8 bytes exceed the cap
         stored = replace(item, source=cap_bytes(item.source, cap), body=cap_bytes(item.body, cap) if item.body else item.body)
-    context = prompt_context(source, item)
+    context = prompts.context_for(item)
     pair = training_record(item, context, doc)
     container = next((c.header for c in reversed(item.containers) if c.kind != "mod"), None)
-    sections = item.doc.sections
+    sections = doc_sections(item.doc.text)
     record = {
         "id": record_id(task.repo, task.relpath, item.start_line + 1, item.kind, item.name),
         "repo": task.repo,

@@ -21,9 +21,9 @@ from corpus_miner.extract import DROP_REASONS, SPLITS, TYPED_FIELDS, ExtractOpti
 from corpus_miner.sources import RepoSource
 from corpus_miner.splits import balanced_splits
 from corpus_miner.walk import RustFile, WalkOptions, rust_files
+from rustdoc_console import UserError, table, task_progress
 from rustdoc_core.atomic import atomic_path
-from rustdoc_core.console import UserError, table, task_progress
-from rustdoc_core.prompt import PROMPT_FORMAT_VERSION
+from rustdoc_core.generation.prompt import PROMPT_FORMAT_VERSION
 
 log = logging.getLogger(__name__)
 

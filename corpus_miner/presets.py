@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass
 from importlib import resources
 
-from rustdoc_core.console import UserError
+from rustdoc_console import UserError
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from rustdoc_core.console import UserError
+from rustdoc_console import UserError
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def _status(message: str):
     """A transient spinner on a terminal (nothing in logs or pipes, nothing under --quiet)."""
     from contextlib import nullcontext
 
-    from rustdoc_core.console import is_quiet, stderr
+    from rustdoc_console import is_quiet, stderr
 
     return nullcontext() if is_quiet() else stderr.status(message)
 

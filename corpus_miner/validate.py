@@ -12,9 +12,9 @@ from typing import Any
 
 from corpus_miner.dataset import CARD_FILE, STATS_FILE, split_file
 from corpus_miner.extract import SPLITS, TYPED_FIELDS, record_id
-from rustdoc_core.doc_text import normalize_doc
-from rustdoc_core.prompt import PromptContext
-from rustdoc_core.rust_items import ITEM_KINDS, RustItem
+from rustdoc_core.docs.text import normalize_doc
+from rustdoc_core.generation.prompt import PromptContext
+from rustdoc_core.rust.items import ITEM_KINDS, RustItem
 
 RECORD_KINDS = (*ITEM_KINDS, "module_doc")
 

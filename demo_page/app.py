@@ -28,7 +28,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from demo_page.documenting import CrateFiles, DemoInputError, document_text
-from rustdoc_core.generators import DocGenerator
+from rustdoc_core.generation.generators import DocGenerator
 
 HERE = Path(__file__).resolve().parent
 
@@ -42,6 +42,7 @@ def create_app(generators: Sequence[DocGenerator], crate: CrateFiles | None = No
     answering requests for `allowed_hosts` only (`["*"]`: any)."""
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     names = [g.name for g in generators]
+    crate_context = crate.context() if crate is not None else None
 
     async def page(request: Request) -> Response:
         return templates.TemplateResponse(request, "index.html", {
@@ -71,7 +72,7 @@ def create_app(generators: Sequence[DocGenerator], crate: CrateFiles | None = No
             return _error(400, "send JSON with a \"code\" string")
         try:
             items = await run_in_threadpool(document_text, body["code"], generators,
-                                            include_private=bool(body.get("includePrivate")))
+                                            include_private=bool(body.get("includePrivate")), crate=crate_context)
         except DemoInputError as err:
             return _error(413, str(err))
         return JSONResponse({"generators": names, "items": items})

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from rustdoc_core.console import UserError, stdout, verbosity_options
-from rustdoc_core.decode import decode_click_options
+from rustdoc_console import UserError, stdout, verbosity_options
+from rustdoc_console.decode_options import decode_click_options
+
 
 @click.command(
     "demo",
@@ -47,8 +48,8 @@ def demo(model_path: Path | None, adapter_path: Path | None, crate_dir: Path | N
     except ImportError as err:
         raise UserError(f"the demo needs the [demo] extra ({err.name} is missing): pip install 'rustdoc-gen[demo]'") from None
     from demo_page.documenting import CrateFiles
-    from rustdoc_core.decode import options_from_kwargs
-    from rustdoc_core.generators import GeneratorSpec, ModelLoadError, TemplateGenerator, make_generator
+    from rustdoc_core.generation.decode import options_from_kwargs
+    from rustdoc_core.generation.generators import GeneratorSpec, ModelLoadError, TemplateGenerator, make_generator
 
     if adapter_path is not None and model_path is None:
         raise UserError("--adapter needs --model: the base GGUF the adapter was trained on")

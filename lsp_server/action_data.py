@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from rustdoc_core.rust_items import RustItem
+from rustdoc_core.rust.items import RustItem
 
 Mode = Literal["generate", "regenerate", "update", "file"]
 MODES: tuple[Mode, ...] = ("generate", "regenerate", "update", "file")
-"""`update`: apply the certain fixes of a stale doc (`rustdoc_core.repair.update_doc`), no generation."""
+"""`update`: apply the certain fixes of a stale doc (`rustdoc_core.docs.fixes.update_doc`), no generation."""
 
 
 @dataclass(frozen=True)

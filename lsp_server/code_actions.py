@@ -23,11 +23,10 @@ from lsp_server.progress import GenerationProgress
 from lsp_server.server import RustdocServer
 from lsp_server.undocumented import wanting_doc
 from lsp_server.update_action import stale_doc_edit, update_title
-from rustdoc_core.crate_doc import module_file_documented
-from rustdoc_core.doc_edits import DocEdit, DocEditError, doc_edit
-from rustdoc_core.generators import GenerationCancelled
-from rustdoc_core.prompt import prompt_context
-from rustdoc_core.rust_items import RustItem, RustSource
+from rustdoc_core.docs.edits import DocEdit, DocEditError, doc_edit
+from rustdoc_core.generation.generators import GenerationCancelled
+from rustdoc_core.generation.pipeline import DocRequest
+from rustdoc_core.rust.items import RustItem, RustSource
 
 log = logging.getLogger(__name__)
 
@@ -74,16 +73,8 @@ def action_items(source: RustSource, rng: types.Range, encoding: str) -> list[Ru
 
 
 def undocumented_items(doc: OpenDocument, include_private: bool) -> list[RustItem]:
-    """What the source action documents: items that want a doc and have none.
-
-    A `mod x;` whose own file carries a `//!` doc is documented there.
-    """
-    path = path_of(doc.uri)
-    return [
-        item
-        for item in wanting_doc(doc.source, include_private)
-        if not (path is not None and module_file_documented(path, item))
-    ]
+    """What the source action documents: items that want a doc and have none (`doc_policy.wants_doc`)."""
+    return list(wanting_doc(doc.source, include_private, path_of(doc.uri)))
 
 
 def relocate(source: RustSource, item: RustItem) -> RustItem | None:
@@ -135,7 +126,7 @@ def code_action(ls: RustdocServer, params: types.CodeActionParams) -> list[types
             actions.append(_item_action(ls, doc, item, ITEM_KIND))
 
     include_private = ls.settings.generate.include_private
-    if _wants(only, FILE_KIND) and doc.undocumented.any_wanting(doc.source, include_private):
+    if _wants(only, FILE_KIND) and doc.undocumented.any_wanting(doc.source, include_private, path_of(doc.uri)):
         data = ActionData(uri, doc.version, "file")
         action = types.CodeAction(title=FILE_TITLE, kind=FILE_KIND, data=data.to_wire())
         if not ls.client_supports_resolve:
@@ -324,7 +315,8 @@ async def document_edit(
     """
     version = doc.version
     path = path_of(doc.uri)
-    requests = [(item, ls.examples.context_for(path, item, prompt_context(doc.source, item))) for item in items]
+    crate = ls.workspace.crate
+    requests = [DocRequest(item, path.resolve() if path is not None else None, doc.source) for item in items]
     total = len(items)
     max_tokens = ls.worker.settings.decode.max_tokens
     async with AsyncExitStack() as stack:
@@ -348,6 +340,7 @@ async def document_edit(
 
         request = GenerationRequest(
             requests,
+            crate,
             cancelled=progress.cancelled if progress is not None else (lambda: False),
             on_progress=on_progress,
             on_loading=on_loading,

@@ -9,7 +9,7 @@ import logging
 
 import click
 
-from rustdoc_core.console import UserError, stdout, table, verbosity_options
+from rustdoc_console import UserError, stdout, table, verbosity_options
 
 
 def _host_port(value: str | None) -> tuple[str, int] | None:
@@ -88,7 +88,7 @@ def pull_command(repo: str | None, filename: str | None, revision: str | None, c
       /home/me/.cache/huggingface/hub/models--Qwen--.../qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
     """
     from lsp_server import model_cache
-    from rustdoc_core.console import is_quiet
+    from rustdoc_console import is_quiet
 
     if filename is None and repo is not None and repo.endswith(".gguf"):
         raise UserError(f"{repo} looks like a file name: give the repository first (`model pull REPO FILE`)")

@@ -1,6 +1,6 @@
 """Diagnostics (off by default, `rustdocGen.diagnostics.enable`): undocumented public
 items as hints, and on the docs that exist the same findings `rustdoc-gen check`
-reports (`rustdoc_core.doc_lint.lint_source`: placed at their word, with check's
+reports (`rustdoc_core.docs.lint.lint_source`: placed at their word, with check's
 severity and help). Each carries the data its quick fix needs (see `code_actions`):
 "Update rustdoc" for the findings `update_doc` fixes for certain, else "Regenerate".
 
@@ -13,17 +13,18 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 from lsprotocol import types
 
-from pathlib import Path
-
 from lsp_server.action_data import ActionData
-from lsp_server.server import RustdocServer
 from lsp_server.documents import path_of
-from rustdoc_core.doc_lint import CrateIndexes, LintFinding, lint_source
-from rustdoc_core.positions import LineIndex
-from rustdoc_core.rust_items import RustItem, needs_doc
+from lsp_server.server import RustdocServer
+from rustdoc_core.docs.lint import LintFinding, lint_source
+from rustdoc_core.rust.crate_index import CrateIndexes
+from rustdoc_core.rust.doc_policy import wants_doc
+from rustdoc_core.rust.items import RustItem
+from rustdoc_core.rust.positions import LineIndex
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ async def _publish_later(ls: RustdocServer, uri: str, delay: float) -> None:
         lines = doc.source.lines
         found = await asyncio.to_thread(
             document_diagnostics, items, lines, uri, version, ls.position_encoding, ls.settings.generate.include_private,
-            text=doc.source.text, indexes=ls.crate_indexes,
+            text=doc.source.text, indexes=ls.workspace.crate.indexes,
         )
     except asyncio.CancelledError:
         raise
@@ -104,11 +105,10 @@ def document_diagnostics(
     are its parse, `text` its text (linted on a parse of its own, so edits meanwhile do not
     matter), `indexes` the crates' module trees, for what is exported and what links reach."""
     out: list[types.Diagnostic] = []
+    path = path_of(uri)
     for item in items:
-        if item.doc is not None or not needs_doc(item, include_private):
+        if not wants_doc(item, include_private=include_private, path=path):
             continue
-        if item.kind == "mod" and item.body is None:
-            continue  # `mod x;` is documented in its own file
         data = ActionData.for_item(uri, version, item, lines.byte_to_position(item.start_byte, encoding)).to_wire()
         out.append(
             types.Diagnostic(

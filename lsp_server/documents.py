@@ -18,7 +18,7 @@ from lsprotocol import types
 from pygls.uris import to_fs_path
 
 from lsp_server.undocumented import UndocumentedIndex
-from rustdoc_core.rust_items import RustSource
+from rustdoc_core.rust.items import RustSource
 
 log = logging.getLogger(__name__)
 

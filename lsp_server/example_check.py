@@ -1,7 +1,7 @@
 """Examples verified before they are inserted (`rustdocGen.generate.verifyExamples`).
 
 A generated doc's `# Examples` run as doctests against the crate of the file
-(`rustdoc_core.example_verify`: one cargo build, then rustdoc per example, off the
+(`rustdoc_core.docs.example_verify`: one cargo build, then rustdoc per example, off the
 event loop, stopped when the user cancels the generation). A missing `use` or `main`
 wrapper is added; an example that still fails is dropped and the user is told once
 per request. Off where no Cargo.toml with a library is found; when the crate does not
@@ -17,14 +17,14 @@ from dataclasses import replace
 
 from lsprotocol import types
 
-from lsp_server.documents import OpenDocument
+from lsp_server.documents import OpenDocument, path_of
 from lsp_server.generation import GenerationResult
 from lsp_server.server import RustdocServer
-from lsp_server.documents import path_of
-from rustdoc_core.document import verify_examples
-from rustdoc_core.example_verify import BuildFailed, ExampleVerifier
-from rustdoc_core.repair import remove_section
-from rustdoc_core.rust_items import RustItem
+from rustdoc_core.docs.example_verify import BuildFailed, ExampleVerifier
+from rustdoc_core.docs.fixes import remove_section
+from rustdoc_core.generation.generators import GeneratedDoc
+from rustdoc_core.generation.pipeline import verify_doc
+from rustdoc_core.rust.items import RustItem
 
 log = logging.getLogger(__name__)
 
@@ -46,16 +46,24 @@ async def verified_result(
     if verifier is None:
         log.info("generate.verifyExamples: no Cargo.toml with a library above %s; examples not verified", path)
         return result
-    index = ls.crate_indexes.index_for(path)
+    index = ls.workspace.crate.indexes.index_for(path)
     module = tuple((index.module_of(path) if index is not None else None) or ())
-    pairs = [(item, generated) for item, generated in zip(items, result.docs) if generated is not None]
+    def verify_all() -> tuple[list[GeneratedDoc | None], list[str]]:
+        docs: list[GeneratedDoc | None] = []
+        notes: list[str] = []
+        for item, generated in zip(items, result.docs):
+            if generated is not None:
+                generated, note = verify_doc(item, generated, verifier, module)
+                notes += [note] if note else []
+            docs.append(generated)
+        return docs, notes
+
     try:
-        verified, notes = await asyncio.to_thread(verify_examples, pairs, verifier, module)
+        docs, notes = await asyncio.to_thread(verify_all)
     except BuildFailed as err:
         ls.show(f"rustdoc-gen: examples left out: the crate does not build, so they cannot be checked ({err})", types.MessageType.Warning)
         docs = [replace(d, text=remove_section(d.text, "Examples").rstrip()) if d is not None else None for d in result.docs]
         return replace(result, docs=docs)
     if notes:
-        ls.show("rustdoc-gen: " + "; ".join(notes.values()), types.MessageType.Warning)
-    by_item = {id(item): generated for item, generated in verified}
-    return replace(result, docs=[by_item.get(id(item)) if d is not None else None for item, d in zip(items, result.docs)])
+        ls.show("rustdoc-gen: " + "; ".join(notes), types.MessageType.Warning)
+    return replace(result, docs=docs)

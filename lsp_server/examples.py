@@ -1,7 +1,7 @@
-"""Retrieval in the editor (`rustdocGen.rag.enable`): the workspace's documented items as
-prompt examples. The index (`lsp_server.examples_index`) is built for the open workspace
-when the setting is on and follows each saved file; `rustdocGen.examplesAtCursor` shows
-the examples a model is given for the item at the cursor.
+"""The workspace's crate context in the editor (`lsp_server.workspace_crate`): read for the
+open workspace once settings are known, with retrieval when `rustdocGen.rag.enable` is on, and
+following each saved file; `rustdocGen.examplesAtCursor` shows the examples a model is given
+for the item at the cursor.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from typing import Any
 
 from lsprotocol import types
 
-from lsp_server.server import RustdocServer
 from lsp_server.documents import path_of
-from rustdoc_core.rust_items import RustSource
+from lsp_server.server import RustdocServer
+from rustdoc_core.rust.items import RustSource
 
 log = logging.getLogger(__name__)
 
@@ -39,16 +39,11 @@ def workspace_roots(ls: RustdocServer) -> list[Path]:
 
 
 def configure(ls: RustdocServer) -> None:
-    """Start or stop the index as `rag.enable` says."""
-    if ls.settings.rag.enable:
-        ls.examples.start(workspace_roots(ls))
-    else:
-        ls.examples.stop()
+    """Read the workspace (again, when `rag.enable` changed)."""
+    ls.workspace.start(workspace_roots(ls), rag=ls.settings.rag.enable)
 
 
 def did_save(ls: RustdocServer, params: types.DidSaveTextDocumentParams) -> None:
-    if not ls.examples.enabled:
-        return
     uri = params.text_document.uri
     path = path_of(uri)
     if path is None or path.suffix != ".rs":
@@ -57,9 +52,9 @@ def did_save(ls: RustdocServer, params: types.DidSaveTextDocumentParams) -> None
     try:
         source = doc.source if doc is not None else RustSource(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as err:
-        log.debug("examples index: %s not re-read: %s", path, err)
+        log.debug("workspace: %s not re-read: %s", path, err)
         return
-    ls.examples.saved(path, source)
+    ls.workspace.saved(path, source)
 
 
 def examples_at_cursor(ls: RustdocServer, *args: Any) -> list[dict[str, str]] | None:
@@ -75,4 +70,4 @@ def examples_at_cursor(ls: RustdocServer, *args: Any) -> list[dict[str, str]] | 
     item = doc.source.item_at(int(place.get("line", 0)), int(place.get("character", 0)), ls.position_encoding)
     if item is None:
         return None
-    return [{"file": n.file, "signature": n.signature, "doc": n.doc} for n in ls.examples.neighbours(path_of(uri), item)]
+    return [{"file": n.file, "signature": n.signature, "doc": n.doc} for n in ls.workspace.neighbours(path_of(uri), item)]

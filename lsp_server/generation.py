@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lsp_server.settings import ModelSettings
-from rustdoc_core.generators import (
+from rustdoc_core.generation.crate_context import CrateContext
+from rustdoc_core.generation.generators import (
     DocGenerator,
     GeneratedDoc,
     GenerationCancelled,
@@ -28,8 +29,7 @@ from rustdoc_core.generators import (
     TemplateGenerator,
     make_generator,
 )
-from rustdoc_core.prompt import PromptContext
-from rustdoc_core.rust_items import RustItem
+from rustdoc_core.generation.pipeline import DocRequest, document_item, document_items
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +52,10 @@ class Status:
 
 @dataclass
 class GenerationRequest:
-    """Items to document in one go, with the context each prompt needs."""
+    """Items to document in one go, and the crate around them."""
 
-    items: Sequence[tuple[RustItem, PromptContext]]
+    items: Sequence[DocRequest]
+    crate: CrateContext = field(default_factory=CrateContext)
     cancelled: Callable[[], bool] = lambda: False
     """Polled after every token besides the request's own stop flag (e.g. a cancelled progress)."""
     on_progress: Callable[[int, int, int], None] | None = None
@@ -227,31 +228,28 @@ class GenerationWorker:
             is_model = generator.is_model
             if is_model:
                 self._on_status(Status("generating", self.model_name, None))
-            docs: list[GeneratedDoc | None] = []
-            errors: list[str] = []
             total = len(request.items)
+            report = request.on_progress
             try:
-                for index, (item, context) in enumerate(request.items):
-                    if request.should_stop():
-                        raise GenerationCancelled()
-                    on_token = None
-                    if request.on_progress is not None:
-                        report = request.on_progress
-                        report(index, total, 0)
-                        on_token = lambda tokens, i=index: report(i, total, tokens)  # noqa: E731
-                    try:
-                        docs.append(
-                            generator.generate(item, context, should_stop=request.should_stop, on_token=on_token)
-                        )
-                    except GenerationCancelled:
-                        raise
-                    except Exception as err:  # one bad item must not lose the others
-                        log.exception("generation failed for %s", item.label)
-                        errors.append(f"{item.label}: {' '.join(str(err).split()) or type(err).__name__}")
-                        docs.append(_template_or_none(item, context))
+                results = document_items(
+                    request.items,
+                    generator,
+                    request.crate,
+                    should_stop=request.should_stop,
+                    on_progress=(lambda index, tokens: report(index, total, tokens)) if report is not None else None,
+                )
             finally:
                 if is_model:
                     self._on_status(self.idle_status())
+            docs: list[GeneratedDoc | None] = []
+            errors: list[str] = []
+            for result in results:
+                if result.doc is None:  # the model failed on this item: the template writes its doc
+                    log.warning("generation failed for %s: %s", result.request.item.label, result.error)
+                    errors.append(f"{result.request.item.label}: {result.error}")
+                    docs.append(_template_or_none(result.request, request.crate))
+                else:
+                    docs.append(result.doc)
             return GenerationResult(docs, generator.name, errors)
         finally:
             with self._lock:
@@ -266,11 +264,11 @@ class GenerationWorker:
         self._executor.shutdown(wait=False, cancel_futures=True)
 
 
-def _template_or_none(item: RustItem, context: PromptContext) -> GeneratedDoc | None:
+def _template_or_none(request: DocRequest, crate: CrateContext) -> GeneratedDoc | None:
     try:
-        return TemplateGenerator().generate(item, context)
+        return document_item(request, TemplateGenerator(), crate)
     except Exception:  # noqa: BLE001 - logged; the item is reported as failed
-        log.exception("template generation failed for %s", item.label)
+        log.exception("template generation failed for %s", request.item.label)
         return None
 
 

@@ -12,6 +12,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from rustdoc_core.errors import one_line
+
 log = logging.getLogger(__name__)
 
 DEFAULT_REPO = "Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF"
@@ -66,7 +68,7 @@ def hub_unreachable(endpoint: str, timeout: float = 3.0) -> str | None:
     try:
         socket.create_connection((parts.hostname, port), timeout=timeout).close()
     except OSError as err:
-        return f"{parts.hostname}:{port}: {err.strerror or _one_line(err)}"
+        return f"{parts.hostname}:{port}: {err.strerror or one_line(err)}"
     return None
 
 
@@ -114,11 +116,11 @@ def pull(
     except (errors.EntryNotFoundError, errors.RemoteEntryNotFoundError) as err:
         raise ModelCacheError(f"{repo} has no file {filename}; `rustdoc-gen model pull REPO FILE` names another") from err
     except errors.HfHubHTTPError as err:
-        raise ModelCacheError(f"cannot download {repo}/{filename}: {_one_line(err)}") from err
+        raise ModelCacheError(f"cannot download {repo}/{filename}: {one_line(err)}") from err
     except errors.HFValidationError as err:
-        raise ModelCacheError(f"not a repository name: {repo!r} ({_one_line(err)})") from err
+        raise ModelCacheError(f"not a repository name: {repo!r} ({one_line(err)})") from err
     except OSError as err:
-        raise ModelCacheError(f"cannot write {filename} into {where}: {err.strerror or _one_line(err)}") from err
+        raise ModelCacheError(f"cannot write {filename} into {where}: {err.strerror or one_line(err)}") from err
     return Path(path)
 
 
@@ -133,7 +135,7 @@ def cached_models(cache: str | Path | None = None) -> list[CachedModel]:
     except CacheNotFound:
         return []
     except (OSError, ValueError) as err:
-        raise ModelCacheError(f"cannot read the model cache {where}: {_one_line(err)}") from err
+        raise ModelCacheError(f"cannot read the model cache {where}: {one_line(err)}") from err
     for warning in info.warnings:
         log.debug("cache: %s", warning)
     out = [
@@ -147,5 +149,3 @@ def cached_models(cache: str | Path | None = None) -> list[CachedModel]:
     return sorted(out, key=lambda m: (m.repo, m.filename, m.revision))
 
 
-def _one_line(err: BaseException) -> str:
-    return " ".join(str(err).split()) or type(err).__name__

@@ -1,6 +1,7 @@
 """The server object: the state every feature needs, and how to talk back to the client.
 
-`RustdocServer` holds the open documents, the settings and the generation worker.
+`RustdocServer` holds the open documents, the settings, the workspace's crate context and
+the generation worker.
 Features are plain functions in their own modules that take the server first; this
 module imports none of them. `lsp_server.wiring` is the one place they are wired.
 """
@@ -18,12 +19,11 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from lsp_server.documents import DocumentStore
-from lsp_server.examples_index import WorkspaceExamples
 from lsp_server.generation import GenerationWorker, Status
 from lsp_server.settings import Settings
+from lsp_server.workspace_crate import WorkspaceCrate
 from rustdoc_core import __version__
-from rustdoc_core.doc_lint import CrateIndexes
-from rustdoc_core.positions import UTF16
+from rustdoc_core.rust.positions import UTF16
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +69,9 @@ class RustdocServer(LanguageServer):
         self._loop: asyncio.AbstractEventLoop | None = None
         self.diagnostic_tasks: dict[str, asyncio.Task[None]] = {}
         self.diagnosed: set[str] = set()  # documents with hints published
-        self.crate_indexes = CrateIndexes()
-        """Module trees of the crates of open files (what is exported, what a link reaches), built on first use."""
-        self.examples = WorkspaceExamples()
-        """The workspace's documented items, shown to a model as examples when `rag.enable` is on."""
+        self.workspace = WorkspaceCrate()
+        """The workspace as the pipeline sees it: its names, `Result` aliases, module trees (what
+        is exported, what a link reaches) and, with `rag.enable`, its documented items as examples."""
 
     # --- what the client negotiated ------------------------------------------------
 

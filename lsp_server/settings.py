@@ -7,7 +7,7 @@ On the wire the settings are the `rustdocGen` section (camelCase), sent as
      "diagnostics": {"enable": false}, "generate": {"includePrivate": false, "verifyExamples": false}, "rag": {"enable": false}}
 
 The decode options (`maxTokens`, `contextSize`, ...) and their defaults and bounds
-are `rustdoc_core.decode.DECODE_FIELDS`; the VS Code and Neovim settings follow
+are `rustdoc_core.generation.decode.DECODE_FIELDS`; the VS Code and Neovim settings follow
 that table (tests check it).
 
 A bad value falls back to its default and is reported by name, so the user can
@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rustdoc_core.decode import DECODE_FIELDS, DecodeOptions
-from rustdoc_core.generators import GeneratorSpec
+from rustdoc_core.generation.decode import DECODE_FIELDS, DecodeOptions
+from rustdoc_core.generation.generators import GeneratorSpec
 
 SECTION = "rustdocGen"
 

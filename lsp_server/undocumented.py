@@ -16,10 +16,12 @@ from __future__ import annotations
 import time
 from bisect import bisect_left
 from collections.abc import Iterator
+from pathlib import Path
 
 from tree_sitter import Node
 
-from rustdoc_core.rust_items import PREFIX_NODES, RustItem, RustSource, needs_doc
+from rustdoc_core.rust.doc_policy import wants_doc
+from rustdoc_core.rust.items import PREFIX_NODES, RustItem, RustSource
 
 SETTLE_S = 0.3
 """A pause in typing this long, and the next question reads the whole file again."""
@@ -29,15 +31,16 @@ MAX_WINDOWS = 32
 Span = tuple[int, int]  # byte offsets [start, end], both inclusive for touching
 
 
-def wants_doc(source: RustSource, item: RustItem, include_private: bool) -> bool:
-    """An item the source action documents: no doc yet, wants one, and `///` lines can go above it."""
-    return item.doc is None and needs_doc(item, include_private) and not source.shares_line(item)
+def documentable(source: RustSource, item: RustItem, include_private: bool, path: Path | None = None) -> bool:
+    """An item the source action documents: it wants a doc and has none (`doc_policy.wants_doc`),
+    and `///` lines can go above it."""
+    return wants_doc(item, include_private=include_private, path=path) and not source.shares_line(item)
 
 
-def wanting_doc(source: RustSource, include_private: bool) -> Iterator[RustItem]:
-    """Every item of the file that `wants_doc`, in document order."""
+def wanting_doc(source: RustSource, include_private: bool, path: Path | None = None) -> Iterator[RustItem]:
+    """Every item of the file (at `path`) that is `documentable`, in document order."""
     for item in source.items():
-        if wants_doc(source, item, include_private):
+        if documentable(source, item, include_private, path):
             yield item
 
 
@@ -68,25 +71,25 @@ class UndocumentedIndex:
         if len(self._windows) > MAX_WINDOWS:
             self._include_private = None
 
-    def any_wanting(self, source: RustSource, include_private: bool) -> bool:
+    def any_wanting(self, source: RustSource, include_private: bool, path: Path | None = None) -> bool:
         """Whether some item in `source` (as edited) `wants_doc`."""
         settled = time.monotonic() - self._last_edit >= self.settle_s
         if include_private != self._include_private or (self._edited_since_read and settled):
-            self._read_all(source, include_private)
+            self._read_all(source, include_private, path)
         # What the edits touched is read now, once: its items replace the spans there.
         for start, end in self._windows:
             end = _item_ahead(source, end)
-            fresh = [_span(source, i) for i in source.items_overlapping(start, end) if wants_doc(source, i, include_private)]
+            fresh = [_span(source, i) for i in source.items_overlapping(start, end) if documentable(source, i, include_private, path)]
             kept = [span for span in self._spans if span[1] < start or span[0] > end]
             self._spans = sorted({*kept, *fresh})
         self._windows = []
         return bool(self._spans)
 
-    def _read_all(self, source: RustSource, include_private: bool) -> None:
+    def _read_all(self, source: RustSource, include_private: bool, path: Path | None = None) -> None:
         self._include_private = include_private
         self._windows = []
         self._edited_since_read = False
-        self._spans = [_span(source, item) for item in wanting_doc(source, include_private)]
+        self._spans = [_span(source, item) for item in wanting_doc(source, include_private, path)]
 
 
 def _item_ahead(source: RustSource, offset: int) -> int:

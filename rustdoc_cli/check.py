@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import logging
+from pathlib import Path
 
 import click
 
-from rustdoc_core.console import UserError, verbosity_options
+from rustdoc_console import UserError, verbosity_options
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +77,8 @@ def check(paths: tuple[Path, ...], fmt: str, fail_on: str, fix: bool, doctests: 
     """
     from rustdoc_core import __version__
     from rustdoc_core.atomic import write_text_atomic
-    from rustdoc_core.doc_lint import DoctestRunFailed, lint_paths, render
-    from rustdoc_core.rust_files import InputError, rust_files
+    from rustdoc_core.docs.lint import DoctestRunFailed, lint_paths, render
+    from rustdoc_core.rust.files import InputError, rust_files
 
     try:
         if not rust_files(paths):

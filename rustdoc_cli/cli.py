@@ -10,9 +10,8 @@ import importlib
 
 import click
 
+from rustdoc_console import configure
 from rustdoc_core import __version__
-from rustdoc_core.console import configure
-
 
 COMMANDS = {
     "mine": ("corpus_miner.commands", "mine"),

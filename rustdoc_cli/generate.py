@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from rustdoc_core.console import UserError, table, task_progress, verbosity_options
-from rustdoc_core.decode import decode_click_options
+from rustdoc_console import UserError, table, task_progress, verbosity_options
+from rustdoc_console.decode_options import decode_click_options
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,8 @@ def generate(
     are mended too (the same certain fixes as `rustdoc-gen check --fix`), and with
     `--verify-examples` no example that fails to compile is inserted.
     """
-    from rustdoc_core.decode import options_from_kwargs
+    from rustdoc_core.generation.crate_context import CrateContext
+    from rustdoc_core.generation.decode import options_from_kwargs
 
     if check and (write or overwrite or update):
         raise UserError("--check only reports; it cannot be combined with --write, --overwrite or --update")
@@ -130,21 +131,22 @@ def generate(
     if adapter_path is not None and model_path is None:
         raise UserError("--adapter needs --model: the base GGUF the adapter was trained on")
     files = _rust_files(paths)
-    jobs = _plan(files, include_private=include_private, overwrite=overwrite, update=update)
+    retrieval = _examples_index(examples_from) if rag or examples_from is not None else None
+    crate = CrateContext.of_files(retrieval=retrieval, verify_examples=verify_examples)
+    jobs = _plan(files, crate, include_private=include_private, overwrite=overwrite, update=update)
     if check:
         _report_missing(jobs, len(files))
         return
-    retrieval = _retrieval(jobs, examples_from) if rag or examples_from is not None else None
     generator = _load_generator(model_path, adapter_path, options_from_kwargs(decode))
     try:
-        outcomes, changed = _document(jobs, generator, write=write, retrieval=retrieval, verify_examples=verify_examples)
+        outcomes, changed = _document(jobs, generator, crate, write=write)
     finally:
         generator.close()
     _print_summary(jobs, outcomes, changed, generator, write=write, retrieval=retrieval)
 
 
 def _rust_files(paths: tuple[Path, ...]) -> list[Path]:
-    from rustdoc_core.rust_files import InputError, rust_files
+    from rustdoc_core.rust.files import InputError, rust_files
 
     try:
         files = rust_files(paths)
@@ -155,20 +157,23 @@ def _rust_files(paths: tuple[Path, ...]) -> list[Path]:
     return files
 
 
-def _plan(files: list[Path], *, include_private: bool, overwrite: bool, update: bool = False):
-    from rustdoc_core.doc_lint import CrateIndexes
-    from rustdoc_core.document import plan_file
-    from rustdoc_core.rust_files import InputError
+def _plan(files: list[Path], crate, *, include_private: bool, overwrite: bool, update: bool = False):
+    """Each readable file's job; every parsed file joins the crate context (names, aliases, examples)."""
+    from rustdoc_core.generation.document import plan_file
+    from rustdoc_core.rust.files import InputError
 
     jobs = []
-    indexes = CrateIndexes()
     for path in files:
         try:
-            jobs.append(plan_file(path, include_private=include_private, overwrite=overwrite, update=update, indexes=indexes))
+            job = plan_file(path, include_private=include_private, overwrite=overwrite, update=update, crate=crate)
         except InputError as err:
             log.warning("skipping %s", err)
+            continue
         except OSError as err:
             log.warning("skipping %s: %s", path, err.strerror or err)
+            continue
+        jobs.append(job)
+        crate.add(path, job.source)
     return jobs
 
 
@@ -183,10 +188,10 @@ def _report_missing(jobs, file_count: int) -> None:
     log.info("all %d item(s) documented in %d file(s)", documented, file_count)
 
 
-def _retrieval(jobs, examples_from: Path | None):
-    """One index per run: the documented items of every planned file, and a dataset's train split."""
-    from rustdoc_core.document import index_jobs
-    from rustdoc_core.retrieval import RetrievalIndex
+def _examples_index(examples_from: Path | None):
+    """The run's retrieval index: a dataset's train split, if given; the files' own documented
+    items join it as they are planned."""
+    from rustdoc_core.generation.retrieval import RetrievalIndex
 
     index = RetrievalIndex()
     if examples_from is not None:
@@ -196,11 +201,11 @@ def _retrieval(jobs, examples_from: Path | None):
             index.add_records(load_records(examples_from, "train"))
         except (OSError, ValueError, KeyError) as err:
             raise UserError(f"--examples-from {examples_from}: {str(err).splitlines()[0]}") from None
-    return index_jobs(jobs, index)
+    return index
 
 
 def _load_generator(model_path: Path | None, adapter_path: Path | None, options):
-    from rustdoc_core.generators import GeneratorSpec, ModelLoadError, make_generator
+    from rustdoc_core.generation.generators import GeneratorSpec, ModelLoadError, make_generator
 
     generator = make_generator(GeneratorSpec(model_path, adapter_path), options)
     try:
@@ -210,17 +215,14 @@ def _load_generator(model_path: Path | None, adapter_path: Path | None, options)
     return generator
 
 
-def _document(jobs, generator, *, write: bool, retrieval=None, verify_examples: bool = False):
+def _document(jobs, generator, crate, *, write: bool):
     """Document every job; write each file as soon as it is done (or print diffs at the end)."""
+    from rustdoc_cli.diffs import unified_diff
     from rustdoc_core.atomic import write_text_atomic
-    from rustdoc_core.diffs import unified_diff
-    from rustdoc_core.document import crate_names, document_file
-    from rustdoc_core.example_verify import BuildFailed
-    from rustdoc_core.generators import GenerationCancelled
-    from rustdoc_core.result_aliases import collect_result_aliases
+    from rustdoc_core.docs.example_verify import BuildFailed
+    from rustdoc_core.generation.document import document_file
+    from rustdoc_core.generation.generators import GenerationCancelled
 
-    aliases = collect_result_aliases(job.source for job in jobs)
-    names = crate_names(jobs) if generator.is_model else None
     outcomes = []
     diffs: list[str] = []
     changed = 0
@@ -233,15 +235,10 @@ def _document(jobs, generator, *, write: bool, retrieval=None, verify_examples: 
         elif outcome.status != "documented" or outcome.message:
             log.warning("%s: %s %s: %s", outcome.where(), outcome.label, outcome.status, outcome.message)
 
-    examples = _ExampleVerifiers() if verify_examples else None
     try:
         with task_progress(f"Documenting with {generator.name}", total) as advance:
             for job in (job for job in jobs if job.work):
-                verifier, module_path = examples.for_file(job.path) if examples is not None else (None, ())
-                result = document_file(
-                    job, generator, on_item=report, on_progress=advance, result_aliases=aliases, retrieval=retrieval, names=names,
-                    verifier=verifier, module_path=module_path,
-                )
+                result = document_file(job, generator, crate, on_item=report, on_progress=advance)
                 if not result.changed:
                     continue
                 changed += 1
@@ -261,40 +258,8 @@ def _document(jobs, generator, *, write: bool, retrieval=None, verify_examples: 
     return outcomes, changed
 
 
-class _ExampleVerifiers:
-    """One verifier per crate (its build reused by every item), and each file's module in it;
-    a crate without a Cargo.toml or library is named once and its examples go unverified."""
-
-    def __init__(self) -> None:
-        from rustdoc_core.doc_lint import CrateIndexes
-
-        self._by_crate: dict[Path, object] = {}
-        self._indexes = CrateIndexes()
-        self._told: set[Path] = set()
-
-    def for_file(self, path: Path):
-        from rustdoc_core.cargo_manifest import nearest_manifest
-        from rustdoc_core.example_verify import ExampleVerifier
-
-        manifest = nearest_manifest(path.resolve().parent, package_only=True)
-        verifier = None
-        if manifest is not None:
-            if manifest.directory not in self._by_crate:
-                self._by_crate[manifest.directory] = ExampleVerifier.for_path(manifest.directory)
-            verifier = self._by_crate[manifest.directory]
-        if verifier is None:
-            where = manifest.directory if manifest is not None else path.parent
-            if where not in self._told:
-                self._told.add(where)
-                log.warning("--verify-examples is off for %s: no Cargo.toml with a library (src/lib.rs) found", where)
-            return None, ()
-        index = self._indexes.index_for(path)
-        module = index.module_of(path) if index is not None else None
-        return verifier, tuple(module or ())
-
-
 def _print_summary(jobs, outcomes, changed: int, generator, *, write: bool, retrieval=None) -> None:
-    from rustdoc_core.document import summarize
+    from rustdoc_core.generation.document import summarize
 
     counts = summarize(outcomes)
     rows = [

@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from rustdoc_core.errors import one_line, squash
+
 log = logging.getLogger(__name__)
 
 REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -75,7 +77,7 @@ def _authorized_api(repo_id: str):
     except HfHubHTTPError as err:
         raise HubPushError(f"cannot push to {repo_id}: {_http_reason(err)}") from None
     except _network_errors() as err:
-        raise HubPushError(f"cannot push to {repo_id}: the Hub at {constants.ENDPOINT} cannot be reached ({_one_line(err)})") from None
+        raise HubPushError(f"cannot push to {repo_id}: the Hub at {constants.ENDPOINT} cannot be reached ({one_line(err, first_line_only=True)})") from None
     log.info("Hub %s: pushing to %s as %s", constants.ENDPOINT, repo_id, user.get("name"))
     return api
 
@@ -102,13 +104,7 @@ def push_files(
     from huggingface_hub import CommitOperationAdd
     from huggingface_hub.errors import HfHubHTTPError
 
-    from rustdoc_core.console import is_quiet
-
     api = _authorized_api(repo_id)
-    if is_quiet():
-        from huggingface_hub.utils import disable_progress_bars
-
-        disable_progress_bars()
     branch = revision or "main"
     step = f"create {repo_type} repo {repo_id}"
     try:
@@ -122,11 +118,11 @@ def push_files(
     except HfHubHTTPError as err:
         raise HubPushError(f"cannot {step}: {_http_reason(err)}") from None
     except _network_errors() as err:
-        raise HubPushError(f"cannot {step}: the Hub at {api.endpoint} cannot be reached ({_one_line(err)})") from None
+        raise HubPushError(f"cannot {step}: the Hub at {api.endpoint} cannot be reached ({one_line(err, first_line_only=True)})") from None
     except (ValueError, RuntimeError) as err:
         # huggingface_hub's own words: invalid README metadata, a failed LFS upload, a malformed answer.
         cause = err.__cause__ if isinstance(err, RuntimeError) and err.__cause__ is not None else err
-        raise HubPushError(f"cannot {step}: {_one_line(err)}" + (f" ({_one_line(cause)})" if cause is not err else "")) from None
+        raise HubPushError(f"cannot {step}: {one_line(err, first_line_only=True)}" + (f" ({one_line(cause, first_line_only=True)})" if cause is not err else "")) from None
     return PushResult(repo_id, repo_type, branch, str(repo_url), commit.commit_url, tuple(files))
 
 
@@ -153,18 +149,10 @@ def push_dataset(directory: Path, repo_id: str, *, private: bool = False, revisi
 def _http_reason(err) -> str:
     """One line from a huggingface_hub HfHubHTTPError: the status in words and the Hub's message."""
     status = err.response.status_code
-    server = _one_line_text(err.server_message or "")
+    server = squash(err.server_message or "")
     if status == 401:
         where = "HF_TOKEN" if os.environ.get("HF_TOKEN") else "the cached login"
         return f"the Hub refused the token from {where} (401 Unauthorized); set a valid token with write access"
     if status == 403:
         return "the token may not write there (403 Forbidden)" + (f": {server}" if server else "")
-    return _one_line(err).split(" (Request ID")[0]
-
-
-def _one_line_text(text: str) -> str:
-    return " ".join(str(text).split())
-
-
-def _one_line(err: BaseException) -> str:
-    return _one_line_text(str(err).splitlines()[0] if str(err).strip() else "") or type(err).__name__
+    return one_line(err, first_line_only=True).split(" (Request ID")[0]

@@ -13,11 +13,11 @@ from typing import Any
 
 import click
 
-from rustdoc_core.console import UserError, stderr, stdout, table, verbosity_options
-from rustdoc_core.decode import decode_click_options
-from trainer.preferences import SAMPLE_TEMPERATURE
+from rustdoc_console import UserError, stderr, stdout, table, verbosity_options
+from rustdoc_console.decode_options import decode_click_options
 from trainer.config import DEFAULT_BASE_MODEL, config_fields, field_type
 from trainer.evaluation.commands import eval_command
+from trainer.preferences import SAMPLE_TEMPERATURE
 
 TRAIN_EPILOG = f"""\b
 Examples:
@@ -182,8 +182,8 @@ def export(source: Path, output: Path, quant: str, base_model: str | None, merge
     texts is compared with the HF tokenizer's; a failed check writes nothing.
     Architectures: Llama (SmolLM2, CodeLlama), Qwen2, Qwen3, Mistral, Gemma 3, StarCoder2.
     """
-    from trainer.export import ExportError, describe, export_model
     from rustdoc_core.hub import HubPushError, check_push, push_export
+    from trainer.export import ExportError, describe, export_model
     from trainer.model_card import ModelCardError, check_card_inputs, write_export_card
 
     if output.exists() and output.is_dir():
@@ -261,7 +261,7 @@ def prefs(run_dir: Path, dataset: Path, output: Path, limit: int | None, samples
     fallback to the template, and failing doctests (with --crate-dir). The best
     answer is chosen and the worst rejected; prompts where they tie are skipped.
     """
-    from rustdoc_core.decode import options_from_kwargs
+    from rustdoc_core.generation.decode import options_from_kwargs
     from trainer.evaluation.commands import _crate_dirs
     from trainer.preferences import PrefsConfig, build_preferences
 

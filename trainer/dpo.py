@@ -24,12 +24,24 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from rustdoc_core.console import UserError
-from rustdoc_core.prompt import render_plain
+from rustdoc_console import UserError
+from rustdoc_core.generation.prompt import render_plain
 from trainer.config import TrainConfig
 from trainer.train import (
-    ADAPTER, DRY_RUN_STEPS, RUN_JSON, TrainSummary, _write_run_json, check_qlora, last_checkpoint,
-    load_base_model, make_callbacks, prepare_run_dir, restart_metrics, run_trainer, start_training, trainer_args,
+    ADAPTER,
+    DRY_RUN_STEPS,
+    RUN_JSON,
+    TrainSummary,
+    _write_run_json,
+    check_qlora,
+    last_checkpoint,
+    load_base_model,
+    make_callbacks,
+    prepare_run_dir,
+    restart_metrics,
+    run_trainer,
+    start_training,
+    trainer_args,
 )
 
 log = logging.getLogger(__name__)

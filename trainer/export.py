@@ -13,7 +13,7 @@ that runs on the user's base GGUF, with the base's identity in its metadata so
 a mismatched base can be refused; checked by loading it on that base.
 
 Every GGUF written records the prompt rendering it was trained with
-(`rustdoc_core.prompt.GGUF_RENDERING_KEY`). A failed check leaves no output behind.
+(`rustdoc_core.generation.prompt.GGUF_RENDERING_KEY`). A failed check leaves no output behind.
 """
 
 from __future__ import annotations
@@ -229,8 +229,8 @@ def held_back_messages(run_dir: Path | None) -> list[dict[str, str]]:
                 line = handle.readline()
             if line.strip():
                 return list(json.loads(line)["prompt"])
-    from rustdoc_core.prompt import build_messages, prompt_context
-    from rustdoc_core.rust_items import RustSource
+    from rustdoc_core.generation.prompt import build_messages, prompt_context
+    from rustdoc_core.rust.items import RustSource
 
     source = RustSource(SAMPLE_RUST)
     item = source.items()[0]
@@ -240,7 +240,7 @@ def held_back_messages(run_dir: Path | None) -> list[dict[str, str]]:
 def rendered_prompt(tokenizer: Any, messages: list[dict[str, str]], rendering: str) -> tuple[str, bool]:
     """The prompt text a model of `rendering` is asked `messages` with, and whether the tokenizer adds
     its special tokens (BOS) to it: the chat template writes its own, a plain prompt gets them as in training."""
-    from rustdoc_core.prompt import render_plain
+    from rustdoc_core.generation.prompt import render_plain
 
     if rendering == "plain":
         return render_plain(messages), True
@@ -337,7 +337,7 @@ def verify_gguf(
     with the HF side's, and complete the prompt of `messages` greedily."""
     from transformers import AutoTokenizer
 
-    from rustdoc_core.prompt import GGUF_RENDERING_KEY
+    from rustdoc_core.generation.prompt import GGUF_RENDERING_KEY
 
     check = check or ExportCheck()
     tokenizer = AutoTokenizer.from_pretrained(hf_dir)
@@ -419,8 +419,8 @@ def export_model(
 
 def _export_merged(source: ExportSource, output: Path, *, quant: str, base_model: str | None, merged_dir: Any,
                    keep_f16: Any, verify: bool, threads: int | None) -> ExportResult:
-    from rustdoc_core.console import is_quiet
-    from rustdoc_core.prompt import GGUF_RENDERING_KEY
+    from rustdoc_console import is_quiet
+    from rustdoc_core.generation.prompt import GGUF_RENDERING_KEY
     from trainer.base_models import gguf_source
     from trainer.gguf_convert import ConversionError, convert_to_gguf
 
@@ -499,7 +499,7 @@ def base_identity(base_dir: Path, architecture: str) -> dict[str, Any]:
 
 def _export_adapter(source: ExportSource, output: Path, *, base_model: str | None, verify: bool,
                     threads: int | None, base_gguf: Path | None) -> ExportResult:
-    from rustdoc_core.prompt import GGUF_RENDERING_KEY
+    from rustdoc_core.generation.prompt import GGUF_RENDERING_KEY
     from trainer.base_models import gguf_source
     from trainer.gguf_convert import ConversionError, convert_lora_to_gguf, convert_to_gguf, read_metadata, set_metadata
 

@@ -272,8 +272,8 @@ def _provenance(dataset_dir: Path | None, stats: dict[str, Any]) -> str:
 
 
 def _prompt_format(rendering: str, run: dict[str, Any]) -> str:
-    from rustdoc_core.prompt import PROMPT_FORMAT_VERSION, build_messages, prompt_context, render_plain
-    from rustdoc_core.rust_items import RustSource
+    from rustdoc_core.generation.prompt import PROMPT_FORMAT_VERSION, build_messages, prompt_context, render_plain
+    from rustdoc_core.rust.items import RustSource
     from trainer.export import SAMPLE_RUST
 
     version = run.get("prompt_format_version", PROMPT_FORMAT_VERSION)

@@ -35,12 +35,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from rustdoc_core.console import UserError, task_progress
-from rustdoc_core.decode import DecodeOptions
-from rustdoc_core.doc_checker import SEVERITY
-from rustdoc_core.output_guard import GUARD_SEVERITY
-from rustdoc_core.prompt import PROMPT_FORMAT_VERSION, build_messages, parse_completion
-
+from rustdoc_console import UserError, task_progress
+from rustdoc_core.docs.checker import SEVERITY
+from rustdoc_core.generation.decode import DecodeOptions
+from rustdoc_core.generation.guard import GUARD_SEVERITY
+from rustdoc_core.generation.prompt import PROMPT_FORMAT_VERSION, build_messages, parse_completion
 from trainer.evaluation.dataset import EvalExample
 
 log = logging.getLogger(__name__)
@@ -109,7 +108,7 @@ def score_answer(example: EvalExample, raw: str, *, replaced: bool, names: Any =
     """Score what the model wrote (`raw`) for `example` by WEIGHTS (see SCORE_FORMULA)."""
     import sacrebleu
 
-    from rustdoc_core.grounding import context_code
+    from rustdoc_core.generation.grounding import context_code
     from trainer.evaluation.doc_measures import measure_doc
 
     doc = parse_completion(raw)
@@ -241,7 +240,10 @@ class PrefsSummary:
 
 def build_preferences(config: PrefsConfig) -> PrefsSummary:
     """Sample, score and pair; write the PREFS directory (atomically); resumable through its cache."""
-    from rustdoc_core.generators import GenerationError, ModelLoadError, make_generator
+    from rustdoc_core.generation.crate_context import CrateContext
+    from rustdoc_core.generation.generators import GenerationError, ModelLoadError, make_generator
+    from rustdoc_core.generation.grounding import NameIndex
+    from rustdoc_core.generation.pipeline import DocRequest, document_item
     from trainer.evaluation.cache import JsonlCache
     from trainer.evaluation.dataset import load_examples, select_examples
     from trainer.evaluation.doctests import DoctestRunner
@@ -282,14 +284,15 @@ def build_preferences(config: PrefsConfig) -> PrefsSummary:
                 # One model, one answer per seed: the generator reads its options at each call.
                 generator.options = config.options.with_values(seed=seeds[j])
                 try:
-                    doc = generator.generate(example.item.with_doc(None), example.context, names=names.get(example.repo))
+                    crate = CrateContext(extra_names=names.get(example.repo) or NameIndex())
+                    doc = document_item(DocRequest(example.item, f"{example.repo}/{example.path}", context=example.context), generator, crate)
                 except ModelLoadError as error:
                     raise UserError(f"cannot load {spec}: {error}") from None
                 except GenerationError as error:
                     log.warning("%s: %s", example.label, error)
                     continue
                 samples.put(key(example, seeds[j]), {"item": example.id, **asdict(Answer(
-                    j, seeds[j], doc.raw, doc.origin, doc.tokens, round(doc.seconds, 4)))})
+                    j, seeds[j], doc.raw, doc.origin.value, doc.tokens, round(doc.seconds, 4)))})
                 sampled += 1
                 seconds += doc.seconds
                 advance(1)

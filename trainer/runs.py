@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from rustdoc_core.console import UserError, stdout, verbosity_options
+from rustdoc_console import UserError, stdout, verbosity_options
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,9 @@
 """LoRA supervised fine-tuning on a mined dataset, with trl's SFTTrainer.
 
 Records are in trl's conversational prompt/completion shape (built by
-`rustdoc_core.prompt.training_record`), so the loss falls on the doc only and
+`rustdoc_core.generation.prompt.training_record`), so the loss falls on the doc only and
 the chat template is the tokenizer's. A base without a chat template trains on
-the same prompts rendered as plain text (`rustdoc_core.prompt.render_plain`);
+the same prompts rendered as plain text (`rustdoc_core.generation.prompt.render_plain`);
 run.json records which rendering it was. The base may be a hub id, a model
 directory or a GGUF file (`trainer.base_models`). The run directory holds:
 
@@ -36,9 +36,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from rustdoc_console import UserError, is_quiet, progress, table
 from rustdoc_core.atomic import atomic_path, write_text_atomic
-from rustdoc_core.console import UserError, is_quiet, progress, table
-from rustdoc_core.prompt import PROMPT_FORMAT_VERSION, READABLE_PROMPT_FORMATS, render_plain
+from rustdoc_core.generation.prompt import PROMPT_FORMAT_VERSION, READABLE_PROMPT_FORMATS, render_plain
 from trainer.base_models import ResolvedBase, UnsupportedArchitecture, config_architecture
 from trainer.config import TrainConfig
 
@@ -107,7 +107,7 @@ def load_split(directory: Path, split: str, *, limit: int | None, seed: int, exa
     is rebuilt with the record's neighbours from it, none from the record's own file.
     """
     from corpus_miner.dataset import load_records
-    from rustdoc_core.retrieval import record_prompt
+    from rustdoc_core.generation.retrieval import record_prompt
 
     records = []
     try:
@@ -130,7 +130,7 @@ def load_split(directory: Path, split: str, *, limit: int | None, seed: int, exa
 def rag_examples(directory: Path) -> Any:
     """What `train --rag` shows each prompt: an index of the training split's documented items."""
     from corpus_miner.dataset import load_records
-    from rustdoc_core.retrieval import RetrievalIndex
+    from rustdoc_core.generation.retrieval import RetrievalIndex
 
     index = RetrievalIndex()
     try:

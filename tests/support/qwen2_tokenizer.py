@@ -5,7 +5,7 @@ BPE tokens and their merges) with tokenizer test vectors produced by the HF
 tokenizer. From it we build a `tokenizers` BPE with Qwen2's pre-tokenization,
 add the Qwen2.5 special tokens and ChatML template, and save a
 `PreTrainedTokenizerFast`: the same tokenizer `Qwen/Qwen2.5-Coder-*-Instruct`
-ships, without a download. `tests/test_qwen2_tokenizer.py` checks it against the
+ships, without a download. `tests/trainer/test_qwen2_tokenizer.py` checks it against the
 test vectors.
 """
 

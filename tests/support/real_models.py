@@ -58,7 +58,7 @@ def _sources_digest(*paths: str) -> str:
 
 
 # What shapes a run besides its dataset (keyed by fingerprint) and flags.
-TRAINING_SOURCES = ("rustdoc_core/prompt.py", "trainer/train.py", "trainer/config.py", "trainer/base_models.py")
+TRAINING_SOURCES = ("rustdoc_core/generation/prompt.py", "trainer/train.py", "trainer/config.py", "trainer/base_models.py")
 EXPORT_SOURCES = ("trainer/export.py", "trainer/gguf_convert.py", "trainer/base_models.py")
 
 

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import click
 
-from rustdoc_core.console import UserError, stdout, table, verbosity_options
-from rustdoc_core.decode import decode_click_options
-
+from rustdoc_console import UserError, stdout, table, verbosity_options
+from rustdoc_console.decode_options import decode_click_options
 from trainer.evaluation.systems import SYSTEM_HELP
 
 _SYSTEM_HELP = "; ".join(f"{name}: {help}" for name, help in SYSTEM_HELP.items())
@@ -72,10 +71,10 @@ def eval_command(dataset: Path, split: str, systems: tuple[str, ...], output: Pa
     against the human doc and its share of answers kept, repaired, given the
     template's summary, or replaced by the template.
     """
+    from rustdoc_core.generation.decode import options_from_kwargs
     from trainer.evaluation.metrics import METRICS
     from trainer.evaluation.report import format_value
     from trainer.evaluation.runner import EvalConfig, run_eval
-    from rustdoc_core.decode import options_from_kwargs
 
     options = options_from_kwargs(decode)
     config = EvalConfig(

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rustdoc_core.console import UserError
-from rustdoc_core.doc_text import normalize_doc
-from rustdoc_core.prompt import PromptContext
-from rustdoc_core.rust_items import RustItem
+from rustdoc_console import UserError
+from rustdoc_core.docs.text import normalize_doc
+from rustdoc_core.generation.prompt import PromptContext
+from rustdoc_core.rust.items import RustItem
 
 UNDOCUMENTABLE_KINDS = ("module_doc",)
 """Record kinds no generator answers for (a module's `//!` doc is not an item's doc)."""

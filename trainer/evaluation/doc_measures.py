@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rustdoc_core.doc_checker import check_doc, required_sections
-from rustdoc_core.doc_text import CodeBlock, code_blocks, doc_sections, prose_lines
-from rustdoc_core.grounding import NameIndex
-from rustdoc_core.output_guard import guard_findings
-from rustdoc_core.rust_items import RustItem, RustSource
-from rustdoc_core.rust_items import parser as _parser
+from rustdoc_core.docs.checker import check_doc, required_sections
+from rustdoc_core.docs.text import CodeBlock, code_blocks, doc_sections, prose_lines
+from rustdoc_core.generation.grounding import NameIndex
+from rustdoc_core.generation.guard import guard_findings
+from rustdoc_core.rust.items import RustItem, RustSource
+from rustdoc_core.rust.items import parser as _parser
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 _FN_MAIN = re.compile(r"\bfn\s+main\s*\(")

@@ -1,5 +1,5 @@
 """Whether generated examples compile and pass, run by the same code that checks them
-before `generate --verify-examples` inserts them (`rustdoc_core.example_verify`): the
+before `generate --verify-examples` inserts them (`rustdoc_core.docs.example_verify`): the
 crate, copied once per (system, crate) batch, is built offline with cargo, and each
 example under `# Examples` is compiled as written with `rustdoc --test` against that
 build (no repairs: the column measures what passes as it stands). Only for crates the
@@ -20,9 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from rustdoc_core.doc_text import code_blocks
-from rustdoc_core.example_verify import BuildFailed, ExampleVerifier
-
+from rustdoc_core.docs.example_verify import BuildFailed, ExampleVerifier
+from rustdoc_core.docs.text import code_blocks
 from trainer.evaluation.cache import JsonlCache
 from trainer.evaluation.dataset import EvalExample
 

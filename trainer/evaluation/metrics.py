@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import median
 
-from rustdoc_core.console import UserError
-from rustdoc_core.generators import GeneratedDoc
-
+from rustdoc_console import UserError
+from rustdoc_core.generation.generators import GeneratedDoc
+from rustdoc_core.generation.provenance import Provenance
 from trainer.evaluation.dataset import EvalExample
 from trainer.evaluation.doc_measures import DocMeasures
 from trainer.evaluation.doctests import DoctestOutcome
@@ -68,12 +68,16 @@ GUARD_FIGURES = {"repetition": ("repetition",), "echoed": ("echoed-code",), "ung
 """Guard figure -> the output guard's finding codes it counts."""
 
 
+VERDICTS = ("kept", "repaired", "replaced")
+"""What the output guard did to an answer, as the report says it."""
+
+
 def verdict(output: GeneratedDoc) -> str:
-    """What the output guard did to an answer (`output_guard.VERDICTS`), from the doc's origin: a
-    "template" doc is the template system's own (kept) unless it replaced a different answer."""
-    if output.origin == "template":
+    """What the output guard did to an answer (one of VERDICTS), from where the doc came from: a
+    template doc is the template system's own (kept) unless it replaced a different answer."""
+    if output.origin == Provenance.TEMPLATE:
         return "kept" if output.raw == output.text else "replaced"
-    return {"model": "kept", "repaired": "repaired", "human": "kept"}.get(output.origin, "replaced")
+    return {Provenance.MODEL: "kept", Provenance.REPAIRED: "repaired", Provenance.HUMAN: "kept"}.get(output.origin, "replaced")
 
 COST_METRICS = (
     Metric("seconds_per_doc", "Seconds per doc", False),

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from rustdoc_core.atomic import atomic_path, write_text_atomic
-
 from trainer.evaluation.metrics import COST_METRICS, GUARD_FIGURES, METRICS, Metric, best_systems
 
 GUARD_ROWS = frozenset(

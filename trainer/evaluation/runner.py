@@ -12,12 +12,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rustdoc_core.console import UserError, task_progress
-from rustdoc_core.decode import DecodeOptions
-from rustdoc_core.generators import GeneratedDoc
-from rustdoc_core.grounding import NameIndex
-from rustdoc_core.prompt import PROMPT_FORMAT_VERSION
-
+from rustdoc_console import UserError, task_progress
+from rustdoc_core.generation.decode import DecodeOptions
+from rustdoc_core.generation.generators import GeneratedDoc
+from rustdoc_core.generation.grounding import NameIndex
+from rustdoc_core.generation.prompt import PROMPT_FORMAT_VERSION
+from rustdoc_core.generation.provenance import Provenance
 from trainer.evaluation import metrics
 from trainer.evaluation.cache import JsonlCache
 from trainer.evaluation.dataset import EvalExample, load_examples, select_examples
@@ -76,7 +76,7 @@ def generate_all(
 
 
 def _generate(system: System, example: EvalExample, names: NameIndex | None = None) -> GeneratedDoc:
-    from rustdoc_core.generators import GenerationError, ModelLoadError
+    from rustdoc_core.generation.generators import GenerationError, ModelLoadError
 
     try:
         return system.generate(example, names)
@@ -85,7 +85,7 @@ def _generate(system: System, example: EvalExample, names: NameIndex | None = No
     except GenerationError as exc:
         # No answer for this item (e.g. its prompt does not fit the context): an empty doc, counted as such.
         log.warning("%s: %s", system.name, exc)
-        return GeneratedDoc("", "", "error", 0, 0.0)
+        return GeneratedDoc("", "", Provenance.ERROR, 0, 0.0)
 
 
 def run_eval(config: EvalConfig) -> dict[str, Any]:
@@ -141,13 +141,12 @@ def repo_names(examples: Sequence[EvalExample]) -> dict[str, NameIndex]:
 
 def _result(example: EvalExample, output: GeneratedDoc, names: NameIndex | None, doctest) -> ItemResult:
     """One doc measured: the checker and the guard on the final doc, the guard on the raw answer,
-    and whether the guard put the template's summary in (run again on the raw answer: milliseconds)."""
-    from rustdoc_core.grounding import context_code
-    from rustdoc_core.output_guard import finish
+    and whether the guard put the template's summary in."""
+    from rustdoc_core.generation.grounding import context_code
 
     code = context_code(example.context)
     measures = measure_doc(example.item, output.text, raw=output.raw, names=names, context_code=code)
-    partial = output.origin == "repaired" and "template-summary" in finish(example.item.with_doc(None), output.raw, names=names, context_code=code).steps
+    partial = output.origin == Provenance.REPAIRED and "template-summary" in output.steps
     return ItemResult(example, output, measures, doctest, partial)
 
 

@@ -1,5 +1,5 @@
 """The systems an evaluation compares, named on the command line by a spec: the
-generator specs of `rustdoc_core.generators` (`template`, `model:PATH.gguf`,
+generator specs of `rustdoc_core.generation.generators` (`template`, `model:PATH.gguf`,
 `model:BASE.gguf@ADAPTER.gguf`), each also with retrieval (`+rag`), and `human`,
 the human doc itself.
 
@@ -13,12 +13,14 @@ import time
 from pathlib import Path
 from typing import Protocol
 
-from rustdoc_core.console import UserError
-from rustdoc_core.decode import DecodeOptions
-from rustdoc_core.generators import GENERATOR_HELP, GENERATOR_KINDS, GeneratedDoc
-from rustdoc_core.grounding import NameIndex
-from rustdoc_core.prompt import PROMPT_FORMAT_VERSION
-
+from rustdoc_console import UserError
+from rustdoc_core.generation.crate_context import CrateContext
+from rustdoc_core.generation.decode import DecodeOptions
+from rustdoc_core.generation.generators import GENERATOR_HELP, GENERATOR_KINDS, GeneratedDoc
+from rustdoc_core.generation.grounding import NameIndex
+from rustdoc_core.generation.pipeline import DocRequest, document_item
+from rustdoc_core.generation.prompt import PROMPT_FORMAT_VERSION
+from rustdoc_core.generation.provenance import Provenance
 from trainer.evaluation.dataset import EvalExample
 
 
@@ -33,7 +35,9 @@ class System(Protocol):
 
 
 POST_PROCESSING_MODULES = (
-    "prompt", "generators", "output_guard", "grounding", "std_names", "repair", "template_engine", "doc_checker", "doc_text",
+    "generation.prompt", "generation.generators", "generation.guard", "generation.grounding", "rust.std_names",
+    "generation.repair", "generation.template", "generation.pipeline", "generation.crate_context", "docs.checker",
+    "docs.text", "docs.english", "docs.section_text", "docs.fixes",
 )
 """The core modules whose code shapes a final doc: a change to any of them invalidates cached docs."""
 
@@ -55,9 +59,14 @@ class GeneratorSystem:
         self.spec, self.name, self.fingerprint = spec, name, fingerprint
         self.generator = generator
 
+    retrieval = None
+    """Where the system's examples come from (`+rag` systems: the dataset's documented items)."""
+
     def generate(self, example: EvalExample, names: NameIndex | None = None) -> GeneratedDoc:
-        # The human doc never reaches the generator: it answers as for an undocumented item.
-        return self.generator.generate(example.item.with_doc(None), example.context, names=names)
+        # The human doc never reaches the generator: the pipeline asks as for an undocumented item.
+        crate = CrateContext(extra_names=names or NameIndex(), retrieval=self.retrieval)
+        request = DocRequest(example.item, f"{example.repo}/{example.path}", context=example.context)
+        return document_item(request, self.generator, crate)
 
     def close(self) -> None:
         self.generator.close()
@@ -72,7 +81,7 @@ class HumanSystem:
     def generate(self, example: EvalExample, names: NameIndex | None = None) -> GeneratedDoc:  # noqa: ARG002
         start = time.perf_counter()
         text = example.reference
-        return GeneratedDoc(text, text, "human", 0, time.perf_counter() - start)
+        return GeneratedDoc(text, text, Provenance.HUMAN, 0, time.perf_counter() - start)
 
     def close(self) -> None:
         pass
@@ -90,25 +99,19 @@ class RagSystem(GeneratorSystem):
         self._dataset, self._split = dataset, split
         self._index = None
 
-    def examples(self):
+    @property
+    def retrieval(self):  # type: ignore[override]
         """The index, built on first use (once per eval)."""
         if self._index is None:
             self._index = rag_index(self._dataset, self._split)
         return self._index
-
-    def context(self, example: EvalExample):
-        """The example's prompt context with its neighbours as examples."""
-        return self.examples().context_for(f"{example.repo}/{example.path}", example.item, example.context)
-
-    def generate(self, example: EvalExample, names: NameIndex | None = None) -> GeneratedDoc:
-        return self.generator.generate(example.item.with_doc(None), self.context(example), names=names)
 
 
 def rag_index(dataset: Path, split: str):
     """What a `+rag` system draws on: the documented items of the train split and of the evaluated
     split (a query never gets its own item back)."""
     from corpus_miner.dataset import load_records
-    from rustdoc_core.retrieval import RetrievalIndex
+    from rustdoc_core.generation.retrieval import RetrievalIndex
 
     index = RetrievalIndex()
     for name in dict.fromkeys(("train", split)):
@@ -134,10 +137,10 @@ def _rag_system(spec: str, options: DecodeOptions, rag_dataset: tuple[Path, str]
 
 
 def _retrieval_digest() -> str:
-    import rustdoc_core.crate_phrasing
-    import rustdoc_core.retrieval
+    import rustdoc_core.generation.crate_phrasing
+    import rustdoc_core.generation.retrieval
 
-    code = b"".join(Path(m.__file__).read_bytes() for m in (rustdoc_core.retrieval, rustdoc_core.crate_phrasing))
+    code = b"".join(Path(m.__file__).read_bytes() for m in (rustdoc_core.generation.retrieval, rustdoc_core.generation.crate_phrasing))
     return hashlib.sha256(code).hexdigest()[:12]
 
 
@@ -158,7 +161,7 @@ def _file_identity(path: Path) -> str:
 def make_system(spec: str, options: DecodeOptions, rag_dataset: tuple[Path, str] | None = None) -> System:
     """The system a spec names; model files are checked now, loaded on first use. A `+rag`
     system draws its examples from `rag_dataset` (dataset directory, evaluated split)."""
-    from rustdoc_core.generators import GeneratorSpec, ModelLoadError, check_gguf_file, make_generator
+    from rustdoc_core.generation.generators import GeneratorSpec, ModelLoadError, check_gguf_file, make_generator
 
     if spec == "human":
         return HumanSystem()

@@ -6,7 +6,7 @@
 // The model's decode options (maxTokens, contextSize, ...) are not spelled here:
 // they are whatever this extension's package.json contributes under
 // `rustdocGen.model.*`, with its defaults, and the server checks their bounds
-// (one definition: rustdoc_core/decode.py, which a Python test holds
+// (one definition: rustdoc_core/generation/decode.py, which a Python test holds
 // package.json to).
 import manifest from "../package.json";
 import { expandPath } from "./serverCommand";

@@ -74,7 +74,7 @@ test("paths expand ~, ${workspaceFolder} and ${env:NAME}", () => {
   assert.equal(expandPath("${env:MODELS}/m.gguf", undefined, { MODELS: "/models" }), "/models/m.gguf");
 });
 
-/** The decode settings package.json contributes, with their defaults (rustdoc_core/decode.py's table; a Python test holds them equal). */
+/** The decode settings package.json contributes, with their defaults (rustdoc_core/generation/decode.py's table; a Python test holds them equal). */
 const contributedDecode: Record<string, unknown> = Object.fromEntries(
   Object.entries(
     (JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8")) as {
@@ -119,6 +119,6 @@ test("settings follow the wire contract: every field defaulted, empty model path
   assert.deepEqual(given.rag, { enable: true });
   assert.equal(serverSettings((key) => (key === "model.path" ? "  " : undefined), "/w").model.path, null);
   assert.equal(serverSettings((key) => (key === "model.threads" ? null : undefined), "/w").model.threads, null);
-  // Out-of-range numbers go to the server as they are: it checks the bounds (rustdoc_core/decode.py) and says which it ignored.
+  // Out-of-range numbers go to the server as they are: it checks the bounds (rustdoc_core/generation/decode.py) and says which it ignored.
   assert.equal(serverSettings((key) => (key === "model.maxTokens" ? 0 : undefined), "/w").model.maxTokens, 0);
 });

@@ -53,9 +53,9 @@ export function positionOf(text: string, needle: string): { line: number; charac
 
 const EXPECTED_TEXT_PY = `
 import json, sys
-from rustdoc_core.doc_edits import apply_edits, doc_edit
-from rustdoc_core.rust_items import RustSource
-from rustdoc_core.template_engine import template_doc
+from rustdoc_core.docs.edits import apply_edits, doc_edit
+from rustdoc_core.rust.items import RustSource
+from rustdoc_core.generation.template import template_doc
 
 request = json.load(sys.stdin)
 text = request["text"]

@@ -23,7 +23,7 @@ M.defaults = {
   -- model.adapter: a GGUF LoRA adapter on top of model.path. Decode options
   -- (maxTokens, contextSize, temperature, threads, repeatPenalty, frequencyPenalty,
   -- presencePenalty, seed) left
-  -- out take the server's defaults, defined once in rustdoc_core/decode.py.
+  -- out take the server's defaults, defined once in rustdoc_core/generation/decode.py.
   model = { path = nil, adapter = nil },
   diagnostics = { enable = false },
   -- generate.verifyExamples = true: a generated doc's examples are compiled against the

@@ -1,0 +1,138 @@
+"""The one place that owns the console: logging, progress bars, tables and errors.
+
+Every command reports the same way: `-v` shows debug logs, `-q` shows only
+warnings and errors and turns progress bars off. Results go to stdout; logs,
+progress and errors go to stderr, so `rustdoc-gen generate > doc.diff` works.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+T = TypeVar("T")
+
+stdout = Console(soft_wrap=True, highlight=False)
+stderr = Console(stderr=True, highlight=False)
+
+_state = {"quiet": False, "verbose": 0}
+
+
+class UserError(click.ClickException):
+    """Bad input from the user: printed as one line, exit status 1."""
+
+    def show(self, file: Any = None) -> None:  # noqa: ARG002 - click's signature
+        stderr.print(f"[bold red]error:[/] {self.format_message()}", markup=True, highlight=False, soft_wrap=True)
+
+
+def configure(verbose: int = 0, quiet: bool = False) -> None:
+    """Set up logging once per process for the chosen verbosity."""
+    _state["quiet"] = quiet
+    _state["verbose"] = verbose
+    level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if isinstance(handler, RichHandler):
+            root.removeHandler(handler)
+    handler = RichHandler(console=stderr, show_time=verbose > 0, show_path=verbose > 1, markup=False)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level)
+    # Third-party chatter stays at warning unless asked for twice.
+    if quiet:
+        try:
+            from huggingface_hub.utils import disable_progress_bars
+        except ImportError:
+            pass
+        else:
+            disable_progress_bars()
+    for noisy in ("urllib3", "httpx", "httpx2", "filelock", "huggingface_hub", "datasets", "pygls", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.DEBUG if verbose > 1 else logging.WARNING)
+
+
+def is_quiet() -> bool:
+    return bool(_state["quiet"])
+
+
+def verbosity_options(func: Callable[..., T]) -> Callable[..., T]:
+    """Add `-v/--verbose` and `-q/--quiet` to a command and apply them before it runs."""
+
+    @click.option("-q", "--quiet", is_flag=True, help="Only print warnings and errors; no progress bars.")
+    @click.option("-v", "--verbose", count=True, help="Print debug logs (twice: also from libraries).")
+    @functools.wraps(func)
+    def wrapper(*args: Any, verbose: int, quiet: bool, **kwargs: Any) -> T:
+        if verbose or quiet:
+            configure(verbose=verbose, quiet=quiet)
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def progress(transient: bool = False) -> Progress:
+    """A progress bar on stderr, disabled under `--quiet` or when stderr is not a terminal."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=stderr,
+        transient=transient,
+        disable=is_quiet(),
+    )
+
+
+@contextmanager
+def task_progress(description: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """One bar for one job; yields `advance(n)`."""
+    with progress() as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n=1: bar.advance(task, n)
+
+
+def track(items: Iterable[T], description: str, total: int | None = None) -> Iterator[T]:
+    """Iterate with a progress bar."""
+    if total is None and isinstance(items, Sequence):
+        total = len(items)
+    with task_progress(description, total) as advance:
+        for item in items:
+            yield item
+            advance(1)
+
+
+def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Print a summary table to stderr (results stay on stdout)."""
+    if is_quiet():
+        return
+    out = Table(title=title, title_justify="left")
+    for i, column in enumerate(columns):
+        out.add_column(column, justify="left" if i == 0 else "right")
+    for row in rows:
+        out.add_row(*(format_cell(cell) for cell in row))
+    stderr.print(out)
+
+
+def format_cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.3f}" if abs(value) < 100 else f"{value:,.1f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)

@@ -1,0 +1,166 @@
+"""The text of each required section (`# Errors`, `# Panics`, `# Safety`) from what the code
+shows: the error type and the `?` calls, what is unwrapped, asserted or indexed, the raw
+pointers a caller must make valid. The section rules' template text: the template engine,
+repair and `check --fix` all write a missing section with it."""
+
+from __future__ import annotations
+
+import re
+
+from rustdoc_core.docs.english import (
+    code_span,
+    complement,
+    object_phrase,
+    other_params,
+    words_of,
+    words_phrase,
+)
+from rustdoc_core.rust.items import PanicSite, RustItem, parser, result_error_type, split_top_level
+
+
+def _try_sites(item: RustItem) -> list[str]:
+    """Expressions whose error `?` propagates, in source order (not inside closures)."""
+    if not item.body:
+        return []
+    tree = parser().parse(("fn f() " + item.body).encode("utf-8"))
+    out: list[str] = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type in ("closure_expression", "function_item") and node.parent is not None and node.parent.type != "source_file":
+            continue
+        if node.type == "try_expression" and node.named_children:
+            inner = node.named_children[0]
+            text = " ".join(inner.text.decode("utf-8", "replace").split())
+            if text not in out:
+                out.append(text)
+        stack.extend(reversed(node.children))
+    return out
+
+
+def errors_section(item: RustItem) -> str:
+    """The text of `# Errors` for a fn returning `Result` (without the heading)."""
+    codes = [c for c in (code_span(t, 50) for t in _try_sites(item)) if c][:3]
+    if codes:
+        listed = codes[0] if len(codes) == 1 else ", ".join(codes[:-1]) + " or " + codes[-1]
+        text = f"Returns an error if {listed} fails."
+    else:
+        text = "Returns an error if the operation fails."
+    error = code_span(result_error_type(item.return_type), 60)
+    if error:
+        text += f" The error type is {error}."
+    return text
+
+
+_FAILED_COMPARISONS = {
+    "<=": "is greater than", "<": "is not less than", ">=": "is less than", ">": "is not greater than",
+    "==": "is not equal to", "!=": "is equal to",
+}
+"""When `assert!(a OP b)` panics, in words."""
+_FAILED_CHECKS = {
+    # method: (when `assert!(x.method())` panics, when `assert!(!x.method())` panics)
+    "is_some": ("is `None`", "is not `None`"),
+    "is_none": ("is not `None`", "is `None`"),
+    "is_ok": ("is an `Err`", "is not an `Err`"),
+    "is_err": ("is not an `Err`", "is an `Err`"),
+}
+_COMPARISON = re.compile(r"\s(<=|>=|==|!=|<|>)\s")
+_METHOD_CHECK = re.compile(r"^(?P<value>\S+?)\.(?P<method>(?:is|has)_\w+)\(\)$")
+
+
+def _assertion_failure(condition: str) -> str | None:
+    """What makes `assert!(condition)` panic, for "Panics if ...": `!values.is_empty()` ->
+    "`values` is empty", `total <= limit` -> "`total` is greater than `limit`"."""
+    condition = " ".join(condition.split())
+    negated = condition.startswith("!") and not condition.startswith("!=")
+    if negated:
+        condition = condition[1:].strip()
+    check = _METHOD_CHECK.match(condition)
+    if check and _balanced(check["value"]) and code_span(check["value"], 40):
+        method = check["method"]
+        words = words_of(method)[1:]
+        if method in _FAILED_CHECKS:
+            state = _FAILED_CHECKS[method][negated]
+        elif method.startswith("has_"):
+            state = f"has {object_phrase(words)}" if negated else f"has no {words_phrase(words)}"
+        else:
+            state = f"is {complement(words)}" if negated else f"is not {complement(words)}"
+        return f"{code_span(check['value'], 40)} {state}"
+    parts = _COMPARISON.split(condition)
+    if not negated and len(parts) == 3 and not re.search(r"&&|\|", condition) and all(map(_balanced, parts[::2])):
+        left, op, right = (code_span(parts[0], 40), parts[1], code_span(parts[2], 40))
+        if left and right:
+            return f"{left} {_FAILED_COMPARISONS[op]} {right}"
+    code = code_span(condition)
+    return f"{code} is {'true' if negated else 'false'}" if code else None
+
+
+def _balanced(code: str) -> bool:
+    return all(code.count(a) == code.count(b) for a, b in ("()", "[]", "{}"))
+
+
+def _panic_sentence(site: PanicSite) -> str:
+    if site.kind in ("unwrap", "expect"):
+        code = code_span(site.text)
+        return f"Panics if {code} is `None` or `Err`." if code else "Panics if a value it unwraps is `None` or `Err`."
+    text = site.text
+    macro = text.split("!", 1)[0].split("::")[-1].strip() if "!" in text else ""
+    if site.kind == "assert":
+        args_match = re.match(r"^[\w:]+!\s*[(\[{](.*)[)\]}]$", text, re.S)
+        args = split_top_level(args_match.group(1)) if args_match else []
+        if macro == "assert_eq" and len(args) >= 2 and code_span(args[0], 40) and code_span(args[1], 40):
+            return f"Panics if {code_span(args[0], 40)} is not equal to {code_span(args[1], 40)}."
+        if macro == "assert_ne" and len(args) >= 2 and code_span(args[0], 40) and code_span(args[1], 40):
+            return f"Panics if {code_span(args[0], 40)} is equal to {code_span(args[1], 40)}."
+        failure = _assertion_failure(args[0]) if macro == "assert" and args else None
+        return f"Panics if {failure}." if failure else "Panics if an assertion fails."
+    if site.kind == "index":
+        match = re.match(r"^(.*)\[(.*)\]$", text, re.S)
+        if match and code_span(match.group(1), 40) and code_span(match.group(2), 40):
+            return f"Panics if {code_span(match.group(2), 40)} is not a valid index into {code_span(match.group(1), 40)}."
+        return "Panics if an index is out of bounds."
+    if macro in ("todo", "unimplemented"):
+        return "Panics because it is not implemented yet."
+    if macro == "unreachable":
+        return "Panics if a case assumed to be unreachable is reached."
+    return "Panics if it reaches the `panic!` in its body."
+
+
+def panics_section(item: RustItem) -> str:
+    """The text of `# Panics` (without the heading): what is unwrapped, asserted or indexed."""
+    sentences: list[str] = []
+    for site in item.panic_sites:
+        sentence = _panic_sentence(site)
+        if sentence not in sentences:
+            sentences.append(sentence)
+    if not sentences:
+        return "Panics if an operation in its body panics."
+    text = " ".join(sentences[:3])
+    if len(sentences) > 3:
+        text += " It can also panic at other places where it unwraps, asserts or indexes."
+    return text
+
+
+def safety_section(item: RustItem) -> str:
+    """The text of `# Safety` (without the heading) for an `unsafe fn` or `unsafe trait`."""
+    if item.kind == "trait":
+        return "Implementors must uphold the guarantees this trait documents: unsafe code relies on them for memory safety."
+    sentences = []
+    for p in other_params(item):
+        if p.type and p.type.startswith(("*const", "*mut")) and len(p.names) == 1:
+            access = "reads and writes" if p.type.startswith("*mut") else "reads"
+            sentences.append(f"`{p.names[0]}` must be non-null, properly aligned and valid for {access}.")
+    if "unchecked" in item.name.lower():
+        sentences.append("The caller must guarantee the conditions that the checked version of this function verifies.")
+    if not sentences:
+        sentences.append("The caller must uphold the invariants the unsafe operations in this function rely on.")
+    return " ".join(sentences)
+
+
+SECTION_WRITERS = {"Errors": errors_section, "Panics": panics_section, "Safety": safety_section}
+"""Section name -> its text's writer; `section_rules.SECTION_RULES` names the same sections."""
+
+
+def section_text(item: RustItem, name: str) -> str:
+    """The text of section `name` (`Errors`, `Panics`, `Safety`) for `item`, without its heading."""
+    return SECTION_WRITERS[name](item)

@@ -1,0 +1,480 @@
+"""Doc generators: the template engine, or a GGUF model (optionally with a GGUF LoRA
+adapter on top) through llama-cpp-python.
+
+`rustdoc-gen generate`, the language server, the demo, the eval and `prefs` all get their
+generator from `make_generator(spec, options)` and ask it through the one documenting
+pipeline (`pipeline.document_items`): a backend only answers, with the raw text it wrote
+(`prompt.build_messages` -> the GGUF's own chat template, or the plain rendering for a
+model trained without one -> decoding with `DecodeOptions`); the pipeline puts every
+answer through the output guard.
+
+A spec names a backend: `template`, `model:PATH.gguf`, or
+`model:BASE.gguf@ADAPTER.gguf` (a LoRA adapter exported with `export --adapter-only`,
+applied to the base it was trained on).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from rustdoc_core.errors import one_line
+from rustdoc_core.generation.decode import DecodeOptions
+from rustdoc_core.generation.prompt import GGUF_RENDERING_KEY, PLAIN_STOP, PromptContext, build_messages, render_plain
+from rustdoc_core.generation.provenance import Provenance
+from rustdoc_core.rust.items import RustItem
+
+log = logging.getLogger(__name__)
+
+GGUF_MAGIC = b"GGUF"
+
+REPEAT_CHECK_EVERY = 4
+"""Tokens between two looks at whether a partial answer has started to repeat itself."""
+
+ADAPTER_BASE_KEYS = {
+    "rustdoc_gen.base.architecture": "general.architecture",
+    "rustdoc_gen.base.block_count": "{arch}.block_count",
+    "rustdoc_gen.base.embedding_length": "{arch}.embedding_length",
+    "rustdoc_gen.base.vocab_size": "{arch}.vocab_size",
+}
+"""What an exported adapter records of its base (its key -> the base GGUF's key): a base that differs is refused."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a backend wrote for an item, before the output guard."""
+
+    text: str
+    tokens: int = 0  # generated tokens (0 for the template)
+
+
+@dataclass(frozen=True)
+class GeneratedDoc:
+    """A doc ready to insert, with what it came from."""
+
+    text: str  # final doc (after the output guard)
+    raw: str  # what the generator wrote before the guard
+    origin: Provenance
+    tokens: int  # generated tokens (0 for the template)
+    seconds: float
+    steps: tuple[str, ...] = ()  # what the guard did to the answer (`guard.STEPS`), in order
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["origin"], data["steps"] = self.origin.value, list(self.steps)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "GeneratedDoc":
+        return cls(
+            data["text"], data["raw"], Provenance(data["origin"]), int(data["tokens"]), float(data["seconds"]),
+            tuple(data.get("steps", ())),
+        )
+
+
+class GenerationCancelled(Exception):
+    """`should_stop` said stop: the user cancelled (editor request cancelled, Ctrl+C)."""
+
+
+class ModelLoadError(Exception):
+    """A GGUF that cannot be used: missing, not a GGUF, or refused by llama.cpp. One line for the user."""
+
+
+class GenerationError(Exception):
+    """The model could not answer for this item (e.g. the prompt does not fit the context)."""
+
+
+class DocGenerator(Protocol):
+    """A backend. `load` does the slow part (and raises ModelLoadError); `answer` loads on first use.
+    `pipeline.document_item` is how a doc is asked for: it builds the context, asks, guards."""
+
+    name: str
+    is_model: bool  # False: deterministic docs from the item alone
+
+    @property
+    def loaded(self) -> bool: ...
+
+    def load(self) -> None: ...
+
+    def answer(
+        self,
+        item: RustItem,
+        context: PromptContext,
+        *,
+        should_stop: Callable[[], bool] | None = None,
+        on_token: Callable[[int], None] | None = None,
+    ) -> Answer: ...
+
+    def close(self) -> None: ...
+
+
+class TemplateGenerator:
+    """Deterministic docs from the item alone (no model): the default and the baseline."""
+
+    name = "template"
+    is_model = False
+    loaded = True
+
+    def load(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def answer(
+        self,
+        item: RustItem,
+        context: PromptContext,
+        *,
+        should_stop: Callable[[], bool] | None = None,
+        on_token: Callable[[int], None] | None = None,  # noqa: ARG002 - no tokens
+    ) -> Answer:
+        from rustdoc_core.generation.crate_phrasing import follow_crate_phrasing
+        from rustdoc_core.generation.template import template_doc
+
+        if should_stop is not None and should_stop():
+            raise GenerationCancelled()
+        raw = template_doc(item)
+        if context.examples:  # retrieval: the opening verb follows the crate's own
+            raw = follow_crate_phrasing(raw, item.signature, context.examples)
+        return Answer(raw)
+
+
+def check_gguf_file(path: Path, what: str = "model") -> None:
+    """Fail with one line before llama.cpp sees a file it could crash on."""
+    if not path.exists():
+        raise ModelLoadError(f"{what} file not found: {path}")
+    if not path.is_file():
+        raise ModelLoadError(f"{what} path is not a file: {path}")
+    try:
+        with open(path, "rb") as handle:
+            magic = handle.read(4)
+    except OSError as err:
+        raise ModelLoadError(f"cannot read {what} file {path}: {err.strerror or err}") from err
+    if magic != GGUF_MAGIC:
+        raise ModelLoadError(f"not a GGUF {what} file (bad magic bytes {magic!r}): {path}")
+
+
+class LlamaGenerator:
+    """Docs from a GGUF model with llama-cpp-python; greedy and seeded by default, so runs repeat exactly.
+
+    The model loads on the first `generate()` (or `load()`). Calls reuse the KV
+    cache for the longest prompt prefix they share with the previous call (the
+    system prompt, and the whole prompt when an item is asked for again), so
+    only the new part of a prompt is evaluated. One generation at a time: calls
+    from several threads queue on a lock.
+
+    llama-cpp-python's `LlamaRAMCache` is not used: it saves the whole llama state
+    plus a batch-by-vocabulary score array (hundreds of MB for Qwen's 152k vocab)
+    after every call, which costs more than re-evaluating a short item prompt.
+    """
+
+    is_model = True
+
+    def __init__(self, model_path: str | Path, *, adapter_path: str | Path | None = None, options: DecodeOptions | None = None):
+        self.model_path = Path(model_path).expanduser()
+        self.adapter_path = Path(adapter_path).expanduser() if adapter_path else None
+        self.options = options or DecodeOptions()
+        self.name = f"model:{self.model_path.name}" + (f"@{self.adapter_path.name}" if self.adapter_path else "")
+        self.rendering = "chat"
+        """How prompts reach the model: "chat" (its chat template) or "plain" (see prompt.render_plain)."""
+        self._llm: Any = None
+        self._formatter: Any = None
+        self._lock = threading.Lock()
+        self.last_prompt_tokens = 0
+        """Prompt length of the last call, in tokens."""
+        self.last_reused_tokens = 0
+        """Prompt tokens of the last call already in the KV cache from the call before."""
+
+    @property
+    def loaded(self) -> bool:
+        return self._llm is not None
+
+    def load(self) -> None:
+        """Load the model now (raises ModelLoadError with one line)."""
+        with self._lock:
+            self._load()
+
+    def _load(self) -> None:
+        if self._llm is not None:
+            return
+        check_gguf_file(self.model_path)
+        adapter_meta: dict[str, str] = {}
+        if self.adapter_path is not None:
+            check_gguf_file(self.adapter_path, "adapter")
+            adapter_meta = read_gguf_metadata(self.adapter_path)  # a few MB: quick to read whole
+        try:
+            import llama_cpp
+            from llama_cpp import llama_chat_format
+        except ImportError as err:
+            raise ModelLoadError(f"llama-cpp-python is not installed ({err}); run `pip install llama-cpp-python`") from err
+        start = time.perf_counter()
+        try:
+            llm = llama_cpp.Llama(
+                model_path=str(self.model_path),
+                n_ctx=self.options.context_size,
+                n_threads=self.options.threads,
+                seed=self.options.seed,
+                verbose=False,
+            )
+        except Exception as err:  # llama.cpp reports failure as ValueError/RuntimeError with its own wording
+            reason = one_line(err)
+            if "Failed to load model" in reason:
+                reason = "corrupt, truncated or of an architecture this llama.cpp does not know"
+            raise ModelLoadError(f"cannot load model {self.model_path}: {reason}") from err
+        if self.adapter_path is not None:
+            try:
+                # Checked before llama.cpp sees the pair: a mismatched adapter can abort the process there.
+                _check_adapter_base(self.adapter_path, adapter_meta, self.model_path, _base_identity(llm))
+                _apply_adapter(llm, self.adapter_path)
+            except ModelLoadError:
+                llm.close()
+                raise
+        metadata = {**llm.metadata, **adapter_meta}
+        template = llm.metadata.get("tokenizer.chat_template")
+        self.rendering = metadata.get(GGUF_RENDERING_KEY) or ("chat" if template else "plain")
+        if self.rendering == "chat":
+            if not template:
+                llm.close()
+                raise ModelLoadError(f"model {self.model_path} has no chat template but was trained on chat-rendered prompts")
+            eos, bos = llm.token_eos(), llm.token_bos()
+            self._formatter = llama_chat_format.Jinja2ChatFormatter(
+                template=template,
+                eos_token=llm._model.token_get_text(eos) if eos != -1 else "",
+                bos_token=llm._model.token_get_text(bos) if bos != -1 else "",
+                stop_token_ids=[eos] if eos != -1 else None,
+            )
+        self._llm = llm
+        log.debug("loaded %s in %.2fs (n_ctx=%d, %s rendering)", self.name, time.perf_counter() - start, self.options.context_size, self.rendering)
+
+    def prompt_tokens(self, item: RustItem, context: PromptContext) -> list[int]:
+        """The token ids the model sees for `item`."""
+        with self._lock:
+            self._load()
+            return self._prompt_tokens(item, context)[0]
+
+    def _prompt_tokens(self, item: RustItem, context: PromptContext) -> tuple[list[int], list[str]]:
+        messages = build_messages(item, context)
+        if self.rendering == "plain":
+            tokens = self._llm.tokenize(render_plain(messages).encode("utf-8"), add_bos=True, special=False)
+            return tokens, list(PLAIN_STOP)
+        formatted = self._formatter(messages=messages)
+        tokens = self._llm.tokenize(formatted.prompt.encode("utf-8"), add_bos=not formatted.added_special, special=True)
+        stop = formatted.stop if isinstance(formatted.stop, list) else [formatted.stop] if formatted.stop else []
+        return tokens, [s for s in stop if s]
+
+    def answer(
+        self,
+        item: RustItem,
+        context: PromptContext,
+        *,
+        should_stop: Callable[[], bool] | None = None,
+        on_token: Callable[[int], None] | None = None,
+    ) -> Answer:
+        """The model's answer for `item`, as decoded."""
+        with self._lock:
+            self._load()
+            if should_stop is not None and should_stop():
+                raise GenerationCancelled()
+            prompt, stop = self._prompt_tokens(item, context)
+            room = self.options.context_size - len(prompt)
+            if room < 16:
+                raise GenerationError(
+                    f"the prompt for {item.label} ({len(prompt)} tokens) does not fit the context ({self.options.context_size})"
+                )
+            self.last_prompt_tokens = len(prompt)
+            self.last_reused_tokens = _common_prefix(list(self._llm._input_ids[: self._llm.n_tokens]), prompt)
+            raw, produced = self._decode(prompt, stop, min(self.options.max_tokens, room), should_stop, on_token)
+            return Answer(raw, produced)
+
+    def _decode(
+        self,
+        prompt: list[int],
+        stop: list[str],
+        max_tokens: int,
+        should_stop: Callable[[], bool] | None,
+        on_token: Callable[[int], None] | None,
+    ) -> tuple[str, int]:
+        """Stream one answer; (text, tokens). Checks `should_stop` after every token, and ends the
+        answer once it repeats itself (`output_guard.repeats_itself`, asked every few tokens)."""
+        from llama_cpp import StoppingCriteriaList
+
+        from rustdoc_core.generation.guard import repeats_itself
+
+        cancelled = False
+        produced = 0
+
+        def per_token(input_ids: Any, logits: Any) -> bool:  # noqa: ARG001 - llama-cpp-python's signature
+            # Called after each sampled token; `input_ids` is the evaluated context, without that token.
+            nonlocal cancelled, produced
+            if cancelled:
+                return True
+            count = len(input_ids) - len(prompt) + 1
+            if count <= produced:
+                return False  # llama-cpp-python asks once more after the last token
+            produced = count
+            if on_token is not None:
+                on_token(produced)
+            if should_stop is not None and should_stop():
+                cancelled = True
+                return True
+            if produced % REPEAT_CHECK_EVERY == 0:
+                answer = self._llm.detokenize(list(input_ids[len(prompt) :])).decode("utf-8", "ignore")
+                return repeats_itself(answer)
+            return False
+
+        options = self.options
+        pieces: list[str] = []
+        stream = self._llm.create_completion(
+            prompt=prompt,
+            max_tokens=max_tokens,
+            temperature=options.temperature,
+            top_k=1 if options.greedy else 40,
+            repeat_penalty=options.repeat_penalty,
+            frequency_penalty=options.frequency_penalty,
+            presence_penalty=options.presence_penalty,
+            seed=options.seed,
+            stop=stop,
+            stream=True,
+            stopping_criteria=StoppingCriteriaList([per_token]),
+        )
+        for chunk in stream:
+            pieces.append(chunk["choices"][0]["text"])
+        if cancelled:
+            raise GenerationCancelled()
+        return "".join(pieces), produced
+
+    def close(self) -> None:
+        with self._lock:
+            if self._llm is not None:
+                self._llm.close()
+                self._llm = None
+
+
+def read_gguf_metadata(path: Path) -> dict[str, str]:
+    """A GGUF file's scalar and string metadata, as strings (like llama-cpp-python's `Llama.metadata`)."""
+    try:
+        from gguf import GGUFReader
+        from gguf.constants import GGUFValueType
+    except ImportError as err:
+        raise ModelLoadError(f"reading {path.name} needs the `gguf` package ({err})") from err
+    try:
+        reader = GGUFReader(str(path))
+    except Exception as err:  # noqa: BLE001 - a truncated or foreign file
+        raise ModelLoadError(f"cannot read GGUF file {path}: {one_line(err)}") from err
+    values: dict[str, str] = {}
+    for key, field in reader.fields.items():
+        if not field.types or field.types[0] == GGUFValueType.ARRAY:
+            continue
+        part = field.parts[field.data[0]]
+        values[key] = bytes(part).decode("utf-8", "replace") if field.types[0] == GGUFValueType.STRING else str(part[0])
+    return values
+
+
+def _check_adapter_base(adapter: Path, adapter_meta: dict[str, str], base: Path, base_meta: dict[str, str]) -> None:
+    """Refuse, with one line, an adapter exported for another base."""
+    if adapter_meta.get("general.type") not in (None, "adapter"):
+        raise ModelLoadError(f"{adapter} is not a LoRA adapter GGUF (general.type = {adapter_meta['general.type']})")
+    arch = base_meta.get("general.architecture", "")
+    for adapter_key, base_key in ADAPTER_BASE_KEYS.items():
+        expected = adapter_meta.get(adapter_key)
+        actual = base_meta.get(base_key.format(arch=arch))
+        if expected is not None and actual is not None and expected != actual:
+            what = adapter_key.rsplit(".", 1)[-1].replace("_", " ")
+            raise ModelLoadError(f"adapter {adapter.name} was trained on another base: its base's {what} is {expected}, {base.name}'s is {actual}")
+    trained_arch = adapter_meta.get("general.architecture")
+    if trained_arch and arch and trained_arch != arch:
+        raise ModelLoadError(f"adapter {adapter.name} was trained on a {trained_arch} base; {base.name} is a {arch} model")
+
+
+def _base_identity(llm: Any) -> dict[str, str]:
+    """The loaded base's metadata, with its vocabulary size where the GGUF has no `{arch}.vocab_size` (Gemma 3)."""
+    metadata = dict(llm.metadata)
+    metadata.setdefault(f"{metadata.get('general.architecture', '')}.vocab_size", str(llm.n_vocab()))
+    return metadata
+
+
+def _apply_adapter(llm: Any, adapter: Path) -> None:
+    """Apply a GGUF LoRA adapter to a loaded model, as `Llama(lora_path=...)` does, freed with the model."""
+    import ctypes
+
+    import llama_cpp
+
+    handle = llama_cpp.llama_adapter_lora_init(llm._model.model, str(adapter).encode("utf-8"))
+    if handle is None:
+        raise ModelLoadError(f"llama.cpp cannot load adapter {adapter.name} onto {llm.model_path}")
+    llm._stack.callback(llama_cpp.llama_adapter_lora_free, handle)
+    adapters = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(handle)
+    if llama_cpp.llama_set_adapters_lora(llm._ctx.ctx, adapters, 1, (ctypes.c_float * 1)(1.0)):
+        raise ModelLoadError(f"llama.cpp cannot apply adapter {adapter.name} to {llm.model_path}")
+
+
+def _common_prefix(a: list[int], b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+
+# --- the registry: a spec names a backend ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GeneratorSpec:
+    """`template`, `model:PATH.gguf` or `model:BASE.gguf@ADAPTER.gguf`, parsed."""
+
+    model: Path | None = None
+    adapter: Path | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> "GeneratorSpec":
+        kind, _, argument = text.partition(":")
+        if kind not in GENERATOR_KINDS:
+            raise ValueError(f"unknown generator {text!r}; use one of: {', '.join(GENERATOR_HELP)}")
+        if kind == "template":
+            if argument:
+                raise ValueError(f"generator {text!r}: `template` takes no argument")
+            return cls()
+        if not argument:
+            raise ValueError(f"generator {text!r}: give the GGUF file, as in model:PATH.gguf or model:BASE.gguf@ADAPTER.gguf")
+        model, _, adapter = argument.partition("@")
+        if not model or (argument.endswith("@") and not adapter):
+            raise ValueError(f"generator {text!r}: the form is model:BASE.gguf@ADAPTER.gguf")
+        return cls(Path(model).expanduser(), Path(adapter).expanduser() if adapter else None)
+
+    def __str__(self) -> str:
+        if self.model is None:
+            return "template"
+        return f"model:{self.model}" + (f"@{self.adapter}" if self.adapter else "")
+
+
+GENERATOR_HELP = {
+    "template": "the deterministic template engine (no model; the baseline every model must beat)",
+    "model:PATH.gguf": "a GGUF model through llama-cpp-python, base or fine-tuned (merged)",
+    "model:BASE.gguf@ADAPTER.gguf": "a GGUF LoRA adapter (`export --adapter-only`) on the base it was trained on",
+}
+"""Each spec form and what it is: the help text `--help` and errors show."""
+
+GENERATOR_KINDS: dict[str, Callable[[GeneratorSpec, DecodeOptions], DocGenerator]] = {
+    "template": lambda spec, options: TemplateGenerator(),
+    "model": lambda spec, options: LlamaGenerator(spec.model, adapter_path=spec.adapter, options=options),  # type: ignore[arg-type]
+}
+"""Spec prefix -> backend factory: register new backends here."""
+
+
+def make_generator(spec: GeneratorSpec | str | None = None, options: DecodeOptions | None = None) -> DocGenerator:
+    """The backend a spec names (None: the template engine); models load lazily. Raises ValueError for a bad spec."""
+    if spec is None:
+        spec = GeneratorSpec()
+    elif isinstance(spec, str):
+        spec = GeneratorSpec.parse(spec)
+    kind = "template" if spec.model is None else "model"
+    return GENERATOR_KINDS[kind](spec, options or DecodeOptions())

@@ -1,0 +1,153 @@
+"""The one documenting pipeline: items and their crate, to docs ready to insert.
+
+    items + CrateContext -> prompt context (+ retrieved examples) -> generator's answer
+          -> output guard (cut, repair, or the template) -> examples verified -> docs
+
+`generate` (through `document.document_file`), the language server, the demo page, the eval
+and `prefs` all document through `document_items` / `document_item`; none of them builds a
+step of its own. The edits that put the docs into a file are the caller's (`docs.edits`):
+a file on disk and an open editor buffer place them differently.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from rustdoc_core.docs.example_verify import ExampleVerifier, VerificationCancelled
+from rustdoc_core.errors import one_line
+from rustdoc_core.generation.crate_context import CrateContext
+from rustdoc_core.generation.generators import DocGenerator, GeneratedDoc, GenerationCancelled
+from rustdoc_core.generation.grounding import context_code
+from rustdoc_core.generation.guard import finish
+from rustdoc_core.generation.prompt import PromptContext
+from rustdoc_core.generation.provenance import Provenance
+from rustdoc_core.rust.items import RustItem, RustSource
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DocRequest:
+    """One item to document: where it is, and its prompt context when the caller has one
+    already (an eval example's, mined with the dataset); else it is read from `source`."""
+
+    item: RustItem
+    path: Path | str | None = None
+    source: RustSource | None = None
+    context: PromptContext | None = None
+
+
+@dataclass(frozen=True)
+class ItemDoc:
+    """What the pipeline made of one request: its doc, or why there is none."""
+
+    request: DocRequest
+    doc: GeneratedDoc | None
+    error: str | None = None
+    """Why the generator gave nothing (`None` when `doc` is set)."""
+    note: str | None = None
+    """What verification did to the doc's examples, in one line, if anything."""
+
+
+def request_context(request: DocRequest, crate: CrateContext) -> PromptContext:
+    """The prompt context of a request: its own or its file's, with retrieved examples."""
+    item = request.item
+    if request.context is not None:
+        context = request.context
+    elif request.source is not None:
+        return crate.prompt_context(request.path, request.source, item)
+    else:
+        context = PromptContext(module_path=item.module_path)
+    return crate.with_examples(request.path, item, context)
+
+
+def document_item(
+    request: DocRequest,
+    generator: DocGenerator,
+    crate: CrateContext | None = None,
+    *,
+    should_stop: Callable[[], bool] | None = None,
+    on_token: Callable[[int], None] | None = None,
+) -> GeneratedDoc:
+    """The doc for one item: its context, the generator's answer, the output guard.
+
+    Raises GenerationCancelled when `should_stop` says stop, and whatever the generator raises."""
+    crate = crate if crate is not None else CrateContext()
+    path = Path(request.path) if request.path is not None else None
+    item = crate.resolve(request.item.with_doc(None), path)
+    context = request_context(request, crate)
+    if crate.retrieval is not None:
+        log.debug("%s: examples %s", item.label, "; ".join(f"`{e.signature}`" for e in context.examples) or "none")
+    start = time.perf_counter()
+    answer = generator.answer(item, context, should_stop=should_stop, on_token=on_token)
+    done = finish(item, answer.text, names=crate.names, context_code=context_code(context))
+    origin = done.provenance if generator.is_model else Provenance.TEMPLATE
+    return GeneratedDoc(done.text, answer.text, origin, answer.tokens, time.perf_counter() - start, done.steps)
+
+
+def document_items(
+    requests: Sequence[DocRequest],
+    generator: DocGenerator,
+    crate: CrateContext | None = None,
+    *,
+    should_stop: Callable[[], bool] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    on_item: Callable[[ItemDoc], None] | None = None,
+) -> list[ItemDoc]:
+    """Document every request in order. One item's failure is recorded in its place and the
+    others still come; with the crate's example verifiers, each doc's examples are run first.
+
+    `on_progress(index, tokens)` hears each token of request `index` (and 0 as it starts);
+    `on_item` each result as it is done. Raises GenerationCancelled when `should_stop` says
+    stop, and `example_verify.BuildFailed` when a crate to verify against does not build."""
+    crate = crate if crate is not None else CrateContext()
+    out: list[ItemDoc] = []
+    for index, request in enumerate(requests):
+        if should_stop is not None and should_stop():
+            raise GenerationCancelled()
+        if on_progress is not None:
+            report = on_progress
+            report(index, 0)
+            on_token: Callable[[int], None] | None = lambda tokens, i=index: report(i, tokens)  # noqa: E731
+        else:
+            on_token = None
+        try:
+            result = ItemDoc(request, document_item(request, generator, crate, should_stop=should_stop, on_token=on_token))
+        except GenerationCancelled:
+            raise
+        except Exception as err:  # one bad item must not sink the others: say which, go on
+            log.debug("generation failed for %s", request.item.label, exc_info=True)
+            result = ItemDoc(request, None, f"{type(err).__name__}: {one_line(err)}")
+        if result.doc is not None and crate.verifiers is not None and request.path is not None:
+            result = _verified(result, crate)
+        out.append(result)
+        if on_item is not None:
+            on_item(result)
+    return out
+
+
+def _verified(result: ItemDoc, crate: CrateContext) -> ItemDoc:
+    assert result.doc is not None and crate.verifiers is not None and result.request.path is not None
+    verifier, module_path = crate.verifiers.for_file(Path(result.request.path))
+    if verifier is None:
+        return result
+    doc, note = verify_doc(result.request.item, result.doc, verifier, module_path)
+    return replace(result, doc=doc, note=note)
+
+
+def verify_doc(
+    item: RustItem, doc: GeneratedDoc, verifier: ExampleVerifier, module_path: tuple[str, ...] = ()
+) -> tuple[GeneratedDoc, str | None]:
+    """The doc with its examples run against the crate (`module_path`: the item's file's module):
+    passing ones kept, mechanically repaired ones (a `use`, a `main` wrapper) rewritten, failing
+    ones dropped; and one line saying what was dropped, if anything. Raises GenerationCancelled
+    when the verifier's `cancelled` said stop, BuildFailed when the crate does not build."""
+    try:
+        verified = verifier.verify(item, doc.text, module_path)
+    except VerificationCancelled:
+        raise GenerationCancelled() from None
+    return (replace(doc, text=verified.text) if verified.text != doc.text else doc), verified.summary(item.label)

@@ -1,0 +1,125 @@
+"""`generate --verify-examples`: a generated doc's examples are run against the user's crate
+(the fixture crate `checked_math`, built by the real cargo) before the doc goes in. A
+model-shaped answer with one example that compiles and one that does not goes through the
+real output guard, then the verification `document_file` runs: the doc inserted keeps the
+good example and never the failing one, and the user is told once. Without a Cargo.toml
+the flag is off, with one warning."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from rustdoc_core.docs.edits import apply_edits, doc_edits_for
+from rustdoc_core.docs.example_verify import ExampleVerifier
+from rustdoc_core.generation.crate_context import CrateContext
+from rustdoc_core.generation.document import plan_file
+from rustdoc_core.generation.generators import GeneratedDoc
+from rustdoc_core.generation.guard import finish
+from rustdoc_core.generation.pipeline import verify_doc
+from rustdoc_core.generation.provenance import Provenance
+from tests.conftest import FIXTURES, REPO_ROOT
+
+CRATE = FIXTURES / "crates" / "checked_math"
+needs_cargo = pytest.mark.skipif(
+    shutil.which("cargo") is None and not (Path.home() / ".cargo" / "bin" / "cargo").is_file(),
+    reason="cargo is not installed; examples are verified by the real compiler",
+)
+
+GOOD = "let sum = checked_math::checked_add(1, 2)?;\nassert_eq!(sum, 3);"
+BAD = 'let sum = checked_math::checked_add(1, "2");'
+ANSWER = (
+    "Adds two numbers, reporting overflow.\n\n# Errors\n\nReturns `MathError::Overflow` when the sum does not fit.\n\n"
+    f"# Examples\n\n```\n{GOOD}\n```\n\nAdding a string:\n\n```\n{BAD}\n```"
+)
+"""What a model might answer: prose, a needed section, one example that compiles after the
+mechanical `main` wrapper, one that never compiles."""
+
+
+def run_generate(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+    return subprocess.run(
+        [sys.executable, "-m", "rustdoc_cli", "generate", *args], capture_output=True, text=True, timeout=600, cwd=cwd, env=env
+    )
+
+
+@pytest.fixture
+def crate(tmp_path):
+    root = tmp_path / "checked_math"
+    shutil.copytree(CRATE, root)
+    return root
+
+
+@needs_cargo
+def test_a_failing_example_is_never_inserted_and_the_user_is_told_once(crate, tmp_path):
+    lib = crate / "src" / "lib.rs"
+    job = plan_file(lib)
+    item = next(i for i in job.items if i.name == "checked_add")
+    finished = finish(item, ANSWER, names=CrateContext.of_files([(job.path, job.source)]).names)
+    assert BAD in finished.text and GOOD in finished.text  # the guard alone lets both through
+    doc = GeneratedDoc(finished.text, ANSWER, Provenance.MODEL, 40, 0.1)
+    verifier = ExampleVerifier.for_path(lib, target_dir=tmp_path / "target")
+    assert verifier is not None
+
+    kept, note = verify_doc(item, doc, verifier)
+    assert BAD not in kept.text
+    assert "checked_math::checked_add(1, 2)?" in kept.text and "# fn main() -> Result<" in kept.text
+    assert kept.text.startswith("Adds two numbers, reporting overflow.\n\n# Errors\n\n")
+    assert note is not None and note.startswith("fn checked_add: dropped 1 example(s) that do not compile: error")
+
+    edits, refused = doc_edits_for(job.source, [(item, kept.text)])
+    assert not refused
+    written = apply_edits(job.text, edits)
+    assert "checked_add(1, \"2\")" not in written and "/// let sum = checked_math::checked_add(1, 2)?;" in written
+
+
+@needs_cargo
+def test_the_flag_on_a_crate_documents_it_as_without(crate):
+    out = run_generate("src/lib.rs", "--verify-examples", "--write", cwd=crate)
+    assert out.returncode == 0, out.stderr
+    assert "/// # Errors" in (crate / "src" / "lib.rs").read_text()  # the template's docs went in
+    assert "not verified for" not in out.stderr
+
+
+def test_without_a_cargo_toml_the_flag_is_off_with_one_warning(tmp_path):
+    for name in ("a.rs", "b.rs"):
+        (tmp_path / name).write_text("pub fn one() -> u8 {\n    1\n}\n")
+    out = run_generate(".", "--verify-examples", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.count("examples are not verified for") == 1
+    assert "+/// " in out.stdout
+
+
+def test_the_editor_setting_is_parsed_and_a_bad_value_is_named():
+    from lsp_server.settings import parse_settings
+
+    settings, problems = parse_settings({"generate": {"verifyExamples": True}})
+    assert settings.generate.verify_examples and not problems
+    settings, problems = parse_settings({"generate": {"verifyExamples": "yes", "includePrivate": 1}})
+    assert not settings.generate.verify_examples
+    assert any("`rustdocGen.generate.verifyExamples`" in p for p in problems)
+    settings, problems = parse_settings({"generate": 3})
+    assert problems == ["`rustdocGen.generate` must be an object; using its defaults"]  # named once
+
+
+@needs_cargo
+async def test_with_the_setting_on_the_server_still_documents_the_crate(crate):
+    from tests.support.lsp_client import apply_text_edits, edits_for, server_session
+
+    lib = crate / "src" / "lib.rs"
+    text = lib.read_text()
+    uri = lib.as_uri()
+    line = text.split("\n").index("pub fn checked_add(a: u32, b: u32) -> Result<u32, MathError> {")
+    async with server_session(initialization_options={"generate": {"verifyExamples": True}}) as client:
+        client.open(uri, text)
+        actions = await client.code_actions(uri, (line, 8))
+        action = next(a for a in actions if a.title == "Generate rustdoc for `fn checked_add`")
+        resolved = await client.code_action_resolve_async(action)
+        after = apply_text_edits(text, edits_for(resolved.edit, uri))
+        assert "/// # Errors" in after
+        assert not [m for m in client.messages if "example" in m.message]
