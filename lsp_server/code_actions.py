@@ -315,7 +315,7 @@ async def document_edit(
     """
     version = doc.version
     path = path_of(doc.uri)
-    crate = ls.workspace.crate
+    crate = ls.workspace_crate.crate
     requests = [DocRequest(item, path.resolve() if path is not None else None, doc.source) for item in items]
     total = len(items)
     max_tokens = ls.worker.settings.decode.max_tokens

@@ -69,7 +69,7 @@ async def _publish_later(ls: RustdocServer, uri: str, delay: float) -> None:
         lines = doc.source.lines
         found = await asyncio.to_thread(
             document_diagnostics, items, lines, uri, version, ls.position_encoding, ls.settings.generate.include_private,
-            text=doc.source.text, indexes=ls.workspace.crate.indexes,
+            text=doc.source.text, indexes=ls.workspace_crate.crate.indexes,
         )
     except asyncio.CancelledError:
         raise

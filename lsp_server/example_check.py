@@ -46,7 +46,7 @@ async def verified_result(
     if verifier is None:
         log.info("generate.verifyExamples: no Cargo.toml with a library above %s; examples not verified", path)
         return result
-    index = ls.workspace.crate.indexes.index_for(path)
+    index = ls.workspace_crate.crate.indexes.index_for(path)
     module = tuple((index.module_of(path) if index is not None else None) or ())
     def verify_all() -> tuple[list[GeneratedDoc | None], list[str]]:
         docs: list[GeneratedDoc | None] = []

@@ -40,7 +40,7 @@ def workspace_roots(ls: RustdocServer) -> list[Path]:
 
 def configure(ls: RustdocServer) -> None:
     """Read the workspace (again, when `rag.enable` changed)."""
-    ls.workspace.start(workspace_roots(ls), rag=ls.settings.rag.enable)
+    ls.workspace_crate.start(workspace_roots(ls), rag=ls.settings.rag.enable)
 
 
 def did_save(ls: RustdocServer, params: types.DidSaveTextDocumentParams) -> None:
@@ -54,7 +54,7 @@ def did_save(ls: RustdocServer, params: types.DidSaveTextDocumentParams) -> None
     except (OSError, UnicodeDecodeError) as err:
         log.debug("workspace: %s not re-read: %s", path, err)
         return
-    ls.workspace.saved(path, source)
+    ls.workspace_crate.saved(path, source)
 
 
 def examples_at_cursor(ls: RustdocServer, *args: Any) -> list[dict[str, str]] | None:
@@ -70,4 +70,4 @@ def examples_at_cursor(ls: RustdocServer, *args: Any) -> list[dict[str, str]] | 
     item = doc.source.item_at(int(place.get("line", 0)), int(place.get("character", 0)), ls.position_encoding)
     if item is None:
         return None
-    return [{"file": n.file, "signature": n.signature, "doc": n.doc} for n in ls.workspace.neighbours(path_of(uri), item)]
+    return [{"file": n.file, "signature": n.signature, "doc": n.doc} for n in ls.workspace_crate.neighbours(path_of(uri), item)]

@@ -69,7 +69,7 @@ class RustdocServer(LanguageServer):
         self._loop: asyncio.AbstractEventLoop | None = None
         self.diagnostic_tasks: dict[str, asyncio.Task[None]] = {}
         self.diagnosed: set[str] = set()  # documents with hints published
-        self.workspace = WorkspaceCrate()
+        self.workspace_crate = WorkspaceCrate()
         """The workspace as the pipeline sees it: its names, `Result` aliases, module trees (what
         is exported, what a link reaches) and, with `rag.enable`, its documented items as examples."""
 

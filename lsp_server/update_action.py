@@ -26,7 +26,7 @@ def stale_doc_edit(ls: RustdocServer, doc: OpenDocument, item: RustItem) -> DocE
     if item.doc is None:
         return None
     path = path_of(doc.uri)
-    exported = ls.workspace.crate.indexes.exported(path, item) if path is not None else None
+    exported = ls.workspace_crate.crate.indexes.exported(path, item) if path is not None else None
     found = update_edit(item, doc.source.text.split("\n"), line_ending(doc.source.data), exported)
     return found[0] if found is not None else None
 

@@ -102,9 +102,10 @@ def check_dataset(directory: Path) -> None:
 def load_split(directory: Path, split: str, *, limit: int | None, seed: int, examples: Any = None) -> list[dict[str, Any]]:
     """Prompt/completion pairs of one split, shuffled with `seed`, at most `limit`.
 
-    Records of every prompt format this one reads are taken as they are (a v1 prompt is a v2
-    prompt without examples). With `examples` (a `RetrievalIndex`: `train --rag`), each prompt
-    is rebuilt with the record's neighbours from it, none from the record's own file.
+    Every prompt is rendered anew from the record's item and context (`record_prompt`), so
+    what the model learns is what `generate` and the editor ask today, whichever readable
+    format the dataset was mined with. With `examples` (a `RetrievalIndex`: `train --rag`),
+    each prompt shows the record's neighbours from it, none from the record's own file.
     """
     from corpus_miner.dataset import load_records
     from rustdoc_core.generation.retrieval import record_prompt
@@ -117,14 +118,12 @@ def load_split(directory: Path, split: str, *, limit: int | None, seed: int, exa
                 raise UserError(
                     f"dataset {directory} uses prompt format v{version}; this rustdoc-gen trains v{PROMPT_FORMAT_VERSION}: re-mine it"
                 )
-            records.append(record if examples is not None else {"prompt": record["prompt"], "completion": record["completion"]})
+            records.append(record)
     except (OSError, ValueError) as error:
         raise UserError(str(error).splitlines()[0]) from None
     random.Random(f"{seed}:{split}").shuffle(records)
     records = records[:limit] if limit is not None else records
-    if examples is not None:
-        records = [{"prompt": record_prompt(r, examples), "completion": r["completion"]} for r in records]
-    return records
+    return [{"prompt": record_prompt(r, examples), "completion": r["completion"]} for r in records]
 
 
 def rag_examples(directory: Path) -> Any:

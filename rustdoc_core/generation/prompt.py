@@ -5,10 +5,14 @@ Training, eval and serving all call these functions, so what the model learned
 is what it is asked. Change the format, bump PROMPT_FORMAT_VERSION: a model
 records the version it was trained with.
 
-Format v2 adds retrieval: documented neighbours of the item (`PromptContext.examples`,
+Format v2 added retrieval: documented neighbours of the item (`PromptContext.examples`,
 found by `rustdoc_core.generation.retrieval`) shown as examples, their doc above their signature,
-bounded by MAX_EXAMPLES and MAX_EXAMPLES_CHARS. A prompt without examples is word for
-word a v1 prompt, so v1 datasets still train (READABLE_PROMPT_FORMATS).
+bounded by MAX_EXAMPLES and MAX_EXAMPLES_CHARS.
+
+Format v3 orders the parts by how many successive prompts share them, so that llama.cpp's
+prefix reuse skips what the prompt before had: the system prompt (every prompt), then the
+file's context (module, imports; the container and its members, shared by the items of one
+impl or type), then what is the item's own (its examples, what to write, its code).
 """
 
 from __future__ import annotations
@@ -20,10 +24,12 @@ from typing import Any
 from rustdoc_core.docs.text import normalize_doc
 from rustdoc_core.rust.items import RustItem, RustSource
 
-PROMPT_FORMAT_VERSION = 2
+PROMPT_FORMAT_VERSION = 3
 
-READABLE_PROMPT_FORMATS = (1, 2)
-"""Record versions this format reads as its own: a v1 prompt is a v2 prompt without examples."""
+READABLE_PROMPT_FORMATS = (1, 2, 3)
+"""Record versions whose item and context this format can render: training renders every
+prompt anew (`retrieval.record_prompt`), so the version a dataset was mined with only says
+what its stored `prompt` field looks like."""
 
 PROMPT_RENDERINGS = ("chat", "plain")
 """How the messages reach a model: through its own chat template ("chat"), or, for a
@@ -144,8 +150,9 @@ def item_code(item: RustItem) -> str:
 
 
 def build_messages(item: RustItem, context: PromptContext) -> list[dict[str, str]]:
-    """System and user messages asking for `item`'s doc."""
-    parts = [f"Write the rustdoc comment for `{item.label}`."]
+    """System and user messages asking for `item`'s doc: what successive items of a file share
+    first, what is the item's own last (see the module doc)."""
+    parts = []
     if context.module_path:
         parts.append(f"Module: `{'::'.join(context.module_path)}`")
     if context.use_lines:
@@ -157,11 +164,17 @@ def build_messages(item: RustItem, context: PromptContext) -> list[dict[str, str
     shown = examples_section(context.examples)
     if shown:
         parts.append(shown)
+    parts.append(item_request(item))
     parts.append(f"Item:\n```rust\n{item_code(item)}\n```")
     return [
         {"role": "system", "content": SYSTEM_PROMPT},
         {"role": "user", "content": "\n\n".join(parts)},
     ]
+
+
+def item_request(item: RustItem) -> str:
+    """What to write for this item: the one part of the request that depends on its kind."""
+    return f"Write the rustdoc comment for `{item.label}`."
 
 
 def examples_section(examples: tuple[PromptExample, ...]) -> str:

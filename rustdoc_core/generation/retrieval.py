@@ -267,10 +267,13 @@ def entry_of_record(record: dict[str, Any]) -> IndexedItem:
     return IndexedItem.of(record_file(record), record_item(record), record["doc"], record.get("module_path") or ())
 
 
-def record_prompt(record: dict[str, Any], index: RetrievalIndex, k: int = MAX_EXAMPLES) -> list[dict[str, str]]:
-    """A record's prompt rebuilt with its neighbours, in training mode (none from its own file):
-    what `train --rag` trains on."""
+def record_prompt(record: dict[str, Any], index: RetrievalIndex | None = None, k: int = MAX_EXAMPLES) -> list[dict[str, str]]:
+    """A record's prompt as this version of the format renders it, from the record's item and
+    context (so a dataset mined with an older format trains on what is asked today); with
+    `index`, with its neighbours as examples, in training mode (none from its own file): what
+    `train --rag` trains on."""
     item = record_item(record)
     context = PromptContext.from_dict(json.loads(record["context_json"]))
-    file = record_file(record)
-    return build_messages(item, index.context_for(file, item, context, k, training=True, module_path=record.get("module_path") or ()))
+    if index is not None:
+        context = index.context_for(record_file(record), item, context, k, training=True, module_path=record.get("module_path") or ())
+    return build_messages(item, context)

@@ -129,12 +129,14 @@ mod glob {
 }
 """
 
-V1_USER_PROMPT = (
-    "Write the rustdoc comment for `fn regex`.\n\nModule: `glob`\n\nImports:\nuse std::path::Path;\n\n"
+USER_PROMPT = (
+    "Module: `glob`\n\nImports:\nuse std::path::Path;\n\n"
     "Inside: `impl Glob`\n\nNearby items:\n- `pub fn is_empty(&self) -> bool`\n\n"
+    "Write the rustdoc comment for `fn regex`.\n\n"
     "Item:\n```rust\npub fn regex(&self) -> &str {\n    &self.re\n}\n```"
 )
-"""What prompt format v1 (commit a3ebbc1) asked for `Glob::regex` of _SMALL."""
+"""What prompt format v3 asks for `Glob::regex` of _SMALL, without examples: what the file's
+items share first (v1 and v2 asked for the item first)."""
 
 
 def _regex_item() -> tuple[RustItem, PromptContext]:
@@ -143,9 +145,9 @@ def _regex_item() -> tuple[RustItem, PromptContext]:
     return item, prompt_context(source, item)
 
 
-def test_a_prompt_without_examples_is_the_v1_prompt():
+def test_a_prompt_without_examples_puts_what_the_files_items_share_first():
     item, context = _regex_item()
-    assert build_messages(item, context)[1]["content"] == V1_USER_PROMPT
+    assert build_messages(item, context)[1]["content"] == USER_PROMPT
 
 
 def test_examples_go_before_the_item_as_docs_above_signatures():
@@ -153,7 +155,7 @@ def test_examples_go_before_the_item_as_docs_above_signatures():
     examples = (PromptExample("pub fn pattern(&self) -> &str", "Returns the original glob pattern.\n\nSee [`Glob::new`]."),)
     user = build_messages(item, context.with_examples(examples))[1]["content"]
     section = f"{EXAMPLES_HEADING}\n```rust\n/// Returns the original glob pattern.\n///\n/// See [`Glob::new`].\npub fn pattern(&self) -> &str\n```"
-    assert user == V1_USER_PROMPT.replace("\n\nItem:\n", f"\n\n{section}\n\nItem:\n")
+    assert user == USER_PROMPT.replace("\n\nWrite the rustdoc comment", f"\n\n{section}\n\nWrite the rustdoc comment")
 
 
 def test_context_with_examples_survives_json():
@@ -175,7 +177,7 @@ def test_the_examples_section_stays_within_its_bound():
     assert section.count("```") % 2 == 0 and section.count("/// ```") % 2 == 0  # no code block cut in half
     item, context = _regex_item()
     user = build_messages(item, context.with_examples(examples))[1]["content"]
-    assert len(user) <= len(V1_USER_PROMPT) + len("\n\n") + MAX_EXAMPLES_CHARS
+    assert len(user) <= len(USER_PROMPT) + len("\n\n") + MAX_EXAMPLES_CHARS
 
 
 def test_a_long_doc_keeps_its_first_paragraphs_whole():
@@ -274,7 +276,7 @@ def test_train_reads_v1_records_and_refuses_unknown_versions(held_out_dataset, t
     from rustdoc_console import UserError
     from trainer.train import load_split
 
-    for version, readable in ((1, True), (3, False)):
+    for version, readable in ((1, True), (4, False)):
         copy = tmp_path / f"v{version}"
         copy.mkdir()
         lines = [json.dumps({**r, "prompt_format_version": version}) for r in _records(held_out_dataset, "validation")]
@@ -282,7 +284,7 @@ def test_train_reads_v1_records_and_refuses_unknown_versions(held_out_dataset, t
         if readable:
             assert len(load_split(copy, "validation", limit=None, seed=0)) == len(lines)
         else:
-            with pytest.raises(UserError, match="prompt format v3"):
+            with pytest.raises(UserError, match="prompt format v4"):
                 load_split(copy, "validation", limit=None, seed=0)
 
 
@@ -290,6 +292,8 @@ def test_eval_rag_examples_come_from_train_and_the_held_out_crates_other_items(h
     from rustdoc_core.generation.decode import DecodeOptions
     from rustdoc_core.generation.retrieval import item_key
     from trainer.evaluation.dataset import load_examples
+    from rustdoc_core.generation.crate_context import CrateContext
+    from rustdoc_core.generation.pipeline import DocRequest, request_context
     from trainer.evaluation.systems import make_system
 
     plain = make_system("template", DecodeOptions())
@@ -302,7 +306,9 @@ def test_eval_rag_examples_come_from_train_and_the_held_out_crates_other_items(h
         found = system.retrieval.neighbours(file, example.item)
         assert item_key(file, example.item) not in {n.key for n in found}
         origins.update(n.file.split("/")[0] for n in found)
-        assert system.context(example).examples == tuple(n.example() for n in found)
+        assert request_context(DocRequest(example.item, file, context=example.context), CrateContext(retrieval=system.retrieval)).examples == tuple(
+            n.example() for n in found
+        )
     held_out = examples[0].repo
     assert held_out in origins and origins - {held_out}, origins  # the crate's own docs and the train split's
 
