@@ -439,15 +439,27 @@ def over_budget(item: RustItem, doc: str) -> bool:
 
 def apply_budget(item: RustItem, doc: str) -> str:
     """The doc cut to its kind's budget: whole paragraphs and code blocks, in order, while they fit."""
-    budget = budget_of(item)
+    return _drop_empty_headings(_within_budget(budget_of(item), _blocks(doc))[0])
+
+
+def budget_end(item: RustItem, doc: str, budget: Budget | None = None) -> int | None:
+    """The line of `doc` from which `budget` (default: the item kind's) keeps nothing more, or None
+    while all of it fits: where decoding can stop, since `apply_budget` would cut the rest."""
+    blocks = _blocks(doc)
+    full_at = _within_budget(budget or budget_of(item), blocks)[1]
+    return None if full_at is None else sum(len(block.lines) for block in blocks[:full_at])
+
+
+def _within_budget(budget: Budget, blocks: list[_Block]) -> tuple[list[_Block], int | None]:
+    """The blocks `budget` keeps, and the index of the block from which it keeps no more (None: all fit)."""
     paragraphs = chars = codes = 0
     out: list[_Block] = []
-    full = False
-    for block in _blocks(doc):
+    full_at: int | None = None
+    for index, block in enumerate(blocks):
         if block.kind == "blank":
             out.append(block)
             continue
-        if full:
+        if full_at is not None:
             continue
         if block.kind == "code":
             codes += 1
@@ -456,18 +468,18 @@ def apply_budget(item: RustItem, doc: str) -> str:
             continue
         if block.kind == "heading":
             if budget.code_blocks == 0:
-                full = True  # small kinds: no sections
+                full_at = index  # small kinds: no sections
                 continue
             out.append(block)
             continue
         size = sum(len(line.strip()) for line in block.lines)
         if paragraphs and (paragraphs + 1 > budget.paragraphs or chars + size > budget.chars):
-            full = True
+            full_at = index
             continue
         paragraphs += 1
         chars += size
         out.append(block)
-    return _drop_empty_headings(out)
+    return out, full_at
 
 
 # --- 6. grounding and the item's kind ----------------------------------------------------
