@@ -10,12 +10,13 @@ import re
 from rustdoc_core.docs.english import (
     code_span,
     complement,
+    listed,
     object_phrase,
     other_params,
     words_of,
     words_phrase,
 )
-from rustdoc_core.rust.items import PanicSite, RustItem, parser, result_error_type, split_top_level
+from rustdoc_core.rust.items import PanicSite, RustItem, parser, split_top_level
 
 
 def _try_sites(item: RustItem) -> list[str]:
@@ -39,17 +40,12 @@ def _try_sites(item: RustItem) -> list[str]:
 
 
 def errors_section(item: RustItem) -> str:
-    """The text of `# Errors` for a fn returning `Result` (without the heading)."""
+    """The text of `# Errors` for a fn returning `Result` (without the heading): the calls whose
+    error `?` passes on, or else no more than that it can fail."""
     codes = [c for c in (code_span(t, 50) for t in _try_sites(item)) if c][:3]
     if codes:
-        listed = codes[0] if len(codes) == 1 else ", ".join(codes[:-1]) + " or " + codes[-1]
-        text = f"Returns an error if {listed} fails."
-    else:
-        text = "Returns an error if the operation fails."
-    error = code_span(result_error_type(item.return_type), 60)
-    if error:
-        text += f" The error type is {error}."
-    return text
+        return f"Returns an error if {listed(codes, 'or')} fails."
+    return "Returns an error if it fails."
 
 
 _FAILED_COMPARISONS = {
@@ -95,14 +91,63 @@ def _assertion_failure(condition: str) -> str | None:
     return f"{code} is {'true' if negated else 'false'}" if code else None
 
 
+_OPTION_METHODS = frozenset("""
+get get_mut first last first_mut last_mut next next_back pop peek find find_map position rposition max min max_by_key
+min_by_key max_by min_by nth parent file_name file_stem extension to_str checked_add checked_sub checked_mul
+checked_div checked_rem checked_pow checked_neg split_once rsplit_once take to_digit
+from_u32 from_digit pop_front pop_back front back get_key_value remove_entry
+""".split())
+"""Methods of std whose result is an `Option`, where the receiver is what std has them on."""
+_RESULT_METHODS = frozenset("""
+parse lock try_lock read write read_to_string read_to_end read_line metadata symlink_metadata canonicalize read_dir read_link
+try_into try_from from_utf8 from_str write_all write_fmt flush recv send try_recv spawn wait output
+current_dir var set_current_dir create_dir create_dir_all remove_file remove_dir_all rename copy open create
+""".split())
+"""Methods and functions of std whose result is a `Result`."""
+_RESULT_MACROS = frozenset(("write", "writeln"))
+
+
+def unwrapped_type(receiver: str, item: RustItem) -> str | None:
+    """"Option" or "Result": what `receiver.unwrap()` unwraps, where its last call or the
+    parameter it names says so; None where the item does not."""
+    receiver = " ".join(receiver.split())
+    macro = re.match(r"^(?:[\w:]+::)?(\w+)!", receiver)
+    if macro:
+        return "Result" if macro.group(1) in _RESULT_MACROS else None
+    for p in other_params(item):
+        if p.names == (receiver,) and p.type:
+            bare = re.sub(r"^&\s*(mut\s+)?", "", p.type.strip())
+            if re.match(r"^(std::option::)?Option\s*<", bare):
+                return "Option"
+            if re.match(r"^([\w:]*::)?Result\s*<", bare):
+                return "Result"
+            return None
+    call = re.search(r"(?:\.|::)(\w+)\s*(?:::<[^()]*>)?\s*\([^()]*\)$", receiver)
+    if not call:
+        return None
+    method = call.group(1)
+    if method in _OPTION_METHODS:
+        return "Option"
+    if method in _RESULT_METHODS:
+        return "Result"
+    return None
+
+
 def _balanced(code: str) -> bool:
     return all(code.count(a) == code.count(b) for a, b in ("()", "[]", "{}"))
 
 
-def _panic_sentence(site: PanicSite) -> str:
+def _panic_sentence(site: PanicSite, item: RustItem) -> str:
     if site.kind in ("unwrap", "expect"):
         code = code_span(site.text)
-        return f"Panics if {code} is `None` or `Err`." if code else "Panics if a value it unwraps is `None` or `Err`."
+        if not code:
+            return "Panics if unwrapping a value fails."
+        unwrapped = unwrapped_type(site.text, item)
+        if unwrapped == "Option":
+            return f"Panics if {code} is `None`."
+        if unwrapped == "Result":
+            return f"Panics if {code} is an `Err`."
+        return f"Panics if unwrapping {code} fails."  # an `Option` or a `Result`: which, the item does not say
     text = site.text
     macro = text.split("!", 1)[0].split("::")[-1].strip() if "!" in text else ""
     if site.kind == "assert":
@@ -130,7 +175,7 @@ def panics_section(item: RustItem) -> str:
     """The text of `# Panics` (without the heading): what is unwrapped, asserted or indexed."""
     sentences: list[str] = []
     for site in item.panic_sites:
-        sentence = _panic_sentence(site)
+        sentence = _panic_sentence(site, item)
         if sentence not in sentences:
             sentences.append(sentence)
     if not sentences:

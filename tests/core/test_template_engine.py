@@ -11,8 +11,9 @@ import subprocess
 import pytest
 
 from rustdoc_core.docs.checker import check_doc, required_sections
+from rustdoc_core.docs.english import split_identifier, third_person
 from rustdoc_core.docs.text import doc_sections
-from rustdoc_core.generation.template import split_identifier, template_doc, third_person
+from rustdoc_core.generation.template import template_doc
 from rustdoc_core.rust.items import RustSource
 from tests.conftest import FIXTURES as FIXTURE_ROOT
 
@@ -70,7 +71,7 @@ NAMING_DOCS = {
     "variant UnclosedClass": "The unclosed class kind.",
     "variant Io": "The I/O kind. It wraps `std::io::Error`.",
     "enum ColorChoice": "A color choice: one of `Always`, `Never` or `Auto`.",
-    "variant Always": "The always choice.",
+    "variant Always": "The `Always` variant.",  # an adverb: no "always choice",
     "trait Matcher": "A trait for types that act as a matcher.",
     "trait_method is_match": "Returns `true` if the given `haystack` matches this `Matcher`.",
     "trait_method shortest_match": "Returns the shortest match for the given `haystack`.",
@@ -78,7 +79,7 @@ NAMING_DOCS = {
     "type Error": "The error type.",
     "trait_method into_config": (
         "Converts this `IntoConfig` into a config.\n\n# Errors\n\n"
-        "Returns an error if the operation fails. The error type is `Self::Error`."
+        "Returns an error if it fails."
     ),
     "macro make_config": "Makes the config.",
     "mod line_buffer": "Items related to line buffer.",
@@ -100,7 +101,7 @@ NAMING_DOCS = {
     "method clear": "Clears this `Config`.",
     "method default": "Returns the default `Config`.",
     "fn parse_config": "Parses the config from the given `text`.",
-    "fn write_to": "Writes to the given `out`.",
+    "fn write_to": "Writes the given `config` to the given `out`.",
     "fn größe_berechnen": "Returns the größe berechnen for the given `länge`.",
 }
 
@@ -113,25 +114,24 @@ def test_template_summary_for_each_kind_and_name_shape(naming, key):
 SECTION_DOCS = {
     "method load": (
         "Loads a `Store` from the given `path`.\n\n# Errors\n\n"
-        "Returns an error if `std::fs::read_to_string(path)` or `parse_numbers(&text)` fails. "
-        "The error type is `io::Error`."
+        "Returns an error if `std::fs::read_to_string(path)` or `parse_numbers(&text)` fails."
     ),
-    "method first": "Returns the first.",  # indexing: no `# Panics` (clippy's missing_panics_doc ignores it)
-    "method lookup": "Looks up the given `name`.\n\n# Panics\n\nPanics if `self.names.get(name)` is `None` or `Err`.",
+    "method first": "The `first` method.",  # indexing: no `# Panics` (clippy's missing_panics_doc ignores it)
+    "method lookup": "Looks up the given `name`.\n\n# Panics\n\nPanics if `self.names.get(name)` is `None`.",
     "method checked_sum": "Returns the checked sum for the given `limit`.\n\n# Panics\n\nPanics if `total` is greater than `limit`.",
     "method same_len": (
         "Returns the same length for the given `other`.\n\n# Panics\n\n"
         "Panics if `self.items.len()` is not equal to `other.items.len()`."
     ),
-    "fn not_done": "Returns the not done.",  # `todo!()` is not a panic to clippy
-    "fn show": "Shows the given `value`.\n\n# Panics\n\nPanics if a value it unwraps is `None` or `Err`.",
+    "fn not_done": "The `not_done` function.",  # `todo!()` is not a panic to clippy
+    "fn show": "Shows the given `value`.\n\n# Panics\n\nPanics if unwrapping a value fails.",
     "method get_unchecked": (
         "Returns the value for the given `index`, skipping the usual checks.\n\n# Safety\n\n"
         "The caller must guarantee the conditions that the checked version of this function verifies."
     ),
-    "method write_raw": "Writes the raw.\n\n# Safety\n\n`dst` must be non-null, properly aligned and valid for reads and writes.",
+    "method write_raw": "The `write_raw` method.\n\n# Safety\n\n`dst` must be non-null, properly aligned and valid for reads and writes.",
     "trait Zeroable": (
-        "A trait for types that act as a zeroable.\n\n# Safety\n\n"
+        "A trait for zeroable types.\n\n# Safety\n\n"
         "Implementors must uphold the guarantees this trait documents: unsafe code relies on them for memory safety."
     ),
     "method second": "Returns the second.",
@@ -147,7 +147,7 @@ def test_template_sections_say_what_the_code_does(sections, key):
 WORDING_DOCS = {
     # boolean fields: `is_`/`has_`/`can_` names, adjectives, verbs, `Option<bool>`
     "field is_dimmed": "Whether this `StyleOverride` is dimmed, if set.",
-    "field is_all_all": "Whether this `File` is all all.",
+    "field is_all_all": "The `is_all_all` field.",  # no "is all all"
     "field has_xattrs": "Whether this `File` has xattrs.",
     "field can_write": "Whether this `File` can write.",
     "field dimmed": "Whether this `File` is dimmed.",
@@ -159,8 +159,7 @@ WORDING_DOCS = {
     "field foreground": "The foreground of this `StyleOverride`.",
     # constructors whose name says a kind of the value, not its inputs
     "method new_aa_current": (
-        "Creates a new AA current `File`.\n\n# Errors\n\n"
-        "Returns an error if the operation fails. The error type is `io::Error`."
+        "Creates a new `File`.\n\n# Errors\n\nReturns an error if it fails."
     ),
     "method new_empty": "Creates a new empty `File`.",
     "method new_with_name": "Creates a new `File` with the given `name`.",
@@ -186,7 +185,7 @@ WORDING_DOCS = {
     "fn relative_part": "Returns the relative part for the given `path`.\n\n# Panics\n\nPanics if `path` has a root.",
     # a letter is no word; abbreviations without a vowel read as letters
     "fn f": "The `f` function.",
-    "fn sgr_reset": "Handles the SGR reset for the given `out`.",
+    "fn sgr_reset": "The `sgr_reset` function.",  # a noun-named procedure: what it does, the name does not say
     "field sgr_code": "The SGR code of this `File`.",
 }
 
@@ -242,12 +241,12 @@ REAL_CRATE_WORDING = {
     # constructors named by the kind of value they make, getters ending in a preposition
     ("bat", "src/input.rs:147"): "Creates a stdin `Input`.",
     ("globset", "src/lib.rs:295"): "Creates an empty `GlobSet`.",
-    ("clap", "src/error/mod.rs:392"): "Creates an invalid value `Error` from the given `cmd`.",
+    ("clap", "src/error/mod.rs:392"): "Creates an invalid value `Error`.",
     ("clap", "src/builder/command.rs:573"): "Returns the matches from the given `itr`.",
-    ("grep-searcher", "src/lines.rs:119"): "Returns the given `bytes` without the terminator.",
-    ("clap", "src/builder/possible_value.rs:220"): "Returns `true` if this `PossibleValue` matches the given `value`.",
+    ("grep-searcher", "src/lines.rs:119"): "The `without_terminator` function.",
+    ("clap", "src/builder/possible_value.rs:220"): "Returns `true` if this `PossibleValue` matches.",
     ("ignore", "src/gitignore.rs:218"): (
-        "Returns the matched path or any parents for the given `path`.\n\n# Panics\n\nPanics if `path` has a root."
+        "The `matched_path_or_any_parents` method.\n\n# Panics\n\nPanics if `path` has a root."
     ),
 }
 """Items of Debian's crates (bookworm's versions, so the lines hold) and the doc the template writes."""
@@ -271,10 +270,10 @@ def test_template_wording_on_real_crates(debian_crate, crate, where):
         ("pub fn is_tty_stdout() -> bool { true }", "Returns `true` if it is TTY stdout."),
         (
             "impl B { pub fn case_insensitive(&mut self, yes: bool) -> &mut B { self } }",
-            "Sets whether case insensitive is enabled.",
+            "Sets whether to be case insensitive.",
         ),
         ("impl B { pub fn ignore_case(self, yes: bool) -> Self { self } }", "Sets whether to ignore case."),
-        ("impl B { pub fn build(&self) -> Result<Glob, Error> { todo() } }", "Builds a `Glob`.\n\n# Errors\n\nReturns an error if the operation fails. The error type is `Error`."),
+        ("impl B { pub fn build(&self) -> Result<Glob, Error> { todo() } }", "Builds a `Glob`.\n\n# Errors\n\nReturns an error if it fails."),
         ("impl M { pub fn start(&self) -> usize { self.0 } }", "Returns the start."),
     ],
 )
