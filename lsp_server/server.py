@@ -9,11 +9,13 @@ module imports none of them. `lsp_server.wiring` is the one place they are wired
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcInvalidRequest, JsonRpcParseError
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -31,12 +33,48 @@ STATUS_NOTIFICATION = "rustdocGen/status"
 
 
 class RustdocProtocol(LanguageServerProtocol):
-    """pygls's protocol with document sync left to our own store.
+    """pygls's protocol with document sync left to our own store, and an answer to every request.
 
     pygls keeps a second copy of every document and fails on a change to a
     document it does not know; `DocumentStore` is the one copy here, and it logs
     such changes instead.
+
+    pygls 2.1 drops a request whose params do not fit the method's type (the client
+    waits for ever), and a frame that is not JSON, or not a JSON-RPC message, with
+    only a log line. Here the first gets -32602 (Invalid params) for its id, and the
+    others -32700 (Parse error) or -32600 (Invalid Request) with a null id, as
+    JSON-RPC 2.0 asks.
     """
+
+    def structure_message(self, data: Any) -> Any:
+        # Called by `json.loads` for every object of a frame, innermost first; only the
+        # frame itself has "jsonrpc".
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as err:
+            if not (isinstance(data, dict) and "method" in data and "id" in data):
+                raise  # a notification or a response: there is no one to answer
+            log.warning("request %r (%.80s): %s", data.get("id"), data.get("method"), err.message)
+            invalid = JsonRpcInvalidRequest() if not isinstance(data.get("method"), str) else JsonRpcInvalidParams()
+            self.send_error(_request_id(data.get("id")), invalid)
+            return _ANSWERED
+
+    def handle_message(self, message: Any) -> None:
+        if message is _ANSWERED:
+            return
+        if not hasattr(message, "jsonrpc"):  # valid JSON, but an array, a number, an object without "jsonrpc"
+            log.warning("not a JSON-RPC message: %.80r", message)
+            self.send_error(_request_id(message.get("id")) if isinstance(message, dict) else None, JsonRpcInvalidRequest())
+            return
+        if message.jsonrpc != self.VERSION and isinstance(getattr(message, "method", None), str) and hasattr(message, "id"):
+            self.send_error(_request_id(message.id), JsonRpcInvalidRequest())  # pygls would drop it
+            return
+        super().handle_message(message)
+
+    def send_error(self, msg_id: int | str | None, error: JsonRpcException) -> None:
+        """An error response as JSON-RPC 2.0 writes it: `"id": null` where the id is unknown
+        (lsprotocol's converter would leave a null id out)."""
+        self._send_data({"jsonrpc": self.VERSION, "id": msg_id, "error": {"code": error.code, "message": error.message}})
 
     @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams):
@@ -52,6 +90,15 @@ class RustdocProtocol(LanguageServerProtocol):
     def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams):
         if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CLOSE)) is not None:
             yield handler, (params,), None
+
+
+_ANSWERED = object()
+"""What `structure_message` returns for a request it has already answered with an error."""
+
+
+def _request_id(value: Any) -> int | str | None:
+    """A request's id if it is one JSON-RPC allows (a number or a string), else None."""
+    return value if isinstance(value, (int, str)) and not isinstance(value, bool) else None
 
 
 class RustdocServer(LanguageServer):
@@ -148,6 +195,9 @@ class RustdocServer(LanguageServer):
     def report_server_error(self, error: Exception, source: Any) -> None:
         # Logged, not shown: a failing feature must not flood the user with stack traces.
         log.error("server error (%s): %s", getattr(source, "__name__", source), error)
+        if source is JsonRpcException and isinstance(error, (json.JSONDecodeError, UnicodeDecodeError, RecursionError)):
+            # pygls's read loop could not parse a frame (not UTF-8, not JSON, nested too deep).
+            self.protocol.send_error(None, JsonRpcParseError())
 
     def shutdown(self) -> None:
         """Stop running generations at their next token, drop pending hints, stop serving.
