@@ -39,15 +39,15 @@ def test_missing_errors_section_is_added_before_examples(items):
     assert [f.code for f in repaired.findings] == ["missing-errors"]
     assert repaired.text == (
         "Loads a store from `path`.\n\n# Errors\n\n"
-        "Returns an error if `std::fs::read_to_string(path)` or `parse_numbers(&text)` fails. "
-        "The error type is `io::Error`.\n\n# Examples\n\n```no_run\nlet x = 1;\n```"
+        "Returns an error if `std::fs::read_to_string(path)` or `parse_numbers(&text)` fails."
+        "\n\n# Examples\n\n```no_run\nlet x = 1;\n```"
     )
     assert check_doc(items["method load"], repaired.text) == []
 
 
 def test_missing_panics_and_safety_sections_are_appended(items):
     repaired = repair_doc(items["method lookup"], "Returns the value named `name`.")
-    assert repaired.text == "Returns the value named `name`.\n\n# Panics\n\nPanics if `self.names.get(name)` is `None` or `Err`."
+    assert repaired.text == "Returns the value named `name`.\n\n# Panics\n\nPanics if `self.names.get(name)` is `None`."
     unsafe = repair_doc(items["method write_raw"], "Writes `value` through `dst`.")
     assert unsafe.origin == "repaired"
     assert unsafe.text.endswith("# Safety\n\n`dst` must be non-null, properly aligned and valid for reads and writes.")
@@ -188,7 +188,7 @@ def test_update_doc_adds_removes_and_renames_only_what_is_stale():
     assert updated == (
         "Compiles a glob, the way the shell would.\n\n"
         "# Arguments\n\n* `pattern` - the pattern text, as typed.\n* `strict` - refuse `**` inside words.\n\n"
-        "# Errors\n\nReturns an error if the operation fails. The error type is `String`.\n\n"
+        "# Errors\n\nReturns an error if it fails.\n\n"
         "# Examples\n\n```\nlet n = 1;\n```"
     )
     assert not update_doc(item, updated)  # nothing stale is left
