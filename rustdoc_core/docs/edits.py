@@ -194,20 +194,25 @@ def _is_doc_only_attribute(text: str) -> bool:
 
 
 def apply_edits(text: str, edits: Sequence[DocEdit]) -> str:
-    """Apply non-overlapping line edits, bottom-up so earlier line numbers stay valid."""
+    """Apply non-overlapping line edits in one pass over the text (linear in its lines)."""
     lines = _lines(text)
     ordered = sorted(edits, key=lambda e: (e.start_line, e.end_line))
     for a, b in zip(ordered, ordered[1:]):
         if b.start_line < a.end_line:
             raise ValueError(f"overlapping doc edits at lines {a.start_line}-{a.end_line} and {b.start_line}-{b.end_line}")
-    for edit in reversed(ordered):
-        if edit.end_line > len(lines):
-            raise ValueError(f"doc edit beyond the end of the text (line {edit.start_line})")
-        if edit.start_line == len(lines) and lines and not lines[-1].endswith("\n"):
-            # Inserting after a last line without a newline: give it one first.
-            lines[-1] += line_ending(text)
-        lines[edit.start_line : edit.end_line] = [edit.new_text] if edit.new_text else []
-    return "".join(lines)
+    if ordered and ordered[-1].end_line > len(lines):
+        raise ValueError(f"doc edit beyond the end of the text (line {ordered[-1].start_line})")
+    if ordered and ordered[-1].start_line == len(lines) and lines and not lines[-1].endswith("\n"):
+        lines[-1] += line_ending(text)  # inserting after a last line without a newline: give it one first
+    out: list[str] = []
+    done = 0
+    for edit in ordered:
+        out.extend(lines[done : edit.start_line])
+        if edit.new_text:
+            out.append(edit.new_text)
+        done = edit.end_line
+    out.extend(lines[done:])
+    return "".join(out)
 
 
 def doc_edits_for(

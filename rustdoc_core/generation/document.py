@@ -86,6 +86,8 @@ class FileResult:
     old_text: str
     new_text: str
     outcomes: list[ItemOutcome] = field(default_factory=list)
+    edits: list[DocEdit] = field(default_factory=list)
+    """The line edits that made `new_text` from `old_text` (a diff needs no matcher)."""
 
     @property
     def changed(self) -> bool:
@@ -208,7 +210,7 @@ def document_file(
             record(ItemOutcome(job.path, item.start_line, item.label, "skipped", message=str(refused_at[item.start_byte])))
         else:
             record(ItemOutcome(job.path, item.start_line, item.label, "documented", result.doc.origin, result.note))
-    return FileResult(job.path, job.bom + job.text, job.bom + apply_edits(job.text, edits), outcomes)
+    return FileResult(job.path, job.bom + job.text, job.bom + apply_edits(job.text, edits), outcomes, edits)
 
 
 def _model_sections(

@@ -32,9 +32,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from rustdoc_core.docs.checker import Finding
+from rustdoc_core.docs.checker import Finding, unbalanced_backticks
+from rustdoc_core.docs.section_rules import ARGUMENT_SECTIONS, returns_result_like
 from rustdoc_core.docs.text import FENCE, HEADING, code_blocks, normalize_doc
 from rustdoc_core.generation.grounding import NameIndex, ungrounded_mentions
+from rustdoc_core.generation.prompt import value_type
 from rustdoc_core.generation.provenance import Provenance
 from rustdoc_core.rust.items import RustItem
 
@@ -47,14 +49,20 @@ GUARD_SEVERITY = {
     "chat-leftover": "error",
     "wrong-kind": "error",
     "meta-talk": "error",
+    "misshapen-summary": "error",
+    "contradicted-claim": "error",
+    "copied-doc": "error",
+    "malformed-markdown": "error",
+    "needless-section": "warning",
     "unfinished-sentence": "warning",
     "over-length": "warning",
 }
 """The guard's finding codes and their severities (the checker's own are in `doc_checker.SEVERITY`)."""
 
-STEPS = (*GUARD_SEVERITY, "template-summary")
+STEPS = (*GUARD_SEVERITY, "promoted-summary")
 """What `finish` can do to an answer, as recorded in `FinishedDoc.steps`: each finding code it
-removed the cause of, and `template-summary` when the summary was replaced by the template's."""
+removed the cause of, and `promoted-summary` when the summary was cut and the answer's next
+sentence opens the doc instead (the template's summary is never glued above the answer's words)."""
 
 
 @dataclass(frozen=True)
@@ -114,7 +122,14 @@ def strip_chat_leftovers(text: str) -> str:
 
 # --- 2. echoed code ----------------------------------------------------------------------
 
-_DEFINES = r"\b(?:fn|struct|enum|trait|type|const|static|union|mod)\s+{name}\b|\bmacro_rules!\s*{name}\b"
+_DEFINITION = re.compile(r"\b(?:fn|struct|enum|trait|type|const|static|union|mod)\s+(\w+)\b|\bmacro_rules!\s*(\w+)\b")
+"""A Rust definition and the name it defines (one pattern for every item: a pattern per name
+would be compiled again for each item of a big file)."""
+
+
+def _defines(code: str, names: set[str]) -> bool:
+    """Whether `code` defines one of `names` (`fn name`, `struct name`, `macro_rules! name`, ...)."""
+    return any((m.group(1) or m.group(2)) in names for m in _DEFINITION.finditer(code))
 
 
 def _squash(text: str) -> str:
@@ -139,10 +154,8 @@ def restates_item(item: RustItem, code: str) -> bool:
     if len(own) >= 2 and sum(line in body for line in own) * 2 >= len(own):
         return True
     implements = re.search(r"\bimpl\b[^{]*\bfor\b", code) is not None
-    for name in _defined_names(item):
-        pattern = _DEFINES.format(name=re.escape(name))
-        if re.search(pattern, code) and not (item.kind == "trait_method" and implements):
-            return True
+    if _defines(code, _defined_names(item)) and not (item.kind == "trait_method" and implements):
+        return True
     if item.kind == "field" and re.search(rf"^\s*(?:pub(?:\([^)]*\))?\s+)?{re.escape(item.name)}\s*:", code, re.M):
         return True
     return False
@@ -179,11 +192,12 @@ def _fence_ranges(text: str) -> list[tuple[int, int]]:
 
 def echoes_inline(item: RustItem, sentence: str) -> bool:
     """Whether a sentence quotes a definition of the item in a code span (`` `fn name(...)` ``)."""
-    return any(re.search(_DEFINES.format(name=re.escape(name)), span) for span in re.findall(r"`([^`]+)`", sentence) for name in _defined_names(item))
+    names = _defined_names(item)
+    return any(_defines(span, names) for span in re.findall(r"`([^`]+)`", sentence))
 
 
-def remove_inline_echo(item: RustItem, doc: str) -> tuple[str, bool]:
-    return _drop_sentences(item, doc, lambda s: echoes_inline(item, s))
+def remove_inline_echo(item: RustItem, doc: str) -> tuple[str, str | None]:
+    return _drop_sentences(doc, lambda s: echoes_inline(item, s))
 
 
 def remove_echoed_code(item: RustItem, text: str) -> str:
@@ -485,6 +499,8 @@ def _within_budget(budget: Budget, blocks: list[_Block]) -> tuple[list[_Block], 
 # --- 6. grounding and the item's kind ----------------------------------------------------
 
 _KIND_WORDS = "struct|structure|enum|enumeration|trait|function|method|macro|constant|module|field|variant|union"
+_NAMED_KIND = re.compile(rf"(?<![\w:])`?([A-Za-z_]\w*)(?:\(\))?`?\s+({_KIND_WORDS})\b", re.I)
+"""A name followed by a kind noun ("`Glob` trait"): one pattern, the name compared after."""
 KIND_NOUNS = {
     "fn": ("function", "method"),
     "method": ("function", "method"),
@@ -510,11 +526,12 @@ def wrong_kind(item: RustItem, sentence: str) -> str | None:
     allowed = KIND_NOUNS.get(item.kind)
     if allowed is None:
         return None
-    named = re.search(rf"(?<![\w:])`?{re.escape(item.name)}(?:\(\))?`?\s+({_KIND_WORDS})\b", sentence, re.I)
+    named = next((m for m in _NAMED_KIND.finditer(sentence) if m.group(1).lower() == item.name.lower()), None)
     this = re.match(rf"^\s*(?:This|It)\s+(?:is\s+)?(?:an?\s+)?(?:[\w-]+\s+){{0,2}}?({_KIND_WORDS})\b", sentence)
     for match in (named, this):
-        if match and match.group(1).lower() not in allowed:
-            return match.group(1)
+        noun = match.group(match.lastindex) if match else None
+        if noun and noun.lower() not in allowed:
+            return noun
     return None
 
 
@@ -546,8 +563,8 @@ def meta_talk(sentence: str) -> bool:
     return _META.search(sentence) is not None
 
 
-def remove_meta_talk(item: RustItem, doc: str) -> tuple[str, bool]:
-    return _drop_sentences(item, doc, meta_talk)
+def remove_meta_talk(item: RustItem, doc: str) -> tuple[str, str | None]:  # noqa: ARG001 - as the other removers
+    return _drop_sentences(doc, meta_talk)
 
 
 def _drop_sentences_only(doc: str, bad) -> str:
@@ -565,51 +582,339 @@ def _drop_sentences_only(doc: str, bad) -> str:
     return _drop_empty_headings(out)
 
 
-def _drop_sentences(item: RustItem, doc: str, bad) -> tuple[str, bool]:
-    """The doc without the sentences and list entries `bad` says cannot be saved; a summary with one
-    becomes the template's summary. Also says whether the summary was replaced."""
-    from rustdoc_core.generation.template import summary
+SUMMARY_CUT, SUMMARY_LOST = "cut", "lost"
+"""What a cut did to the summary paragraph: some of its sentences went (the next one opens the
+doc), or all of it (nothing of the answer is fit to open the doc: later paragraphs of a small
+model's answer are where its worst sentences are)."""
 
+
+DEGENERATE = ("echoed-code", "meta-talk", "wrong-kind")
+"""Codes of sentences that show the answer is not a doc at all: when one is the summary, no later
+sentence of its paragraph is promoted to open the doc."""
+
+
+def _drop_sentences(doc: str, bad) -> tuple[str, str | None]:
+    """The doc without the sentences and list entries `bad` says cannot be saved, and what that
+    did to the summary paragraph (None, SUMMARY_CUT or SUMMARY_LOST). Nothing is put in their
+    place: the template's summary is never glued above the answer's words."""
     blocks = _blocks(doc)
-    first = next((i for i, b in enumerate(blocks) if b.kind != "blank"), None)
-    replaced = False
-    out: list[_Block] = []
-    for i, block in enumerate(blocks):
-        if i == first and block.kind == "prose" and any(bad(s) for s in _sentences(block.lines)):
-            out.append(_Block("prose", [summary(item)]))
-            replaced = True
-        elif block.kind == "list":
-            out.append(_Block("list", [line for entry in _list_entries(block.lines) if not bad(" ".join(entry)) for line in entry]))
-        elif block.kind == "prose":
-            sentences = _sentences(block.lines)
-            kept = [s for s in sentences if not bad(s)]
-            out.append(block if kept == sentences else _Block("prose", _paragraph(block.lines, kept)))
-        else:
-            out.append(block)
-    return _drop_empty_headings(out), replaced
+    first = next((b for b in blocks if b.kind != "blank"), None)
+    hit = None
+    if first is not None and first.kind == "prose":
+        cut = [bad(s) for s in _sentences(first.lines)]
+        hit = SUMMARY_LOST if all(cut) else SUMMARY_CUT if any(cut) else None
+    return _drop_sentences_only(doc, bad), hit
 
 
-def remove_wrong_kind(item: RustItem, doc: str) -> tuple[str, bool]:
+def remove_wrong_kind(item: RustItem, doc: str) -> tuple[str, str | None]:
     """The doc without sentences that call the item by another kind's name."""
-    return _drop_sentences(item, doc, lambda s: wrong_kind(item, s) is not None)
+    return _drop_sentences(doc, lambda s: wrong_kind(item, s) is not None)
 
 
-def remove_ungrounded(item: RustItem, doc: str, names: NameIndex | None, context_code: Iterable[str] = ()) -> tuple[str, bool]:
-    """The doc without the sentences (and list entries) that name what does not exist; an
-    ungrounded summary becomes the template's summary. Also says whether that happened."""
+def remove_ungrounded(item: RustItem, doc: str, names: NameIndex | None, context_code: Iterable[str] = ()) -> tuple[str, str | None]:
+    """The doc without the sentences (and list entries) that name what does not exist, and whether
+    the summary had one."""
     mentions = ungrounded_mentions(item, doc, names, context_code=context_code)
     if not mentions:
-        return doc, False
+        return doc, None
     spans = {m.text for m in mentions}
-    return _drop_sentences(item, doc, lambda s: any(f"`{t}`" in s or f"[{t}]" in s or f"({t})" in s for t in spans))
+    return _drop_sentences(doc, lambda s: any(f"`{t}`" in s or f"[{t}]" in s or f"({t})" in s for t in spans))
+
+
+# --- 7. what the item's kind and signature say -------------------------------------------
+
+FN_LIKE_KINDS = ("fn", "method", "trait_method", "macro")
+"""Kinds whose summary says what they do ("Returns ...", "Creates ..."); every other kind's says
+what it is or what its value means."""
+
+_FN_OPENING = re.compile(r"^\s*(?:It\s+|This\s+\w+\s+)?(Returns?|Gets|Creates|Constructs|Retrieves)\b")
+"""How a summary opens when it says what a function does."""
+_RETURNS_BOOL = re.compile(r"^\s*Returns?\s+(?:`true`|true|whether)\s+(?:if|when|iff)?\s*(?P<rest>.+)$", re.S)
+_RETURNS_THING = re.compile(r"^\s*Returns?\s+(?P<article>a|an|the)\s+(?P<rest>.+)$", re.S)
+
+
+def misshapen(item: RustItem, sentence: str) -> bool:
+    """Whether a summary sentence has the shape of a function's ("Returns ...", "Creates ...") on
+    an item that is not one: a struct, field, variant, constant, trait or module says what it is."""
+    return item.kind not in FN_LIKE_KINDS and _FN_OPENING.match(sentence) is not None
+
+
+def summary_sentence(doc: str) -> str | None:
+    """The doc's first sentence when the doc opens with a prose paragraph, else None."""
+    first = next((b for b in _blocks(doc) if b.kind != "blank"), None)
+    if first is None or first.kind != "prose":
+        return None
+    return _sentences(first.lines)[0]
+
+
+def misshapen_summary(item: RustItem, doc: str) -> bool:
+    """Whether the doc's summary has a function's shape on an item that is not a function."""
+    sentence = summary_sentence(doc)
+    return sentence is not None and misshapen(item, sentence)
+
+
+def reshaped(item: RustItem, sentence: str) -> str | None:
+    """A misshapen summary in the item's own shape, where the words allow it: "Returns `true` if
+    X" of a `bool` value -> "Whether X"; "Returns the X" -> "The X". None: it cannot be saved."""
+    is_bool = re.search(r"\bbool\b", value_type(item) or "") is not None
+    match = _RETURNS_BOOL.match(sentence)
+    if match:
+        return f"Whether {match.group('rest')}" if is_bool else None
+    match = _RETURNS_THING.match(sentence)
+    if match and not re.match(r"(?:`?(?:true|false|Ok|Err|Some|None)\b)", match.group("rest")):
+        return f"{match.group('article').capitalize()} {match.group('rest')}"
+    return None
+
+
+def reshape_summary(item: RustItem, doc: str) -> tuple[str, str | None]:
+    """The doc with a misshapen summary rewritten in the item's shape, or cut where it cannot be;
+    and what that did to the summary (see `_drop_sentences`)."""
+    sentence = summary_sentence(doc)
+    if sentence is None or not misshapen(item, sentence):
+        return doc, None
+    better = reshaped(item, sentence)
+    if better is None:
+        return _drop_sentences(doc, lambda s: s == sentence)
+    blocks = _blocks(doc)
+    index = next(i for i, b in enumerate(blocks) if b.kind != "blank")
+    sentences = _sentences(blocks[index].lines)
+    blocks[index] = _Block("prose", _paragraph(blocks[index].lines, [better, *sentences[1:]]))
+    return _render(blocks), None
+
+
+_CLAIM_START = re.compile(
+    r"^\W*(?:(?:it|this\s+(?:function|method|fn)|the\s+(?:function|method))\s+(?:also\s+|then\s+)?)?returns?\b"
+    r"(?!\s+(?:early|immediately|without|once|as soon|right away|control))"
+    r"|^\W*`?(?:true|false|Ok|Err|Some|None)\b",
+    re.I,
+)
+"""A sentence whose subject is the item's value: "Returns ...", "It returns ...", "`true` if ..."
+(not "If the closure returns `false`, ...", whose subject is another)."""
+
+
+def _returned(literals: str, *, error: bool = False) -> re.Pattern[str]:
+    """Where a claim sentence says one of `literals` is what comes back: "returns `x`", "or `x`",
+    "otherwise `x`", or `x` first ("`None` if ..."); with `error`, "returns an error" too. The
+    literals keep their case (`None`, not "none"); the words around them do not."""
+    lit = rf"`?(?:{literals})\b"
+    what = rf"(?i:either\s+|an?\s+)?(?:{lit}{'|(?i:error)' if error else ''})"
+    return re.compile(rf"(?i:\breturns?\s+){what}|(?i:\b(?:or|otherwise|else)\s+(?:returns?\s+)?){what}|^\W*{lit}")
+
+
+_BOOL_CLAIM = _returned("true|false")
+_RESULT_CLAIM = _returned("Ok|Err", error=True)
+_OPTION_CLAIM = _returned("Some|None")
+
+
+def _param_types(item: RustItem) -> str:
+    return " ".join(p.type or "" for p in item.params) if item.is_fn else ""
+
+
+def contradicted(item: RustItem, sentence: str) -> str | None:
+    """What a sentence claims about the item's value that its signature contradicts, or None:
+    `true`/`false` without a `bool`, `Ok`/`Err` or "returns an error" without a `Result`,
+    `Some`/`None` without an `Option`, "Returns" of a function that returns nothing. The return
+    type is the resolved one (`Fallible<T>` is a `Result`: the pipeline expands aliases first)."""
+    if item.kind in ("macro", "mod", "trait") or not _CLAIM_START.match(sentence):
+        return None  # no value of their own to contradict, or not a claim about the item's value
+    if item.kind in ("struct", "enum", "union", "variant"):
+        return f"a {item.kind} is not a `bool`" if _BOOL_CLAIM.search(sentence) else None
+    value = value_type(item) or ""
+    params = _param_types(item)
+    if item.is_fn and value in ("", "()", "!") and re.match(r"^\W*(?:\w+\s+){0,3}?returns?\b", sentence, re.I):
+        return "it returns nothing"
+    if _BOOL_CLAIM.search(sentence) and not re.search(r"\bbool\b", value + " " + params):
+        return f"`{value}` is not a `bool`" if value else "it is not a `bool`"
+    if _RESULT_CLAIM.search(sentence) and not re.search(r"Result|Error|\bErr\b", value + " " + params):
+        if not (item.is_fn and returns_result_like(item)):
+            return f"`{value}` is not a `Result`" if value else "it returns no `Result`"
+    if _OPTION_CLAIM.search(sentence) and "Option" not in value + " " + params:
+        return f"`{value}` is not an `Option`" if value else "it returns no `Option`"
+    return None
+
+
+CLAIMLESS_SECTIONS = frozenset({"panics", "safety", "examples", "example"})
+"""Sections whose sentences are not about the item's value (`Err` in "Panics if `x` is an `Err`")."""
+
+
+def _claim_sentences(doc: str) -> list[tuple[int, str]]:
+    """(line, sentence) of the prose that may speak of the item's value: not under `# Panics` or `# Safety`."""
+    found = []
+    line = 0
+    section = None
+    for block in _blocks(doc):
+        if block.kind == "heading":
+            section = HEADING.match(block.lines[0]).group(2).strip().lower()
+        elif block.kind in ("prose", "list") and section not in CLAIMLESS_SECTIONS:
+            found += [(line, s) for s in _sentences(block.lines)]
+        line += len(block.lines)
+    return found
+
+
+def contradicted_sentences(item: RustItem, doc: str) -> list[tuple[int, str]]:
+    return [(line, s) for line, s in _claim_sentences(doc) if contradicted(item, s)]
+
+
+def remove_contradicted(item: RustItem, doc: str) -> tuple[str, str | None]:
+    """The doc without the sentences the signature contradicts, and what that did to the summary."""
+    marked = {s for _, s in contradicted_sentences(item, doc)}
+    return _drop_sentences(doc, lambda s: s in marked) if marked else (doc, None)
+
+
+COPY_RUN = 10
+"""Consecutive words shared with another item's doc that make a copy (the issue's measure)."""
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9_]+", text.lower().replace("`", ""))
+
+
+def word_runs(text: str, size: int = COPY_RUN) -> set[tuple[str, ...]]:
+    """Every run of `size` consecutive words of a text (lower case, punctuation and backticks gone)."""
+    words = _words(text)
+    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+def copied_sentences(doc: str, others: Iterable[str], size: int = COPY_RUN) -> list[tuple[int, str]]:
+    """Sentences and list entries of `doc` that hold words of a run of `size` words shared with
+    one of `others` (the retrieved examples' docs); a run across two sentences marks both."""
+    runs = set().union(*(word_runs(o, size) for o in others)) if others else set()
+    if not runs:
+        return []
+    prose = _prose_sentences(doc)
+    words = [(index, word) for index, (_, sentence) in enumerate(prose) for word in _words(sentence)]
+    marked: set[int] = set()
+    for start in range(len(words) - size + 1):
+        window = words[start : start + size]
+        if tuple(word for _, word in window) in runs:
+            marked.update(index for index, _ in window)
+    return [prose[index] for index in sorted(marked)]
+
+
+def remove_copied(doc: str, others: Iterable[str]) -> tuple[str, str | None]:
+    """The doc without what it copied from the retrieved examples, and what that did to the summary."""
+    marked = {s for _, s in copied_sentences(doc, tuple(others))}
+    return _drop_sentences(doc, lambda s: s in marked) if marked else (doc, None)
+
+
+# --- 8. sections no Rust doc needs ----------------------------------------------------------
+
+NEEDLESS_SECTIONS = frozenset({*ARGUMENT_SECTIONS, "returns", "return", "return value", "return values", "returns value"})
+"""Lower-cased headings rustdoc's conventions have no use for: parameters and the return value are
+said in prose (RFC 1574, the API guidelines)."""
+
+_NOTHING_TO_SAY = re.compile(
+    r"^(?:(?:this|the|it|that)\s+(?:\w+\s+){0,2}?)?(?:does\s+not|doesn't|do\s+not|will\s+not|won't|never|cannot|can't|should\s+not)\s+"
+    r"(?:\w+\s+){0,2}?(?:panic|fail|error|return\s+(?:an?\s+)?errors?|be\s+unsafe|have\s+(?:any\s+)?(?:safety|errors|side))"
+    r"|^(?:none|n/?a|nothing|no\s+(?:errors?|panics?|safety\s+\w+)|not\s+applicable)\b",
+    re.I,
+)
+
+
+def _section_spans(blocks: list[_Block]) -> list[tuple[int, int, str]]:
+    """(heading index, end index, lower-cased title) of each section: its heading and what stands
+    under it, up to the next heading of its level or above."""
+    spans = []
+    for index, block in enumerate(blocks):
+        if block.kind != "heading":
+            continue
+        level = _level(block)
+        end = next((j for j in range(index + 1, len(blocks)) if blocks[j].kind == "heading" and _level(blocks[j]) <= level), len(blocks))
+        title = HEADING.match(block.lines[0]).group(2).strip().strip("*_: ").lower()
+        spans.append((index, end, title))
+    return spans
+
+
+def _says_nothing(blocks: list[_Block]) -> bool:
+    text = " ".join(" ".join(b.lines) for b in blocks if b.kind in ("prose", "list")).strip()
+    if any(b.kind == "code" for b in blocks):
+        return False
+    return not text or all(_NOTHING_TO_SAY.match(s.strip(" -*")) for s in _SENTENCE_END.split(text))
+
+
+def needless_sections(doc: str) -> list[tuple[int, str]]:
+    """(line, title) of each section the doc does not need: `# Arguments`, `# Returns` and their
+    kin, and sections that say there is nothing to say ("This function does not panic.")."""
+    blocks = _blocks(doc)
+    lines = [0]
+    for block in blocks:
+        lines.append(lines[-1] + len(block.lines))
+    return [
+        (lines[start], title)
+        for start, end, title in _section_spans(blocks)
+        if title in NEEDLESS_SECTIONS or _says_nothing(blocks[start + 1 : end])
+    ]
+
+
+def remove_needless_sections(doc: str) -> str:
+    """The doc without the sections `needless_sections` finds (a required one the item lacks
+    afterwards is written by repair, from the code)."""
+    blocks = _blocks(doc)
+    drop: set[int] = set()
+    for start, end, title in _section_spans(blocks):
+        if title in NEEDLESS_SECTIONS or _says_nothing(blocks[start + 1 : end]):
+            drop.update(range(start, end))
+    return _render(b for i, b in enumerate(blocks) if i not in drop) if drop else doc
+
+
+# --- 9. well-formed Markdown -----------------------------------------------------------------
+
+
+def malformed(doc: str) -> bool:
+    """Whether the doc is malformed Markdown: a paragraph with a backtick that opens no code span
+    (an odd count), or a code fence never closed."""
+    return bool(unbalanced_backticks(doc)) or any(not b.closed for b in code_blocks(doc))
+
+
+def well_formed(doc: str) -> str:
+    """The doc with every paragraph well-formed: sentences and list entries leaving a code span open
+    dropped (a paragraph still unbalanced, whole), and a fence left open closed."""
+    if any(open_code_span(t) for _, t in _prose_sentences(doc)):
+        doc = _drop_sentences_only(doc, open_code_span)
+    bad = {line for line, _ in unbalanced_backticks(doc)}
+    if bad:
+        blocks, kept, line = _blocks(doc), [], 0
+        for block in blocks:
+            if not (block.kind in ("prose", "list") and any(line <= n < line + len(block.lines) for n in bad)):
+                kept.append(block)
+            line += len(block.lines)
+        doc = _drop_empty_headings(kept)
+    blocks = code_blocks(doc)
+    if blocks and not blocks[-1].closed:
+        fence = FENCE.match(doc.split("\n")[blocks[-1].start_line])
+        doc = doc.rstrip("\n") + "\n" + (fence.group(1) if fence else "```")
+    return normalize_doc(doc)
+
+
+# --- 10. what opens the doc -------------------------------------------------------------------
+
+_DANGLING = frozenset(
+    "it its they their them these those also however but and or so otherwise then additionally furthermore "
+    "moreover note hence thus alternatively instead".split()
+)
+"""First words that lean on a sentence before them: such a sentence cannot open a doc."""
+
+
+def opens_with_summary(doc: str) -> bool:
+    """Whether the doc opens with a sentence that can stand alone as its summary: prose, not a
+    heading, list or code, and not leaning on a sentence before it ("It also ...")."""
+    sentence = summary_sentence(doc)
+    if sentence is None:
+        return False
+    words = re.findall(r"[A-Za-z']+", sentence)
+    return bool(words) and words[0].lower() not in _DANGLING
 
 
 # --- findings ----------------------------------------------------------------------------
 
 
-def guard_findings(item: RustItem, doc: str, names: NameIndex | None = None, context_code: Iterable[str] = ()) -> list[Finding]:
+def guard_findings(
+    item: RustItem, doc: str, names: NameIndex | None = None, context_code: Iterable[str] = (), examples: Iterable[str] = ()
+) -> list[Finding]:
     """The guard's findings on a doc or a raw answer: chat leftovers, echoed code, repetition,
-    ungrounded names, an unfinished last sentence, a doc over its kind's budget."""
+    ungrounded names, a summary of the wrong shape, claims the signature contradicts, words copied
+    from `examples` (the retrieved docs), needless sections, malformed Markdown, an unfinished last
+    sentence, a doc over its kind's budget."""
     findings = [guard_finding("chat-leftover", "chat-template text in the doc", n) for n in chat_leftover_lines(doc)[:1]]
     echoes = [start for start, _ in _echo_line_ranges(item, doc)] + [n for n, t in _prose_sentences(doc) if echoes_inline(item, t)]
     for start in sorted(echoes)[:1]:
@@ -622,6 +927,16 @@ def guard_findings(item: RustItem, doc: str, names: NameIndex | None = None, con
         findings.append(guard_finding("wrong-kind", f"calls {item.label} a {wrong_kind(item, text)}", line))
     for mention in ungrounded_mentions(item, doc, names, context_code=context_code):
         findings.append(guard_finding("ungrounded-identifier", f"`{mention.name}` names nothing in the item, the crate, std or a dependency", mention.line, mention.col))
+    if misshapen_summary(item, doc):
+        findings.append(guard_finding("misshapen-summary", f"the summary of {item.label} says what a function does, not what the {item.kind} is", 0))
+    for line, text in contradicted_sentences(item, doc)[:1]:
+        findings.append(guard_finding("contradicted-claim", f"the signature contradicts {text[:60]!r}: {contradicted(item, text)}", line))
+    for line, text in copied_sentences(doc, tuple(examples))[:1]:
+        findings.append(guard_finding("copied-doc", f"copied from another item's doc: {text[:60]!r}", line))
+    for line, title in needless_sections(doc)[:1]:
+        findings.append(guard_finding("needless-section", f"the `# {title.title()}` section says nothing the doc needs", line))
+    if malformed(doc):
+        findings.append(guard_finding("malformed-markdown", "a code span or code fence is left open"))
     tail = unfinished_tail(doc)
     tail = next((n for n, t in _prose_sentences(doc) if open_code_span(t)), tail)
     if tail is not None:
@@ -648,46 +963,66 @@ def repeats_itself(text: str) -> bool:
 # --- the guard ---------------------------------------------------------------------------
 
 
-def finish(item: RustItem, raw: str, *, names: NameIndex | None = None, context_code: Iterable[str] = ()) -> FinishedDoc:
+def finish(
+    item: RustItem, raw: str, *, names: NameIndex | None = None, context_code: Iterable[str] = (), examples: Iterable[str] = ()
+) -> FinishedDoc:
     """The doc to insert for `item`, from a generator's raw answer.
 
     `names` is the crate's name index (None: only the item, its context and std count as
     real); `context_code` is code around the item the prompt showed (sibling signatures,
-    `use` lines), whose names are real too.
+    `use` lines), whose names are real too; `examples` are the docs of the retrieved examples
+    the prompt showed, which the doc may not copy.
     """
     from rustdoc_core.generation.prompt import parse_completion
     from rustdoc_core.generation.repair import repair_doc
     from rustdoc_core.generation.template import template_doc
 
     context_code = tuple(context_code)
+    examples = tuple(examples)
     steps: list[str] = []
+    summary: set[str] = set()  # what the cuts did to the summary paragraph
 
     def step(code: str, before: str, after: str) -> str:
         if normalize_doc(after) != normalize_doc(before) and code not in steps:
             steps.append(code)
         return after
 
+    def cut(code: str, before: str, removed: tuple[str, str | None]) -> str:
+        if removed[1] is not None:
+            # A summary cut as degenerate (echoed code, talk about "the code", the wrong kind)
+            # discredits the rest of its paragraph: nothing of it is promoted.
+            summary.add(SUMMARY_LOST if code in DEGENERATE else removed[1])
+        return step(code, before, removed[0])
+
     as_written = parse_completion(raw)
     text = step("chat-leftover", raw, strip_chat_leftovers(raw))
     text = parse_completion(step("echoed-code", text, remove_echoed_code(item, text)))
-    inline, echo_summary = remove_inline_echo(item, text)
-    text = step("echoed-code", text, inline)
+    text = cut("echoed-code", text, remove_inline_echo(item, text))
     text = step("repetition", text, cut_repetition(text))
     text = step("unfinished-sentence", text, drop_unfinished_tail(text))
+    text = step("needless-section", text, remove_needless_sections(text))
     text = step("over-length", text, apply_budget(item, text))
-    kinded, wrong_summary = remove_wrong_kind(item, text)
-    text = step("wrong-kind", text, kinded)
-    plain, meta_summary = remove_meta_talk(item, text)
-    text = step("meta-talk", text, plain)
-    grounded, ungrounded_summary = remove_ungrounded(item, text, names, context_code)
-    text = step("ungrounded-identifier", text, grounded)
-    if echo_summary or wrong_summary or meta_summary or ungrounded_summary:
-        steps.append("template-summary")
+    text = cut("wrong-kind", text, remove_wrong_kind(item, text))
+    text = cut("meta-talk", text, remove_meta_talk(item, text))
+    text = cut("ungrounded-identifier", text, remove_ungrounded(item, text, names, context_code))
+    text = cut("copied-doc", text, remove_copied(text, examples))
+    text = cut("contradicted-claim", text, remove_contradicted(item, text))
+    for _ in range(3):  # a cut summary lets its next sentence up, which may be misshapen too
+        before = text
+        text = cut("misshapen-summary", text, reshape_summary(item, text))
+        if text == before:
+            break
+    if SUMMARY_LOST in summary or not opens_with_summary(text):
+        # Nothing the answer said first is fit to open the doc: the template's doc alone, never
+        # its summary glued above the answer's words.
+        return FinishedDoc(template_doc(item), Provenance.TEMPLATE, tuple(steps))
+    if SUMMARY_CUT in summary:
+        steps.append("promoted-summary")
     repaired = repair_doc(item, text)
     if repaired.origin == Provenance.TEMPLATE:
         return FinishedDoc(repaired.text, Provenance.TEMPLATE, tuple(steps))
-    final = normalize_doc(repaired.text)
-    if any(f.severity == "error" for f in guard_findings(item, final, names, context_code)):
+    final = normalize_doc(step("malformed-markdown", repaired.text, well_formed(repaired.text)))
+    if any(f.severity == "error" for f in guard_findings(item, final, names, context_code, examples)):
         return FinishedDoc(template_doc(item), Provenance.TEMPLATE, tuple(steps))
     if steps and final == normalize_doc(template_doc(item)):
         return FinishedDoc(final, Provenance.TEMPLATE, tuple(steps))  # nothing of the answer is left
