@@ -19,7 +19,7 @@ from lsp_server.diagnostics import SOURCE as DIAGNOSTIC_SOURCE
 from lsp_server.documents import OpenDocument, path_of
 from lsp_server.example_check import verified_result
 from lsp_server.generation import GenerationRequest
-from lsp_server.progress import GenerationProgress
+from lsp_server.progress import GenerationProgress, first_sentence
 from lsp_server.server import RustdocServer
 from lsp_server.undocumented import wanting_doc
 from lsp_server.update_action import stale_doc_edit, update_title
@@ -324,15 +324,20 @@ async def document_edit(
         if ls.worker.uses_model:
             progress = await stack.enter_async_context(GenerationProgress(ls, title))
 
-        def on_progress(index: int, count: int, tokens: int) -> None:
+        sentence_shown: set[int] = set()
+
+        def on_progress(index: int, count: int, tokens: int, text: str) -> None:
+            """The doc's first sentence as it forms; sent at once when it is complete."""
             if progress is None:
                 return
             label = items[index].label
-            if count == 1:
-                progress.report(f"{label}: {tokens} tokens", min(99, tokens * 100 // max(1, max_tokens)))
-            else:
-                done = index * 100 // count
-                progress.report(f"{label} ({index + 1}/{count}): {tokens} tokens", done, force=tokens == 0)
+            where = label if count == 1 else f"{label} ({index + 1}/{count})"
+            sentence, complete = first_sentence(text)
+            percentage = min(99, tokens * 100 // max(1, max_tokens)) if count == 1 else index * 100 // count
+            completed = complete and index not in sentence_shown
+            if completed:
+                sentence_shown.add(index)
+            progress.report(f"{where}: {sentence or '…'}", percentage, force=tokens == 0 or completed)
 
         def on_loading(message: str) -> None:
             if progress is not None:

@@ -1,7 +1,11 @@
-"""The generation worker: one model per server, loaded lazily, once, off the event loop.
+"""The generation worker: one model per server, loaded once, off the event loop: when the
+first Rust file opens (`preload`), or else at the first request.
 
 Requests queue on a single worker thread (one llama.cpp context can only do one
-thing at a time). Each request carries a stop flag that the token loop checks
+thing at a time). The model's KV cache outlives requests: each prompt evaluates only
+what it does not share with the one before (the system prompt always; the file's
+context for the next item of a file), and `prefill` evaluates an item's prompt ahead of
+its request while the worker is idle (a file just opened, an action just listed). Each request carries a stop flag that the token loop checks
 after every token: `$/cancelRequest`, a cancelled work-done progress or the
 client going away set it. When the model cannot be used (none configured, file
 missing or corrupt, llama.cpp refuses it) the template engine serves instead
@@ -29,9 +33,11 @@ from rustdoc_core.generation.generators import (
     TemplateGenerator,
     make_generator,
 )
-from rustdoc_core.generation.pipeline import DocRequest, document_item, document_items
+from rustdoc_core.generation.pipeline import DocRequest, document_item, document_items, request_context
 
 log = logging.getLogger(__name__)
+
+NOT_LOADED_YET = "The model loads when a Rust file opens."
 
 HOW_TO_SET_A_MODEL = (
     "Set `rustdocGen.model.path` to a GGUF file (`rustdoc-gen model pull` downloads one and prints its path)."
@@ -58,8 +64,8 @@ class GenerationRequest:
     crate: CrateContext = field(default_factory=CrateContext)
     cancelled: Callable[[], bool] = lambda: False
     """Polled after every token besides the request's own stop flag (e.g. a cancelled progress)."""
-    on_progress: Callable[[int, int, int], None] | None = None
-    """Called from the worker thread with (item index, items, tokens of this item so far)."""
+    on_progress: Callable[[int, int, int, str], None] | None = None
+    """Called from the worker thread with (item index, items, tokens of this item so far, its answer so far)."""
     on_loading: Callable[[str], None] | None = None
     """Called from the worker thread when the model starts loading for this request."""
     stop: threading.Event = field(default_factory=threading.Event)
@@ -95,6 +101,8 @@ class GenerationWorker:
         self._lock = threading.Lock()
         self._queued = 0
         self._closed = False
+        self._prefill_wanted: DocRequest | None = None  # the latest prefill asked for, not yet run
+        self._loading = False  # a model is loading on the worker thread
 
     # --- settings and state --------------------------------------------------------
 
@@ -151,9 +159,11 @@ class GenerationWorker:
             return Status("template", None, "No model configured: docs come from the template engine.")
         if self._failed is not None:
             return Status("error", self.model_name, f"{self._failed}; using the template engine.")
+        if self._loading:
+            return Status("loading", self.model_name, f"Loading {self.model_name}")
         generator = self._generator
         loaded = generator is not None and generator.loaded
-        return Status("ready", self.model_name, None if loaded else "The model loads on first use.")
+        return Status("ready", self.model_name, None if loaded else NOT_LOADED_YET)
 
     def _fail(self, reason: str) -> None:
         with self._lock:
@@ -185,7 +195,49 @@ class GenerationWorker:
         finally:
             self._queued -= 1
 
-    def _ensure_generator(self, request: GenerationRequest) -> DocGenerator:
+    def preload(self, first: DocRequest | None = None, crate: CrateContext | None = None) -> None:
+        """Load the configured model now on the worker thread, unless it is loaded or failed; then
+        evaluate `first`'s prompt (an item of the file just opened), so that its request, and the
+        next of its file, start with the shared part of their prompt done."""
+        if self._closed or self._settings.path is None or self._failed is not None:
+            return
+        generator = self._generator
+        if generator is None or not generator.loaded:
+            self._executor.submit(self._preload)
+        if first is not None:
+            self.prefill(first, crate)
+
+    def _preload(self) -> None:
+        try:
+            self._ensure_generator()
+        except Exception:  # noqa: BLE001 - _ensure_generator reports its own failures
+            log.exception("preloading the model failed")
+
+    def prefill(self, request: DocRequest, crate: CrateContext | None = None) -> None:
+        """Evaluate `request`'s prompt on the worker thread when it has nothing else to do (the
+        request it is for will then only decode); a newer prefill replaces one not yet run."""
+        if self._closed or self._settings.path is None or self._failed is not None:
+            return
+        self._prefill_wanted = request
+        self._executor.submit(self._prefill, request, crate if crate is not None else CrateContext())
+
+    def _prefill(self, request: DocRequest, crate: CrateContext) -> None:
+        if self._prefill_wanted is not request or self._queued:
+            return  # replaced by a newer one, or a request is waiting: it goes first
+        generator = self._generator
+        prefill = getattr(generator, "prefill", None)
+        if generator is None or not generator.loaded or prefill is None:
+            return
+        try:
+            start = time.perf_counter()
+            evaluated = prefill(request.item, request_context(request, crate), should_stop=lambda: self._queued > 0)
+            log.debug("prefilled %s: %d tokens in %.2fs", request.item.label, evaluated, time.perf_counter() - start)
+        except GenerationCancelled:
+            pass
+        except Exception:  # noqa: BLE001 - a prefill only saves time; the request does the work anyway
+            log.debug("prefill of %s failed", request.item.label, exc_info=True)
+
+    def _ensure_generator(self, request: GenerationRequest | None = None) -> DocGenerator:
         """The generator to use now; loads the model the first time (worker thread only)."""
         if self._generator is not None:
             return self._generator
@@ -200,9 +252,10 @@ class GenerationWorker:
         else:
             generator = make_generator(settings.generator_spec(), settings.decode)
             self._on_status(Status("loading", self.model_name, f"Loading {self.model_name}"))
-            if request.on_loading is not None:
+            if request is not None and request.on_loading is not None:
                 request.on_loading(f"Loading {self.model_name}")
             start = time.perf_counter()
+            self._loading = True
             try:
                 generator.load()
             except ModelLoadError as err:
@@ -214,8 +267,14 @@ class GenerationWorker:
                 generator = TemplateGenerator()
             else:
                 log.info("loaded %s in %.2fs", generator.name, time.perf_counter() - start)
-        if settings is self._settings:  # not reconfigured meanwhile
+            finally:
+                self._loading = False
+        if settings == self._settings:  # not reconfigured meanwhile
             self._generator = generator
+            if request is None:
+                self._on_status(self.idle_status())
+        elif request is None:
+            _close(generator)  # a preload for settings that are gone
         return generator
 
     def _run(self, request: GenerationRequest) -> GenerationResult:
@@ -236,7 +295,7 @@ class GenerationWorker:
                     generator,
                     request.crate,
                     should_stop=request.should_stop,
-                    on_progress=(lambda index, tokens: report(index, total, tokens)) if report is not None else None,
+                    on_progress=(lambda index, tokens, text: report(index, total, tokens, text)) if report is not None else None,
                 )
             finally:
                 if is_model:

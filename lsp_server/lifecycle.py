@@ -10,8 +10,11 @@ from typing import Any
 from lsprotocol import types
 
 from lsp_server import diagnostics, examples
+from lsp_server.documents import OpenDocument, path_of
 from lsp_server.server import RustdocServer
 from lsp_server.settings import SECTION, merge, parse_settings, unwrap_section
+from lsp_server.undocumented import wanting_doc
+from rustdoc_core.generation.pipeline import DocRequest
 
 log = logging.getLogger(__name__)
 
@@ -76,14 +79,32 @@ async def apply_settings(ls: RustdocServer, configuration: Any) -> None:
     log.info("settings: %s", settings)
     ls.worker.configure(settings.model)
     examples.configure(ls)
+    for doc in ls.documents:  # a model set while Rust files are open loads now
+        preload(ls, doc)
+        break
     if settings.diagnostics != old.diagnostics or settings.generate != old.generate:
         for doc in ls.documents:
             diagnostics.schedule(ls, doc.uri, delay=0)
 
 
 def did_open(ls: RustdocServer, params: types.DidOpenTextDocumentParams) -> None:
-    ls.documents.open(params.text_document)
+    doc = ls.documents.open(params.text_document)
     diagnostics.schedule(ls, params.text_document.uri, delay=0)
+    preload(ls, doc)
+
+
+def preload(ls: RustdocServer, doc: OpenDocument) -> None:
+    """Load the model off the event loop when a Rust file opens (not at the first request), and
+    evaluate the prompt of the file's first item that wants a doc: the system prompt and the
+    file's context are then in the model's cache before anything is asked."""
+    if ls.worker.uses_model:
+        ls.worker.preload(_first_request(ls, doc), ls.workspace_crate.crate)
+
+
+def _first_request(ls: RustdocServer, doc: OpenDocument) -> DocRequest | None:
+    path = path_of(doc.uri)
+    item = next(wanting_doc(doc.source, ls.settings.generate.include_private, path), None)
+    return DocRequest(item, path.resolve() if path is not None else None, doc.source) if item is not None else None
 
 
 def did_change(ls: RustdocServer, params: types.DidChangeTextDocumentParams) -> None:

@@ -1,13 +1,16 @@
-"""Work-done progress for a generation: begin, token counts as they come, end; cancellable.
+"""Work-done progress for a generation: begin, the doc's first sentence as it forms, end;
+cancellable.
 
 The token loop runs on the worker thread, so reports hop to the event loop and
-are throttled (an editor needs a few updates a second, not one per token).
+are throttled (an editor needs a few updates a second, not one per token); the
+report that completes the first sentence is sent at once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 import uuid
 
@@ -19,6 +22,25 @@ log = logging.getLogger(__name__)
 
 REPORT_INTERVAL_S = 0.1
 CREATE_TIMEOUT_S = 5.0
+SENTENCE_SHOWN_CHARS = 120
+"""The most of a first sentence a progress message shows (the rest as "…")."""
+
+_SENTENCE_END = re.compile(r"[.!?](?=\s)|\n\s*\n")
+_MARKUP = re.compile(r"^\s*(?:```\w*\s*\n|///\s?|//!\s?)")
+
+
+def first_sentence(answer: str, *, finished: bool = False) -> tuple[str, bool]:
+    """The first sentence of a partial answer, on one line, and whether it is complete (its
+    period is followed by more text, its paragraph ended, or the answer is `finished`)."""
+    text = _MARKUP.sub("", answer.lstrip(), count=1)
+    end = next(
+        (m.end() if m.group().strip() else m.start() for m in _SENTENCE_END.finditer(text) if text.count("`", 0, m.start()) % 2 == 0),
+        None,  # a period inside a code span (`a.b`) ends nothing
+    )
+    sentence = " ".join((text if end is None else text[:end]).split())
+    if len(sentence) > SENTENCE_SHOWN_CHARS:
+        sentence = sentence[: SENTENCE_SHOWN_CHARS - 1].rstrip() + "…"
+    return sentence, end is not None or (finished and bool(sentence))
 
 
 class GenerationProgress:

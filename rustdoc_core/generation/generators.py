@@ -33,8 +33,11 @@ log = logging.getLogger(__name__)
 
 GGUF_MAGIC = b"GGUF"
 
-REPEAT_CHECK_EVERY = 4
-"""Tokens between two looks at whether a partial answer has started to repeat itself."""
+PREFILL_CHUNK = 64
+"""Prompt tokens evaluated between two looks at whether a prefill should give way."""
+
+ANSWER_END_CHECK_EVERY = 4
+"""Tokens between two asks of `ends_at` within a line (it is asked at every new line too)."""
 
 ADAPTER_BASE_KEYS = {
     "rustdoc_gen.base.architecture": "general.architecture",
@@ -89,9 +92,21 @@ class GenerationError(Exception):
     """The model could not answer for this item (e.g. the prompt does not fit the context)."""
 
 
+OnToken = Callable[[int, str], None]
+"""Hears an answer as it forms: the tokens generated so far and the text they make."""
+
+AnswerEnd = Callable[[str], "int | None"]
+"""Where a partial answer is complete: the offset in it after which the output guard would keep
+nothing more (the backend stops there and answers with the text before it), or None to go on
+(`answer_end.answer_end(item)`)."""
+
+
 class DocGenerator(Protocol):
     """A backend. `load` does the slow part (and raises ModelLoadError); `answer` loads on first use.
-    `pipeline.document_item` is how a doc is asked for: it builds the context, asks, guards."""
+    `pipeline.document_item` is how a doc is asked for: it builds the context, asks, guards.
+
+    `answer` checks `should_stop` (cancellation) as often as it can, reports the answer as it
+    forms to `on_token`, and ends it where `ends_at` says it is complete."""
 
     name: str
     is_model: bool  # False: deterministic docs from the item alone
@@ -107,7 +122,8 @@ class DocGenerator(Protocol):
         context: PromptContext,
         *,
         should_stop: Callable[[], bool] | None = None,
-        on_token: Callable[[int], None] | None = None,
+        on_token: OnToken | None = None,
+        ends_at: AnswerEnd | None = None,
     ) -> Answer: ...
 
     def close(self) -> None: ...
@@ -132,7 +148,8 @@ class TemplateGenerator:
         context: PromptContext,
         *,
         should_stop: Callable[[], bool] | None = None,
-        on_token: Callable[[int], None] | None = None,  # noqa: ARG002 - no tokens
+        on_token: OnToken | None = None,  # noqa: ARG002 - no tokens
+        ends_at: AnswerEnd | None = None,  # noqa: ARG002 - the template writes to its own measure
     ) -> Answer:
         from rustdoc_core.generation.crate_phrasing import follow_crate_phrasing
         from rustdoc_core.generation.template import template_doc
@@ -160,14 +177,33 @@ def check_gguf_file(path: Path, what: str = "model") -> None:
         raise ModelLoadError(f"not a GGUF {what} file (bad magic bytes {magic!r}): {path}")
 
 
+@dataclass(frozen=True)
+class DecodeTimings:
+    """How one answer was made, for benches and logs (seconds from the start of `answer`)."""
+
+    prompt_tokens: int = 0
+    reused_tokens: int = 0  # of the prompt, already in the KV cache from the call before
+    prompt_seconds: float = 0.0  # until the prompt was evaluated (the first token's logits ready)
+    first_token_seconds: float | None = None  # until the first token was known
+    seconds: float = 0.0  # until the answer was done
+    tokens: int = 0  # generated
+    drafted: int = 0  # tokens a drafter proposed
+    accepted: int = 0  # of those, the ones the model confirmed
+    ended_by: str = ""  # "eos" | "stop" | "end" (ends_at) | "max-tokens"
+
+
 class LlamaGenerator:
     """Docs from a GGUF model with llama-cpp-python; greedy and seeded by default, so runs repeat exactly.
 
-    The model loads on the first `generate()` (or `load()`). Calls reuse the KV
-    cache for the longest prompt prefix they share with the previous call (the
-    system prompt, and the whole prompt when an item is asked for again), so
-    only the new part of a prompt is evaluated. One generation at a time: calls
-    from several threads queue on a lock.
+    The model loads on the first `answer()` (or `load()`). A call evaluates only what its prompt
+    does not share with the KV cache of the call before: the system prompt always, and the
+    file's context for the next item of the same file (`prompt.build_messages` puts what items
+    share first). One generation at a time: calls from several threads queue on a lock.
+
+    Decoding is our own loop over llama.cpp (the same sampler chain as `create_completion`),
+    so that it can stop where the guard would cut (`ends_at`), report text as it forms, and
+    verify a drafter's tokens in one batch with logits only where they are needed
+    (`drafter`: a llama-cpp-python `LlamaDraftModel`; see `drafting`).
 
     llama-cpp-python's `LlamaRAMCache` is not used: it saves the whole llama state
     plus a batch-by-vocabulary score array (hundreds of MB for Qwen's 152k vocab)
@@ -176,20 +212,37 @@ class LlamaGenerator:
 
     is_model = True
 
-    def __init__(self, model_path: str | Path, *, adapter_path: str | Path | None = None, options: DecodeOptions | None = None):
+    def __init__(
+        self,
+        model_path: str | Path,
+        *,
+        adapter_path: str | Path | None = None,
+        options: DecodeOptions | None = None,
+        drafter: Any = None,
+    ):
         self.model_path = Path(model_path).expanduser()
         self.adapter_path = Path(adapter_path).expanduser() if adapter_path else None
         self.options = options or DecodeOptions()
+        self.drafter = drafter
+        """A `LlamaDraftModel` proposing tokens to verify in one batch (None: one token at a time)."""
         self.name = f"model:{self.model_path.name}" + (f"@{self.adapter_path.name}" if self.adapter_path else "")
         self.rendering = "chat"
         """How prompts reach the model: "chat" (its chat template) or "plain" (see prompt.render_plain)."""
         self._llm: Any = None
         self._formatter: Any = None
         self._lock = threading.Lock()
-        self.last_prompt_tokens = 0
+        self.last_timings = DecodeTimings()
+        """How the last answer was made."""
+
+    @property
+    def last_prompt_tokens(self) -> int:
         """Prompt length of the last call, in tokens."""
-        self.last_reused_tokens = 0
+        return self.last_timings.prompt_tokens
+
+    @property
+    def last_reused_tokens(self) -> int:
         """Prompt tokens of the last call already in the KV cache from the call before."""
+        return self.last_timings.reused_tokens
 
     @property
     def loaded(self) -> bool:
@@ -268,13 +321,27 @@ class LlamaGenerator:
         stop = formatted.stop if isinstance(formatted.stop, list) else [formatted.stop] if formatted.stop else []
         return tokens, [s for s in stop if s]
 
+    def prefill(self, item: RustItem, context: PromptContext, *, should_stop: Callable[[], bool] | None = None) -> int:
+        """Evaluate `item`'s prompt into the KV cache without answering, so that its `answer`, or
+        one for an item whose prompt starts the same (its file, its container), only evaluates the
+        rest. In chunks: when `should_stop` says stop, what is evaluated stays and GenerationCancelled
+        is raised. Returns the tokens evaluated."""
+        with self._lock:
+            self._load()
+            prompt, _ = self._prompt_tokens(item, context)
+            if len(prompt) > self.options.context_size - 16:
+                return 0
+            reused = _evaluate_prompt(self._llm, prompt, should_stop, chunk=PREFILL_CHUNK)
+            return len(prompt) - reused
+
     def answer(
         self,
         item: RustItem,
         context: PromptContext,
         *,
         should_stop: Callable[[], bool] | None = None,
-        on_token: Callable[[int], None] | None = None,
+        on_token: OnToken | None = None,
+        ends_at: AnswerEnd | None = None,
     ) -> Answer:
         """The model's answer for `item`, as decoded."""
         with self._lock:
@@ -287,73 +354,153 @@ class LlamaGenerator:
                 raise GenerationError(
                     f"the prompt for {item.label} ({len(prompt)} tokens) does not fit the context ({self.options.context_size})"
                 )
-            self.last_prompt_tokens = len(prompt)
-            self.last_reused_tokens = _common_prefix(list(self._llm._input_ids[: self._llm.n_tokens]), prompt)
-            raw, produced = self._decode(prompt, stop, min(self.options.max_tokens, room), should_stop, on_token)
-            return Answer(raw, produced)
-
-    def _decode(
-        self,
-        prompt: list[int],
-        stop: list[str],
-        max_tokens: int,
-        should_stop: Callable[[], bool] | None,
-        on_token: Callable[[int], None] | None,
-    ) -> tuple[str, int]:
-        """Stream one answer; (text, tokens). Checks `should_stop` after every token, and ends the
-        answer once it repeats itself (`output_guard.repeats_itself`, asked every few tokens)."""
-        from llama_cpp import StoppingCriteriaList
-
-        from rustdoc_core.generation.guard import repeats_itself
-
-        cancelled = False
-        produced = 0
-
-        def per_token(input_ids: Any, logits: Any) -> bool:  # noqa: ARG001 - llama-cpp-python's signature
-            # Called after each sampled token; `input_ids` is the evaluated context, without that token.
-            nonlocal cancelled, produced
-            if cancelled:
-                return True
-            count = len(input_ids) - len(prompt) + 1
-            if count <= produced:
-                return False  # llama-cpp-python asks once more after the last token
-            produced = count
-            if on_token is not None:
-                on_token(produced)
-            if should_stop is not None and should_stop():
-                cancelled = True
-                return True
-            if produced % REPEAT_CHECK_EVERY == 0:
-                answer = self._llm.detokenize(list(input_ids[len(prompt) :])).decode("utf-8", "ignore")
-                return repeats_itself(answer)
-            return False
-
-        options = self.options
-        pieces: list[str] = []
-        stream = self._llm.create_completion(
-            prompt=prompt,
-            max_tokens=max_tokens,
-            temperature=options.temperature,
-            top_k=1 if options.greedy else 40,
-            repeat_penalty=options.repeat_penalty,
-            frequency_penalty=options.frequency_penalty,
-            presence_penalty=options.presence_penalty,
-            seed=options.seed,
-            stop=stop,
-            stream=True,
-            stopping_criteria=StoppingCriteriaList([per_token]),
-        )
-        for chunk in stream:
-            pieces.append(chunk["choices"][0]["text"])
-        if cancelled:
-            raise GenerationCancelled()
-        return "".join(pieces), produced
+            decoding = _Decoding(self._llm, self.options, prompt, stop, min(self.options.max_tokens, room), self.drafter)
+            try:
+                text = decoding.run(should_stop, on_token, ends_at)
+            finally:
+                self.last_timings = decoding.timings()
+            return Answer(text, decoding.produced)
 
     def close(self) -> None:
         with self._lock:
             if self._llm is not None:
                 self._llm.close()
                 self._llm = None
+            closing = getattr(self.drafter, "close", None)
+            if closing is not None:
+                closing()
+
+
+class _Decoding:
+    """One answer's token loop on a loaded `Llama`: reuse the cached prompt prefix, evaluate the
+    rest, then sample (greedy or seeded, the sampler chain of `create_completion`) until EOS, a
+    stop string, `ends_at`, `max_tokens` or `should_stop`. With a drafter, each step evaluates
+    the sampled token and the draft's tokens in one batch and keeps the draft's tokens as long
+    as the model would have sampled them itself, so the answer is the one without the drafter."""
+
+    def __init__(self, llm: Any, options: DecodeOptions, prompt: list[int], stop: list[str], max_tokens: int, drafter: Any):
+        self.llm = llm
+        self.options = options
+        self.prompt = prompt
+        self.stop = stop
+        self.max_tokens = max_tokens
+        self.drafter = drafter
+        self.tokens: list[int] = []
+        self.text = ""
+        self.produced = 0
+        self.reused = 0
+        self.drafted = self.accepted = 0
+        self.ended_by = ""
+        self.start = time.perf_counter()
+        self.prompt_done: float = 0.0
+        self.first_token: float | None = None
+        self.done: float = 0.0
+        self._checked_text = 0  # length of `text` when `ends_at` last looked
+
+    def timings(self) -> DecodeTimings:
+        end = self.done or time.perf_counter()
+        return DecodeTimings(
+            len(self.prompt), self.reused, self.prompt_done, self.first_token, end - self.start,
+            self.produced, self.drafted, self.accepted, self.ended_by,
+        )
+
+    def run(self, should_stop: Callable[[], bool] | None, on_token: OnToken | None, ends_at: AnswerEnd | None) -> str:
+        import llama_cpp
+
+        llm, options = self.llm, self.options
+        self.reused = _evaluate_prompt(llm, self.prompt)
+        llm.set_seed(options.seed)
+        sampler = llm._init_sampler(
+            top_k=1 if options.greedy else 40, top_p=0.95, min_p=0.05, typical_p=1.0, temp=options.temperature,
+            repeat_penalty=options.repeat_penalty, frequency_penalty=options.frequency_penalty,
+            presence_penalty=options.presence_penalty,
+        )
+        vocab = llm._model.vocab
+        ctx = llm._ctx
+        token = sampler.sample(ctx, -1)
+        self.prompt_done = time.perf_counter() - self.start
+        while True:
+            # `token` is sampled and not yet in the KV cache: take it, then look ahead.
+            if llama_cpp.llama_vocab_is_eog(vocab, token):
+                self.ended_by = "eos"
+                break
+            if not self._take(token, should_stop, on_token, ends_at):
+                break
+            draft = self._draft()
+            batch = [token, *draft]
+            n_past = llm.n_tokens
+            llm._batch.set_batch(batch=batch, n_past=n_past, logits_all=bool(draft))
+            ctx.decode(llm._batch)
+            llm.input_ids[n_past : n_past + len(batch)] = batch
+            llm.n_tokens = n_past + len(batch)
+            token = sampler.sample(ctx, 0)
+            taken = 0
+            for proposed in draft:
+                if token != proposed:
+                    break
+                taken += 1
+                self.accepted += 1
+                if llama_cpp.llama_vocab_is_eog(vocab, token) or not self._take(token, should_stop, on_token, ends_at):
+                    self.ended_by = self.ended_by or "eos"
+                    break
+                token = sampler.sample(ctx, taken)
+            else:
+                taken = len(draft)
+            if self.ended_by:
+                llm.n_tokens = n_past + 1 + taken
+                break
+            if taken < len(draft):  # the model went its own way: forget the rest of the draft
+                keep = n_past + 1 + taken
+                ctx.kv_cache_seq_rm(-1, keep, -1)
+                llm.n_tokens = keep
+        # What the cache holds beyond `n_tokens` is dropped by the next call's prefix match.
+        llm._requires_eval = True
+        self.done = time.perf_counter() - self.start
+        return self.text
+
+    def _draft(self) -> list[int]:
+        if self.drafter is None:
+            return []
+        import numpy as np
+
+        room = min(self.max_tokens - self.produced, self.llm._n_ctx - self.llm.n_tokens - 1, self.llm.n_batch - 1)
+        if room <= 0:
+            return []
+        context = np.asarray(self.prompt + self.tokens, dtype=np.intc)
+        proposed = [int(t) for t in self.drafter(context)[:room]]
+        self.drafted += len(proposed)
+        return proposed
+
+    def _take(
+        self, token: int, should_stop: Callable[[], bool] | None, on_token: OnToken | None, ends_at: AnswerEnd | None
+    ) -> bool:
+        """Add a sampled token to the answer; False when the answer ends with it."""
+        self.tokens.append(token)
+        self.produced += 1
+        if self.first_token is None:
+            self.first_token = time.perf_counter() - self.start
+        text = self.llm.detokenize(self.tokens, prev_tokens=self.prompt).decode("utf-8", "ignore")
+        for stop in self.stop:
+            if stop in text:
+                self.text = text[: text.index(stop)]
+                self.ended_by = "stop"
+                return False
+        self.text = text
+        if on_token is not None:
+            on_token(self.produced, text)
+        if should_stop is not None and should_stop():
+            raise GenerationCancelled()
+        if ends_at is not None and ("\n" in text[self._checked_text :] or self.produced % ANSWER_END_CHECK_EVERY == 0):
+            self._checked_text = len(text)
+            end = ends_at(text)
+            if end is not None:
+                self.text = text[:end]
+                self.ended_by = "end"
+                return False
+        if self.produced >= self.max_tokens:
+            self.ended_by = "max-tokens"
+            return False
+        return True
 
 
 def read_gguf_metadata(path: Path) -> dict[str, str]:
@@ -412,6 +559,28 @@ def _apply_adapter(llm: Any, adapter: Path) -> None:
     adapters = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(handle)
     if llama_cpp.llama_set_adapters_lora(llm._ctx.ctx, adapters, 1, (ctypes.c_float * 1)(1.0)):
         raise ModelLoadError(f"llama.cpp cannot apply adapter {adapter.name} to {llm.model_path}")
+
+
+def _evaluate_prompt(llm: Any, prompt: list[int], should_stop: Callable[[], bool] | None = None, chunk: int | None = None) -> int:
+    """Bring the KV cache to `prompt`, evaluating only what it does not hold already (the last
+    token at least, for its logits); in chunks of `chunk` tokens, asking `should_stop` between
+    them. Returns the prompt tokens that were in the cache."""
+    cached = llm.n_tokens
+    reused = _common_prefix(llm.input_ids[:cached].tolist(), prompt) if cached else 0
+    keep = min(reused, len(prompt) - 1)
+    if keep > 0 and llm._ctx.kv_cache_seq_rm(-1, keep, -1):
+        llm.n_tokens = keep
+    else:
+        reused = 0
+        llm.reset()
+    rest = prompt[llm.n_tokens :]
+    step = chunk or len(rest)
+    for start in range(0, len(rest), step):
+        if start and should_stop is not None and should_stop():
+            raise GenerationCancelled()
+        llm.eval(rest[start : start + step])
+    llm._requires_eval = True  # for llama-cpp-python's own generate(): these logits are ours
+    return reused
 
 
 def _common_prefix(a: list[int], b: list[int]) -> int:

@@ -19,8 +19,9 @@ from pathlib import Path
 
 from rustdoc_core.docs.example_verify import ExampleVerifier, VerificationCancelled
 from rustdoc_core.errors import one_line
+from rustdoc_core.generation.answer_end import answer_end
 from rustdoc_core.generation.crate_context import CrateContext
-from rustdoc_core.generation.generators import DocGenerator, GeneratedDoc, GenerationCancelled
+from rustdoc_core.generation.generators import DocGenerator, GeneratedDoc, GenerationCancelled, OnToken
 from rustdoc_core.generation.grounding import context_code
 from rustdoc_core.generation.guard import finish
 from rustdoc_core.generation.prompt import PromptContext
@@ -71,7 +72,7 @@ def document_item(
     crate: CrateContext | None = None,
     *,
     should_stop: Callable[[], bool] | None = None,
-    on_token: Callable[[int], None] | None = None,
+    on_token: OnToken | None = None,
 ) -> GeneratedDoc:
     """The doc for one item: its context, the generator's answer, the output guard.
 
@@ -83,7 +84,7 @@ def document_item(
     if crate.retrieval is not None:
         log.debug("%s: examples %s", item.label, "; ".join(f"`{e.signature}`" for e in context.examples) or "none")
     start = time.perf_counter()
-    answer = generator.answer(item, context, should_stop=should_stop, on_token=on_token)
+    answer = generator.answer(item, context, should_stop=should_stop, on_token=on_token, ends_at=answer_end(item))
     done = finish(item, answer.text, names=crate.names, context_code=context_code(context))
     origin = done.provenance if generator.is_model else Provenance.TEMPLATE
     return GeneratedDoc(done.text, answer.text, origin, answer.tokens, time.perf_counter() - start, done.steps)
@@ -95,24 +96,28 @@ def document_items(
     crate: CrateContext | None = None,
     *,
     should_stop: Callable[[], bool] | None = None,
-    on_progress: Callable[[int, int], None] | None = None,
+    on_progress: Callable[[int, int, str], None] | None = None,
     on_item: Callable[[ItemDoc], None] | None = None,
 ) -> list[ItemDoc]:
-    """Document every request in order. One item's failure is recorded in its place and the
-    others still come; with the crate's example verifiers, each doc's examples are run first.
+    """Document every request; the results come in the requests' order. One item's failure is
+    recorded in its place and the others still come; with the crate's example verifiers, each
+    doc's examples are run first. Items that share prompt context (a file, a container) are
+    asked for one after the other, so the model evaluates what they share once.
 
-    `on_progress(index, tokens)` hears each token of request `index` (and 0 as it starts);
-    `on_item` each result as it is done. Raises GenerationCancelled when `should_stop` says
-    stop, and `example_verify.BuildFailed` when a crate to verify against does not build."""
+    `on_progress(index, tokens, text)` hears each token of request `index` with the answer so
+    far (and 0, "" as it starts); `on_item` each result as it is done. Raises GenerationCancelled
+    when `should_stop` says stop, and `example_verify.BuildFailed` when a crate to verify
+    against does not build."""
     crate = crate if crate is not None else CrateContext()
-    out: list[ItemDoc] = []
-    for index, request in enumerate(requests):
+    done: dict[int, ItemDoc] = {}
+    for index in _sharing_context_first(requests):
+        request = requests[index]
         if should_stop is not None and should_stop():
             raise GenerationCancelled()
         if on_progress is not None:
             report = on_progress
-            report(index, 0)
-            on_token: Callable[[int], None] | None = lambda tokens, i=index: report(i, tokens)  # noqa: E731
+            report(index, 0, "")
+            on_token: OnToken | None = lambda tokens, text, i=index: report(i, tokens, text)  # noqa: E731
         else:
             on_token = None
         try:
@@ -124,10 +129,21 @@ def document_items(
             result = ItemDoc(request, None, f"{type(err).__name__}: {one_line(err)}")
         if result.doc is not None and crate.verifiers is not None and request.path is not None:
             result = _verified(result, crate)
-        out.append(result)
+        done[index] = result
         if on_item is not None:
             on_item(result)
-    return out
+    return [done[index] for index in range(len(requests))]
+
+
+def _sharing_context_first(requests: Sequence[DocRequest]) -> list[int]:
+    """The order to ask for `requests` in: those of one file and container together (their
+    prompts share that context's part, `prompt.build_messages`), the groups in the order they
+    first come, each group in its own order."""
+    groups: dict[tuple, list[int]] = {}
+    for index, request in enumerate(requests):
+        key = (str(request.path), tuple(c.header for c in request.item.containers))
+        groups.setdefault(key, []).append(index)
+    return [index for group in groups.values() for index in group]
 
 
 def _verified(result: ItemDoc, crate: CrateContext) -> ItemDoc:

@@ -129,10 +129,12 @@ def test_greedy_generation_is_repeatable_and_post_processed(tiny_llama, tiny_ggu
 
     item = item_named(sample, "nth_word")
     context = prompt_context(sample, item)
-    ticks: list[int] = []
-    first = document_item(DocRequest(item, context=context), tiny_llama, on_token=ticks.append)
+    ticks: list[tuple[int, str]] = []
+    first = document_item(DocRequest(item, context=context), tiny_llama, on_token=lambda n, text: ticks.append((n, text)))
     assert 0 < first.tokens <= 16
-    assert ticks == list(range(1, first.tokens + 1))
+    assert [n for n, _ in ticks] == list(range(1, first.tokens + 1))
+    assert ticks[-1][1] == first.raw  # the text as it formed, token by token
+    assert all(first.raw.startswith(text) for _, text in ticks)
     expected = finish(item, first.raw)
     assert first.text == expected.text
     assert first.origin == expected.provenance
@@ -184,3 +186,69 @@ def test_should_stop_cancels_within_a_token(tiny_llama, sample):
     assert len(calls) == 4
     # The generator stays usable after a cancellation.
     assert document_item(DocRequest(item, context=prompt_context(sample, item)), tiny_llama).tokens > 0
+
+
+def test_ends_at_stops_decoding_where_the_answer_is_complete(tiny_llama, sample):
+    item = item_named(sample, "nth_word")
+    context = prompt_context(sample, item)
+    whole = tiny_llama.answer(item, context)
+    assert whole.tokens == TINY_DECODE.max_tokens and len(whole.text) > 12
+    asked: list[str] = []
+
+    def ends_at(text: str) -> int | None:
+        asked.append(text)
+        return 6 if len(text) > 12 else None
+
+    stopped = tiny_llama.answer(item, context, ends_at=ends_at)
+    assert stopped.text == whole.text[:6]
+    assert stopped.tokens < whole.tokens
+    assert tiny_llama.last_timings.ended_by == "end"
+    assert all(whole.text.startswith(text) for text in asked)
+
+
+def test_drafters_leave_the_greedy_answer_as_it_is(tiny_llama, tiny_gguf_path, sample):
+    from rustdoc_core.generation.drafting import model_drafter, prompt_lookup
+
+    items = [item_named(sample, name) for name in ("nth_word", "average", "level")]
+    plain = [tiny_llama.answer(item, prompt_context(sample, item)).text for item in items]
+    for drafter in (prompt_lookup(2), model_drafter(tiny_gguf_path, 3, threads=2, context_size=2048)):
+        drafted = LlamaGenerator(tiny_gguf_path, options=TINY_DECODE, drafter=drafter)
+        try:
+            answers = []
+            proposed = accepted = 0
+            for item in items:
+                answers.append(drafted.answer(item, prompt_context(sample, item)).text)
+                proposed += drafted.last_timings.drafted
+                accepted += drafted.last_timings.accepted
+        finally:
+            drafted.close()
+        assert answers == plain
+        assert proposed > 0
+    assert accepted > 0  # the model drafting for itself: its guesses are its own answer
+
+
+def test_prefill_leaves_the_answer_only_its_last_prompt_token_to_evaluate(tiny_llama, sample):
+    item = item_named(sample, "average")
+    other = item_named(sample, "level")
+    context = prompt_context(sample, item)
+    tiny_llama.answer(other, prompt_context(sample, other))
+    expected = tiny_llama.answer(item, context).text
+    tiny_llama.answer(other, prompt_context(sample, other))
+    evaluated = tiny_llama.prefill(item, context)
+    prompt = len(tiny_llama.prompt_tokens(item, context))
+    assert 0 < evaluated < prompt  # the system prompt was in the cache already
+    answer = tiny_llama.answer(item, context)
+    assert tiny_llama.last_reused_tokens == tiny_llama.last_prompt_tokens == prompt
+    assert answer.text == expected
+
+
+def test_a_prefill_gives_way_between_chunks_and_keeps_what_it_evaluated(tiny_llama, sample):
+    from rustdoc_core.generation.generators import PREFILL_CHUNK
+
+    item = item_named(sample, "read_pairs")
+    context = prompt_context(sample, item)
+    tiny_llama._llm.reset()  # nothing cached
+    with pytest.raises(GenerationCancelled):
+        tiny_llama.prefill(item, context, should_stop=lambda: True)
+    tiny_llama.answer(item, context)
+    assert tiny_llama.last_reused_tokens == PREFILL_CHUNK

@@ -10,6 +10,7 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcException
 
 from lsp_server.code_actions import ITEM_KIND
+from lsp_server.generation import NOT_LOADED_YET
 from rustdoc_core.docs.text import render_doc_comment
 from rustdoc_core.generation.decode import DecodeOptions
 from rustdoc_core.generation.generators import LlamaGenerator
@@ -38,27 +39,39 @@ DIV = (6, 12)  # cursor on `checked_div`
 LONG = {"maxTokens": 3000, "contextSize": 4096}  # a random model rarely stops by itself: long enough to cancel
 
 
-def _expected_with_model(gguf, max_tokens: int) -> str:
-    """What the server must write: the same generator, called directly, inserted above the fn."""
+def _expected_with_model(gguf, max_tokens: int) -> tuple[str, str]:
+    """What the server must write (the same generator, called directly, its doc inserted above
+    the fn), and the model's answer before the guard."""
     source = RustSource(SOURCE)
     item = next(i for i in source.items() if i.name == "checked_div")
     generator = LlamaGenerator(gguf, options=DecodeOptions(max_tokens=max_tokens))
     try:
-        doc = document_item(DocRequest(item, context=prompt_context(source, item)), generator).text
+        doc = document_item(DocRequest(item, context=prompt_context(source, item)), generator)
     finally:
         generator.close()
     lines = SOURCE.split("\n")
-    lines[item.doc_line : item.doc_line] = render_doc_comment(doc, item.indent).rstrip("\n").split("\n")
-    return "\n".join(lines)
+    lines[item.doc_line : item.doc_line] = render_doc_comment(doc.text, item.indent).rstrip("\n").split("\n")
+    return "\n".join(lines), doc.raw
 
 
-def _tokens_reported(client) -> int:
-    counts = [0]
-    for _, value in client.progress:
-        message = value.get("message") if isinstance(value, dict) else getattr(value, "message", None)
-        if message and message.endswith(" tokens"):
-            counts.append(int(message.rsplit(" ", 2)[-2]))
-    return max(counts)
+def _reports(client) -> list[dict]:
+    """The progress reports so far (begin and end left out)."""
+    return [value for _, value in client.progress if isinstance(value, dict) and value.get("kind") == "report"]
+
+
+def _answer_reported(client) -> bool:
+    """Whether a report has shown words of an answer."""
+    return any(not r["message"].endswith(": …") and ": " in r["message"] for r in _reports(client))
+
+
+def _percentage(client) -> int:
+    return max((r.get("percentage") or 0 for r in _reports(client)), default=0)
+
+
+def _states_since_loading(client) -> list[str]:
+    """The status states from the last "loading" on."""
+    states = [s["state"] for s in client.statuses]
+    return states[len(states) - 1 - states[::-1].index("loading") :] if "loading" in states else []
 
 
 def _kinds(client) -> list[str]:
@@ -66,18 +79,21 @@ def _kinds(client) -> list[str]:
 
 
 async def test_served_tiny_gguf_writes_the_doc_with_status_and_progress(tiny_gguf_path):
-    expected = _expected_with_model(tiny_gguf_path, 48)
+    expected, raw = _expected_with_model(tiny_gguf_path, 48)
     options = {"model": {"path": str(tiny_gguf_path), "maxTokens": 48}}
+    _LOADED = {"state": "ready", "model": tiny_gguf_path.name, "message": None}
     async with server_session(initialization_options=options) as client:
         client.open(URI, SOURCE)
+        # The model loads as the Rust file opens, before anything is asked of it.
+        await client.wait_for(lambda: client.statuses[-1:] == [_LOADED], what="the model to load")
+        assert any(s["state"] == "loading" and s["model"] == tiny_gguf_path.name for s in client.statuses)
         action = (await client.code_actions(URI, DIV, only=[ITEM_KIND]))[0]
         assert action.edit is None
         resolved = await client.code_action_resolve_async(action)
         assert apply_text_edits(SOURCE, edits_for(resolved.edit, URI)) == expected
 
         states = [s["state"] for s in client.statuses]
-        assert states[:4] == ["ready", "loading", "generating", "ready"]
-        assert client.statuses[1]["model"] == tiny_gguf_path.name
+        assert "loading" not in states[states.index("generating") :] and states[-2:] == ["generating", "ready"]
         assert client.messages == []  # the model loaded: nothing to complain about
 
         token = client.created_tokens[0]
@@ -85,12 +101,16 @@ async def test_served_tiny_gguf_writes_the_doc_with_status_and_progress(tiny_ggu
         assert kinds[0] == "begin" and kinds[-1] == "end" and "report" in kinds
         assert all(t == token for t, _ in client.progress)
         assert client.progress[0][1]["cancellable"] is True
-        assert 0 < _tokens_reported(client) <= 48
+        # The reports show the answer's first sentence as it forms: words of the answer, in order.
+        words = " ".join(raw.split())
+        shown = [r["message"].removeprefix("fn checked_div: ").removesuffix("…") for r in _reports(client)]
+        assert any(shown) and all(words.startswith(text) for text in shown if text)
 
         # Again: the model stays loaded (no second "loading") and answers the same.
         resolved = await client.code_action_resolve_async(action)
         assert apply_text_edits(SOURCE, edits_for(resolved.edit, URI)) == expected
-        assert [s["state"] for s in client.statuses].count("loading") == 1
+        states = [s["state"] for s in client.statuses]
+        assert "loading" not in states[states.index("generating") :]
 
         # Two at once: the second waits its turn, both complete.
         both = await asyncio.gather(client.code_action_resolve_async(action), client.code_action_resolve_async(action))
@@ -103,12 +123,12 @@ async def test_cancel_request_stops_generation_at_the_next_token(tiny_gguf_path)
         client.open(URI, SOURCE)
         action = (await client.code_actions(URI, DIV, only=[ITEM_KIND]))[0]
         pending = client.protocol.send_request_async(types.CODE_ACTION_RESOLVE, action, msg_id="resolve-1")
-        await client.wait_for(lambda: _tokens_reported(client) > 0, 30, "tokens to be reported")
+        await client.wait_for(lambda: _answer_reported(client), 30, "words to be reported")
         client.cancel_request(types.CancelParams(id="resolve-1"))
         with pytest.raises(JsonRpcException):
             await asyncio.wait_for(pending, 10)
         await client.wait_for(lambda: _kinds(client)[-1:] == ["end"], 10, "the progress to end")
-        assert _tokens_reported(client) < 3000
+        assert _percentage(client) < 99
         assert client.progress[-1][1]["message"] == "Cancelled"
 
         # The worker is free again: a shorter generation goes through.
@@ -116,7 +136,7 @@ async def test_cancel_request_stops_generation_at_the_next_token(tiny_gguf_path)
         client.configuration = {"model": {"path": str(tiny_gguf_path), "maxTokens": 16}}
         client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
         await client.wait_for(
-            lambda: any(s["message"] == "The model loads on first use." for s in client.statuses[seen:]), what="reconfiguration"
+            lambda: any(s["message"] == NOT_LOADED_YET for s in client.statuses[seen:]), what="reconfiguration"
         )
         resolved = await asyncio.wait_for(client.code_action_resolve_async(action), 30)
         assert resolved.edit is not None
@@ -127,12 +147,12 @@ async def test_cancelling_the_progress_stops_generation(tiny_gguf_path):
         client.open(URI, SOURCE)
         action = (await client.code_actions(URI, DIV, only=[ITEM_KIND]))[0]
         pending = asyncio.ensure_future(client.code_action_resolve_async(action))
-        await client.wait_for(lambda: _tokens_reported(client) > 0, 30, "tokens to be reported")
+        await client.wait_for(lambda: _answer_reported(client), 30, "words to be reported")
         client.window_work_done_progress_cancel(types.WorkDoneProgressCancelParams(token=client.created_tokens[0]))
         resolved = await asyncio.wait_for(pending, 10)
         assert resolved.edit is None  # cancelled: nothing to apply
         assert client.progress[-1][1] == {"kind": "end", "message": "Cancelled"}
-        assert _tokens_reported(client) < 3000
+        assert _percentage(client) < 99
         assert client.statuses[-1]["state"] == "ready"
 
 
@@ -169,7 +189,7 @@ async def test_unusable_models_fall_back_to_the_template_and_a_new_path_takes_ef
         await client.wait_for(lambda: client.statuses[-1]["model"] == tiny_gguf_path.name, what="the tiny model setting")
         resolved = await client.code_action_resolve_async(action)
         assert resolved.edit is not None
-        assert [s["state"] for s in client.statuses][-3:] == ["loading", "generating", "ready"]
+        assert _states_since_loading(client) == ["loading", "ready", "generating", "ready"]  # loaded as set
         assert client.process.returncode is None
 
 
@@ -192,7 +212,7 @@ async def test_server_exits_when_the_client_vanishes_mid_generation(tiny_gguf_pa
         client.open(URI, SOURCE)
         action = (await client.code_actions(URI, DIV, only=[ITEM_KIND]))[0]
         client.protocol.send_request_async(types.CODE_ACTION_RESOLVE, action)
-        await client.wait_for(lambda: _tokens_reported(client) > 0, 30, "tokens to be reported")
+        await client.wait_for(lambda: _answer_reported(client), 30, "words to be reported")
         client.process.stdin.close()
         assert await asyncio.wait_for(client.process.wait(), 15) == 0
 
@@ -202,11 +222,11 @@ async def test_shutdown_mid_generation_stops_it_and_the_server_exits_cleanly(tin
         client.open(URI, SOURCE)
         action = (await client.code_actions(URI, DIV, only=[ITEM_KIND]))[0]
         client.protocol.send_request_async(types.CODE_ACTION_RESOLVE, action)
-        await client.wait_for(lambda: _tokens_reported(client) > 0, 30, "tokens to be reported")
+        await client.wait_for(lambda: _answer_reported(client), 30, "words to be reported")
         await asyncio.wait_for(client.shutdown_async(None), 10)  # answered while the model was busy
         await client.wait_for(lambda: _kinds(client)[-1:] == ["end"], 10, "the progress to end")
         assert client.progress[-1][1]["message"] == "Cancelled"
-        assert _tokens_reported(client) < 3000
+        assert _percentage(client) < 99
         client.exit(None)
         assert await asyncio.wait_for(client.process.wait(), 15) == 0
 
@@ -240,5 +260,5 @@ async def test_a_model_adapter_set_live_takes_effect_and_a_missing_one_falls_bac
         await configure(base, tiny_gguf_path.name)
         resolved = await client.code_action_resolve_async(action)
         assert resolved.edit is not None
-        assert [s["state"] for s in client.statuses][-3:] == ["loading", "generating", "ready"]
+        assert _states_since_loading(client) == ["loading", "ready", "generating", "ready"]
         assert len(client.messages) == 1
