@@ -11,33 +11,20 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rustdoc_core.docs.findings import CHECK_CODES, FINDINGS, Finding, finding
+from rustdoc_core.docs.markdown import CODE, INDENTED_CODE, LINK_DEF, LIST, TEXT_KINDS, Block, MarkdownDoc, parse_markdown
 from rustdoc_core.docs.section_rules import ARGUMENT_SECTIONS, SECTION_RULES, SectionRule
-from rustdoc_core.docs.text import HEADING, CodeBlock, code_blocks, doc_sections, prose_lines, summary_range
+from rustdoc_core.docs.text import HEADING, CodeBlock
 from rustdoc_core.rust.items import RustItem
 from rustdoc_core.rust.items import parser as _parser
+from rustdoc_core.rust.lint_levels import SILENT, attributes_settings, level_of
 
-_OTHER_SEVERITY = {
-    "empty-doc": "error",
-    "unbalanced-fence": "error",
-    "invalid-rust-fence": "error",
-    "unknown-param": "error",
-    "doc-markdown": "warning",
-    "invalid-html-tag": "warning",
-    "unresolved-link": "warning",
-    "failing-doctest": "error",  # from `cargo test --doc` (doc_lint), not from the text alone
-    "long-first-paragraph": "warning",
-    "summary-not-sentence": "warning",
-    "fn-main-in-doctest": "warning",
-}
+__all__ = ["Finding"]  # the checker's findings are `findings.Finding`s
 
-SEVERITY: dict[str, str] = {
-    **{rule.code: rule.severity for rule in SECTION_RULES},
-    **{rule.needless_code: rule.needless_severity for rule in SECTION_RULES if rule.needless_code},
-    **_OTHER_SEVERITY,
-}
-"""Every finding code and its severity (one of `SEVERITIES`); section codes come from `SECTION_RULES`."""
+SEVERITY: dict[str, str] = {code: FINDINGS[code].severity for code in CHECK_CODES}
+"""Every code the checker (and `check --doctests`) reports, and its default severity (from `findings.FINDINGS`)."""
 
-CODES = tuple(SEVERITY)
+CODES = CHECK_CODES
 
 MAX_FIRST_PARAGRAPH = 200
 """clippy::too_long_first_doc_paragraph's limit, in characters of the raw paragraph."""
@@ -65,28 +52,16 @@ Start Stop Store Take Test Truncate Try Unlock Unwrap Update Validate Verify Vis
 Yield
 """.split())
 
-_LIST_ITEM = re.compile(r"^\s*(?:[*+-]|\d+[.)])\s+")
 _ARG_ENTRY = re.compile(r"^\s*(?:[*+-]|\d+[.)])\s+`([a-z_][a-z0-9_]*)`")
 _PARAM_PHRASES = (
     re.compile(r"\b(?:the|its|this|a)\s+`([a-z_][a-z0-9_]*)`\s+(?:parameter|argument)\b", re.I),
     re.compile(r"\b(?:parameter|argument)\s+`([a-z_][a-z0-9_]*)`", re.I),
 )
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-_LINK_DEF = re.compile(r"^\s{0,3}\[[^\]]+\]:\s")
 _GENERIC_IN_PROSE = re.compile(r"(?<=[A-Za-z0-9_])<[A-Za-z&'(\[][^<>\n]*>")
 
 
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    message: str
-    severity: str
-    line: int | None = None  # line of the doc text (0-based); None: the item as a whole
-    col: int | None = None  # column in that line (0-based), where the finding knows it
-
-
-def _finding(code: str, message: str, line: int | None = None, col: int | None = None) -> Finding:
-    return Finding(code, message, SEVERITY[code], line, col)
+_finding = finding
 
 
 # --- what an item's doc must contain ---------------------------------------------------
@@ -107,14 +82,9 @@ def _is_api(item: RustItem, exported: bool | None = None) -> bool:
 
 
 def _lint_allowed(item: RustItem, rule: SectionRule) -> bool:
-    """`#[allow(clippy::x)]` / `#[expect(...)]` on the item itself, for the lint or a group holding it."""
-    names = [rule.clippy_lint, *rule.clippy_groups]
-    for attr in item.attributes:
-        if re.match(r"#\[\s*(?:allow|expect)\s*\(", attr):
-            squashed = attr.replace(" ", "")
-            if any(re.search(rf"{re.escape(name)}\b", squashed) for name in names):
-                return True
-    return False
+    """`#[allow(clippy::x)]` / `#[expect(...)]` on the item itself, for the lint or a group holding it
+    (a crate's own levels are `rule_config`'s: this is what the item alone says)."""
+    return level_of(attributes_settings(item.attributes), (rule.clippy_lint, *rule.clippy_groups)) in SILENT
 
 
 def required_rules(item: RustItem, exported: bool | None = None) -> list[SectionRule]:
@@ -137,26 +107,30 @@ def check_doc(item: RustItem, doc: str, exported: bool | None = None) -> list[Fi
     """Findings on `doc` (doc text without `///` markers) as the doc of `item`, in a stable order.
 
     `exported` is whether the crate exports the item (from a crate index); None trusts `pub`.
+    Every code is reported; which of them a crate wants is `rule_config`'s business.
     """
     if not doc.strip():
+        if item.doc_hidden:  # clippy's doc lints pass `#[doc(hidden)]` items over
+            return []
         return [_finding("empty-doc", f"the doc of {item.label} is empty")]
+    md = parse_markdown(doc)
     findings: list[Finding] = []
-    headings = doc_sections(doc)
+    headings = [block.title for block in md.headings()]
     for rule in required_rules(item, exported):
         if not rule.present(headings):
             findings.append(_finding(rule.code, f"{item.label} needs a `# {rule.name}` section: {rule.why}"))
     for rule in SECTION_RULES:
         if rule.needless_code and rule.needless(item) and rule.present(headings):
-            line = _heading_line(doc, rule)
+            line = next((b.start for b in md.headings() if b.title in rule.headings), None)
             findings.append(_finding(
                 rule.needless_code, f"{item.label}: the `# {rule.name}` section is needless: {rule.needless_why}", line
             ))
-    findings.extend(_summary_findings(item, doc))
-    if not item.doc_hidden:  # clippy's doc_markdown skips `#[doc(hidden)]` items
-        findings.extend(_markdown_findings(doc))
+    findings.extend(_summary_findings(item, md, exported))
+    if not item.doc_hidden:  # clippy's doc lints pass `#[doc(hidden)]` items over
+        findings.extend(_markdown_findings(md))
     if item.is_fn:
         findings.extend(_param_findings(item, doc))
-    findings.extend(_fence_findings(doc))
+    findings.extend(_fence_findings(md, doctest_main=not item.doc_hidden))
     return findings
 
 
@@ -172,29 +146,56 @@ def score_doc(item: RustItem, doc: str) -> float:
     return round(score, 6)
 
 
-def _heading_line(doc: str, rule: SectionRule) -> int | None:
-    for number, line in prose_lines(doc):
-        match = HEADING.match(line)
-        if match and match.group(2).strip() in rule.headings:
-            return number
-    return None
-
-
 # --- summary ---------------------------------------------------------------------------
 
+MODULE_PAGE_KINDS = frozenset({"fn", "struct", "enum", "union", "trait", "type", "const", "static", "macro", "mod"})
+"""Items a module's page lists with their first paragraph (not fields, variants, nor an impl's or
+a trait's members): the ones clippy::too_long_first_doc_paragraph looks at."""
 
-def _summary_findings(item: RustItem, doc: str) -> list[Finding]:
-    lines = doc.split("\n")
-    start, end = summary_range(doc)
-    raw = "\n".join(lines[start:end])
+
+def first_paragraph_too_long(item: RustItem, md: MarkdownDoc, exported: bool | None = None) -> int | None:
+    """The length clippy::too_long_first_doc_paragraph finds too long, or None where it does not fire.
+
+    As clippy 0.1.95 does: only exported items of a module page; the first paragraph (or heading,
+    or list entry) counts its characters as written, with the line break after it when more text
+    follows; over `MAX_FIRST_PARAGRAPH`, and only when the paragraph reaches past the first doc
+    line (`///` line, `#[doc]` attribute or `/** */` block) into a second one.
+    """
+    if item.doc_hidden or item.kind not in MODULE_PAGE_KINDS or item.container is not None:
+        return None
+    if not (item.is_public if exported is None or item.kind == "macro" else exported):
+        return None
+    first = next((b for b in md.blocks if b.kind in TEXT_KINDS), None)
+    if first is None:
+        return None
+    lines = first.entries()[0] if first.kind == LIST else first.numbered
+    length = len("\n".join(line for _, line in lines))
+    fragments = item.doc.fragments if item.doc is not None and item.doc.text == md.text else None
+    trailing_blank = bool(fragments) and not fragments[-1].text.strip()
+    if lines[-1][0] + 1 < len(md.lines) or trailing_blank:
+        length += 1  # the paragraph's line break, when anything follows it
+    if length <= MAX_FIRST_PARAGRAPH:
+        return None
+    pieces = [f.text for f in fragments] if fragments else md.lines
+    if len(pieces) < 2 or len(pieces[0].strip()) >= length:
+        return None
+    return length
+
+
+def _summary_findings(item: RustItem, md: MarkdownDoc, exported: bool | None) -> list[Finding]:
+    lines = md.lines
+    start, end = md.summary_range()
     findings = []
-    # Stricter than clippy::too_long_first_doc_paragraph (which spares one-paragraph docs,
-    # methods and private items): a generated summary should be short everywhere.
-    if len(raw) > MAX_FIRST_PARAGRAPH:
+    too_long = first_paragraph_too_long(item, md, exported)
+    if too_long is not None:
         findings.append(_finding(
             "long-first-paragraph",
-            f"the first paragraph is {len(raw)} characters; keep the summary under {MAX_FIRST_PARAGRAPH + 1}",
-            start,
+            f"the first paragraph is {too_long} characters; keep the summary under {MAX_FIRST_PARAGRAPH + 1}",
+        ))
+    raw = "\n".join(lines[start:end])
+    if len(raw) > MAX_FIRST_PARAGRAPH:
+        findings.append(_finding(
+            "long-summary", f"the summary is {len(raw)} characters; keep it under {MAX_FIRST_PARAGRAPH + 1}", start
         ))
     summary = " ".join(line.strip() for line in lines[start:end])
     if not summary:
@@ -228,102 +229,13 @@ class ProseWord:
     col: int  # column of `word` (after trimming) in its line
 
 
-@dataclass
-class _Block:
-    """Paragraph-like prose lines; a table's text only counts for doc_markdown when a later
-    paragraph ends (clippy 0.1.95 checks pending text at the end of a paragraph, heading or item)."""
-
-    lines: list[tuple[int, str]]
-    is_table: bool = False
+def _as_markdown(doc: str | MarkdownDoc) -> MarkdownDoc:
+    return doc if isinstance(doc, MarkdownDoc) else parse_markdown(doc)
 
 
-_TABLE_DELIMITER = re.compile(r"^\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*$")
-
-
-def _prose_blocks(doc: str) -> list[list[tuple[int, str]]]:
-    """Paragraph-like runs of prose lines that clippy's doc_markdown reads: without fenced or
-    indented code, link definitions, block quotes, and tables that no paragraph follows."""
-    blocks = _blocks(doc)
-    last_text = max((i for i, b in enumerate(blocks) if not b.is_table), default=-1)
-    return [b.lines for i, b in enumerate(blocks) if not b.is_table or i < last_text]
-
-
-def _blocks(doc: str) -> list[_Block]:
-    blocks: list[_Block] = []
-    current: list[tuple[int, str]] = []
-    table: list[tuple[int, str]] | None = None
-    previous_blank = True
-    in_list = False
-    in_indented_code = False
-    in_quote = False
-    last_number = -2
-
-    def flush() -> None:
-        nonlocal current, table
-        if current:
-            blocks.append(_Block(current))
-        if table:
-            blocks.append(_Block(table, is_table=True))
-        current, table = [], None
-
-    for number, line in prose_lines(doc):
-        if number != last_number + 1:  # a fence was skipped
-            previous_blank = True
-            in_quote = False
-            flush()
-        last_number = number
-        if not line.strip():
-            previous_blank = True
-            in_quote = False
-            flush()
-            continue
-        if line.lstrip().startswith(">") or in_quote:
-            # clippy 0.1.95 reports nothing inside block quotes (lazy continuation lines included).
-            in_quote = True
-            flush()
-            previous_blank = False
-            continue
-        if table is not None:
-            table.append((number, line))
-            continue
-        if _TABLE_DELIMITER.match(line) and "-" in line and current and "|" in current[-1][1]:
-            header = current.pop()
-            flush()
-            table = [header]
-            continue
-        indent = len(line) - len(line.lstrip(" ")) + 3 * line[: len(line) - len(line.lstrip())].count("\t")
-        if in_indented_code and indent >= 4:
-            previous_blank = False
-            continue
-        in_indented_code = False
-        if indent >= 4 and previous_blank and not in_list:
-            in_indented_code = True
-            previous_blank = False
-            continue
-        if _LIST_ITEM.match(line):
-            in_list = True
-        elif indent == 0 and previous_blank:
-            in_list = False
-        if _LINK_DEF.match(line):
-            previous_blank = False
-            continue
-        current.append((number, line))
-        previous_blank = False
-    flush()
-    return blocks
-
-
-_REF_DEF = re.compile(r"^\s{0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s|$)")
-
-
-def _link_definitions(doc: str) -> dict[str, str]:
+def _link_definitions(md: MarkdownDoc) -> dict[str, str]:
     """Reference-style link definitions, lower-cased label -> target."""
-    out = {}
-    for _, line in prose_lines(doc):
-        match = _REF_DEF.match(line)
-        if match:
-            out.setdefault(match.group(1).strip().lower(), match.group(2))
-    return out
+    return {label: definition.target for label, definition in md.link_definitions.items()}
 
 
 def _is_web_url(target: str) -> bool:
@@ -473,11 +385,12 @@ def _trim(c: str) -> bool:
     return not c.isalnum() and c != ":"
 
 
-def prose_words(doc: str) -> list[ProseWord]:
+def prose_words(doc: str | MarkdownDoc) -> list[ProseWord]:
     """Words of the doc's prose, split and trimmed the way clippy's doc_markdown does."""
+    md = _as_markdown(doc)
     out: list[ProseWord] = []
-    links = _link_definitions(doc)
-    for block in _prose_blocks(doc):
+    links = _link_definitions(md)
+    for block in md.prose_blocks():
         spans = _text_spans(block, links)
         if _unbalanced(spans):
             continue  # clippy reports the paragraph's backticks instead of its words
@@ -508,11 +421,12 @@ def _unbalanced(spans: list[tuple[int, int, str]]) -> bool:
     return any(re.search(r"(?<!\\)`", text) for _, _, text in spans)
 
 
-def unbalanced_backticks(doc: str) -> list[tuple[int, int]]:
+def unbalanced_backticks(doc: str | MarkdownDoc) -> list[tuple[int, int]]:
     """(line, col) of each prose paragraph with a backtick that opens no code span."""
-    links = _link_definitions(doc)
+    md = _as_markdown(doc)
+    links = _link_definitions(md)
     out = []
-    for block in _prose_blocks(doc):
+    for block in md.prose_blocks():
         if _unbalanced(_text_spans(block, links)):
             number, line = block[0]
             out.append((number, len(line) - len(line.lstrip())))
@@ -543,20 +457,20 @@ def needs_backticks(word: str) -> bool:
     return has_underscore or "::" in word or _is_camel_case(word) or word.endswith("()")
 
 
-def bare_urls(doc: str) -> list[ProseWord]:
+def bare_urls(doc: str | MarkdownDoc) -> list[ProseWord]:
     """URLs in prose outside `<...>` and links: clippy's doc_markdown and rustdoc's bare_urls flag them."""
     return [w for w in prose_words(doc) if _URL.match(w.word) and len(w.word.split("://", 1)[1]) > 0]
 
 
-def code_like_words(doc: str) -> list[ProseWord]:
+def code_like_words(doc: str | MarkdownDoc) -> list[ProseWord]:
     """Prose words clippy's doc_markdown wants in backticks."""
     return [w for w in prose_words(doc) if needs_backticks(w.word)]
 
 
-def generic_types_in_prose(doc: str) -> list[tuple[int, int, str]]:
+def generic_types_in_prose(doc: str | MarkdownDoc) -> list[tuple[int, int, str]]:
     """`Vec<T>`-like text outside backticks: rustdoc reads `<T>` as an unclosed HTML tag."""
     out = []
-    for block in _prose_blocks(doc):
+    for block in _as_markdown(doc).prose_blocks():
         joined_lines = dict(block)
         for number, line in block:
             for match in _GENERIC_IN_PROSE.finditer(_mask_code(line)):
@@ -569,7 +483,7 @@ def _mask_code(line: str) -> str:
     return re.sub(r"(`+)(.+?)\1", lambda m: " " * len(m.group(0)), line)
 
 
-def _markdown_findings(doc: str) -> list[Finding]:
+def _markdown_findings(doc: MarkdownDoc) -> list[Finding]:
     findings = []
     for w in code_like_words(doc):  # each occurrence, as clippy reports them
         findings.append(_finding("doc-markdown", f"item in documentation is missing backticks: `{w.word}`", w.line, w.col))
@@ -597,14 +511,16 @@ def _link_path(text: str) -> str | None:
     return match.group("path") if match else None
 
 
-def intra_doc_links(doc: str) -> list[tuple[int, int, str]]:
+def intra_doc_links(doc: str | MarkdownDoc) -> list[tuple[int, int, str]]:
     """(line, col, path) of the intra-doc links of a doc, as rustdoc resolves them: `[`Foo`]`,
     `[text](crate::foo)`, `[text][ref]` with `[ref]: path`. Plain `[word]` without backticks or
     `::` is left out (rustdoc does not insist on those), and so are URLs and anchors."""
-    links = _link_definitions(doc)
+    md = _as_markdown(doc)
+    links = _link_definitions(md)
+    definition_lines = {b.start for b in md.blocks if b.kind == LINK_DEF}
     out = []
-    for number, line in prose_lines(doc):
-        if _LINK_DEF.match(line):
+    for number, line in md.prose_lines():
+        if number in definition_lines:
             continue
         masked = _mask_code_keep_brackets(line)
         i = 0
@@ -671,7 +587,7 @@ def param_mentions(doc: str) -> list[tuple[int, str, str]]:
     phrases like "the `x` parameter" / "argument `x`"."""
     out = []
     section = None
-    for number, line in prose_lines(doc):
+    for number, line in parse_markdown(doc).prose_lines():
         heading = HEADING.match(line)
         if heading:
             section = heading.group(2).strip().lower()
@@ -712,23 +628,132 @@ def _param_findings(item: RustItem, doc: str) -> list[Finding]:
 # --- code blocks -----------------------------------------------------------------------
 
 
-def _fence_findings(doc: str) -> list[Finding]:
+def _fence_findings(md: MarkdownDoc, doctest_main: bool = True) -> list[Finding]:
     findings = []
-    for block in code_blocks(doc):
-        if not block.closed:
-            findings.append(_finding("unbalanced-fence", "a code fence is never closed", block.start_line))
+    for block in md.blocks:
+        if block.kind not in (CODE, INDENTED_CODE):
             continue
-        if not block.is_rust or "compile_fail" in block.info:
-            continue
-        if not block.doctest_source().strip():
-            continue
-        if not rust_block_parses(block):
-            findings.append(_finding("invalid-rust-fence", "a Rust code block does not parse as Rust", block.start_line))
-        elif declares_main(block):
+        if block.kind == CODE and not block.closed:
+            findings.append(_finding("unbalanced-fence", "a code fence is never closed", block.start))
+        main = needless_doctest_main(block) if doctest_main else None
+        if main is not None:
             findings.append(_finding(
-                "fn-main-in-doctest", "the doctest declares `fn main()`; rustdoc wraps doctests in one", block.start_line
+                "fn-main-in-doctest", "the example is only `fn main() { ... }`; rustdoc wraps examples in one", *main
+            ))
+        if block.kind != CODE or not block.closed:
+            continue
+        code = CodeBlock(block.info, block.body, block.start, block.closed)
+        if not code.is_rust or "compile_fail" in code.info or not code.doctest_source().strip():
+            continue
+        if not rust_block_parses(code):
+            findings.append(_finding("invalid-rust-fence", "a Rust code block does not parse as Rust", block.start))
+        elif main is None and declares_main(code):
+            findings.append(_finding(
+                "doctest-declares-main", "the example declares `fn main()`; rustdoc wraps examples in one", block.start
             ))
     return findings
+
+
+def clippy_code_tags(info: str) -> tuple[bool, bool, bool]:
+    """(rust, ignore, compile_fail) of a fence's info string, as clippy (and rustdoc) read it."""
+    rust, ignore, compile_fail = True, False, False
+    seen_rust = seen_other = False
+    for tag in re.split(r"[, \t]", info):
+        tag = tag.strip()
+        if not tag:
+            continue
+        if tag == "rust":
+            seen_rust = True
+        elif tag in ("ignore", "no_run", "should_panic"):
+            ignore = ignore or tag == "ignore"
+            seen_rust = not seen_other
+        elif tag in ("compile_fail", "test_harness", "standalone_crate"):
+            compile_fail = compile_fail or tag == "compile_fail"
+            seen_rust = not seen_other or seen_rust
+        elif tag.startswith("ignore-"):
+            seen_rust = True
+        elif tag.startswith("edition"):
+            pass
+        else:
+            seen_other = True
+    return rust and (seen_rust or not seen_other), ignore, compile_fail
+
+
+_TOKEN = re.compile(
+    r"""(?P<space>\s+)|(?P<comment>//[^\n]*)|(?P<block>/\*)|(?P<raw>b?r\#*")|(?P<string>b?"(?:[^"\\]|\\.)*")"""
+    r"""|(?P<char>b?'(?:[^'\\\n]|\\[^\n]+?)')|(?P<lifetime>'[A-Za-z_]\w*)|(?P<ident>[A-Za-z_]\w*)|(?P<number>\d[\w.]*)|(?P<punct>.)""",
+    re.S,
+)
+
+
+def _rust_tokens(text: str) -> list[tuple[str, int]]:
+    """Rust tokens (text, offset) as rustc's lexer splits them, without whitespace and comments;
+    punctuation one character each (`->` is `-` then `>`)."""
+    out: list[tuple[str, int]] = []
+    i = 0
+    while i < len(text):
+        match = _TOKEN.match(text, i)
+        assert match is not None
+        kind = match.lastgroup
+        end = match.end()
+        if kind == "block":  # nested block comments
+            depth, end = 1, i + 2
+            while end < len(text) and depth:
+                if text.startswith("/*", end):
+                    depth, end = depth + 1, end + 2
+                elif text.startswith("*/", end):
+                    depth, end = depth - 1, end + 2
+                else:
+                    end += 1
+        elif kind == "raw":
+            hashes = match.group("raw").count("#")
+            close = text.find('"' + "#" * hashes, end)
+            end = len(text) if close == -1 else close + 1 + hashes
+            out.append((text[i:end], i))
+        elif kind not in ("space", "comment"):
+            out.append((match.group(0), i))
+        i = end
+    return out
+
+
+def needless_doctest_main(block: Block) -> tuple[int, int] | None:
+    """(line, col) of the `fn` of a doctest that is only `fn main() { ... }`, as
+    clippy::needless_doctest_main finds it (0.1.95): the code, hidden lines and all, starts with
+    `fn main()` returning `()` and nothing follows its body; comments do not count."""
+    if block.kind == CODE:
+        rust, ignore, compile_fail = clippy_code_tags(block.info)
+        if not rust or ignore or compile_fail:
+            return None
+        first, lines = block.start + 1, list(block.lines[1:-1] if block.closed else block.lines[1:])
+    else:
+        first, lines = block.start, list(block.lines)
+    text = "\n".join(lines)
+    if "main" not in text:
+        return None
+    tokens = _rust_tokens(text)
+    words = [t for t, _ in tokens]
+    if words[:4] != ["fn", "main", "(", ")"]:
+        return None
+    rest = words[4:]
+    if rest[:1] == ["{"]:
+        body = 5
+    elif rest[:5] == ["-", ">", "(", ")", "{"]:
+        body = 9
+    else:
+        return None
+    depth = 1
+    for position in range(body, len(words)):
+        if words[position] == "{":
+            depth += 1
+        elif words[position] == "}":
+            depth -= 1
+            if depth == 0:
+                if position + 1 < len(words):
+                    return None
+                break
+    offset = tokens[0][1]
+    line = text.count("\n", 0, offset)
+    return first + line, offset - (text.rfind("\n", 0, offset) + 1)
 
 
 def _parses(source: str) -> bool:

@@ -6,27 +6,22 @@ found with the helpers here."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from rustdoc_core.docs.checker import check_doc, unknown_params
+from rustdoc_core.docs.findings import CERTAIN_FIXES
+from rustdoc_core.docs.markdown import LIST_ITEM, parse_markdown
 from rustdoc_core.docs.section_rules import ARGUMENT_SECTIONS, SECTION_RULES
 from rustdoc_core.docs.section_text import section_text
-from rustdoc_core.docs.text import HEADING, prose_lines
 from rustdoc_core.rust.items import RustItem
 
-_LIST_ITEM = re.compile(r"^(\s*)(?:[*+-]|\d+[.)])\s+")
+__all__ = ["CERTAIN_FIXES", "DocUpdate", "update_doc"]
 
 
 def doc_headings(lines: list[str]) -> list[tuple[int, int, str]]:
     """(line, level, title) of the headings outside code fences."""
-    out = []
-    for number, line in prose_lines("\n".join(lines)):
-        match = HEADING.match(line)
-        if match:
-            out.append((number, len(match.group(1)), match.group(2).strip()))
-    return out
+    return [(block.start, block.level, block.title) for block in parse_markdown("\n".join(lines)).headings()]
 
 
 def section_range(lines: list[str], title: str) -> tuple[int, int] | None:
@@ -90,20 +85,22 @@ class DocUpdate:
         return "\n".join(out)
 
 
-CERTAIN_FIXES = frozenset(
-    [rule.code for rule in SECTION_RULES] + [rule.needless_code for rule in SECTION_RULES if rule.needless_code] + ["unknown-param"]
-)
-"""Finding codes `update_doc` fixes without a model (unknown-param: `# Arguments` entries only,
-renamed when exactly one parameter is never named, else dropped)."""
-
-
-def update_doc(item: RustItem, doc: str, exported: bool | None = None, sections: Mapping[str, str] | None = None) -> DocUpdate:
+def update_doc(
+    item: RustItem,
+    doc: str,
+    exported: bool | None = None,
+    sections: Mapping[str, str] | None = None,
+    off: Collection[str] = frozenset(),
+) -> DocUpdate:
     """The certain fixes for a human's doc: add each missing required section (the body from
     `sections`, by name, else the template's) before `# Examples` or at the end, remove needless
     sections, rename the `# Arguments` entry of a renamed parameter (one dead entry, one
-    parameter never named) or drop dead entries. The human's other lines are kept byte for byte."""
+    parameter never named) or drop dead entries. The human's other lines are kept byte for byte.
+
+    Codes in `off` are left alone: the crate turns them off (a section whose lint it allows is
+    never added)."""
     findings = check_doc(item, doc, exported)
-    codes = {f.code for f in findings}
+    codes = {f.code for f in findings} - set(off)
     lines = doc.split("\n")
     delete: set[int] = set()
     fixed: list[str] = []
@@ -113,7 +110,7 @@ def update_doc(item: RustItem, doc: str, exported: bool | None = None, sections:
             if found:
                 delete.update(range(*found))
                 fixed.append(rule.needless_code)
-    entries = [m for m in unknown_params(item, doc) if m[2] == "entry"]
+    entries = [m for m in unknown_params(item, doc) if m[2] == "entry"] if "unknown-param" in codes else []
     renames: list[tuple[int, str, str]] = []
     unmentioned = [p for p in item.param_names if f"`{p}`" not in doc]
     if len(entries) == 1 and len(unmentioned) == 1:
@@ -170,10 +167,10 @@ def _section_range_of(lines: list[str], headings: frozenset[str]) -> tuple[int, 
 def entry_lines(lines: list[str], line: int) -> set[int]:
     """A list entry's line and its indented continuation lines."""
     out = {line}
-    match = _LIST_ITEM.match(lines[line])
+    match = LIST_ITEM.match(lines[line])
     indent = len(match.group(1)) if match else 0
     j = line + 1
-    while j < len(lines) and lines[j].strip() and not _LIST_ITEM.match(lines[j]) and len(lines[j]) - len(lines[j].lstrip()) > indent:
+    while j < len(lines) and lines[j].strip() and not LIST_ITEM.match(lines[j]) and len(lines[j]) - len(lines[j].lstrip()) > indent:
         out.add(j)
         j += 1
     return out

@@ -1,7 +1,9 @@
 """Lint the docs a crate already has: the checker's findings placed at file, line and column,
-rendered as clippy-shaped lines, JSON or SARIF 2.1.0, and the certain fixes applied in place.
+as the crate configures its rules (`rule_config`: its lint levels and rustdoc-gen settings, the
+command line's selection on top), rendered as clippy-shaped lines, JSON or SARIF 2.1.0, and the
+certain fixes applied in place.
 
-`rustdoc-gen check` is a thin command over this; the editor's diagnostics can be too.
+`rustdoc-gen check` is a thin command over this; so are the editor's diagnostics.
 """
 
 from __future__ import annotations
@@ -10,15 +12,18 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from rustdoc_core.atomic import write_text_atomic
-from rustdoc_core.docs.checker import SEVERITY, Finding, check_doc, link_findings
+from rustdoc_core.docs.checker import Finding, check_doc, link_findings
 from rustdoc_core.docs.edits import DocEdit, apply_edits, line_ending
-from rustdoc_core.docs.fixes import CERTAIN_FIXES, DocUpdate, rename_in_line, update_doc
-from rustdoc_core.docs.section_rules import SECTION_RULES, SEVERITIES
+from rustdoc_core.docs.findings import CERTAIN_FIXES, CHECK_CODES, FINDINGS, TOOL
+from rustdoc_core.docs.fixes import DocUpdate, rename_in_line, update_doc
+from rustdoc_core.docs.four_slashes import as_doc_line, four_slash_comments
+from rustdoc_core.docs.rule_config import RuleSelection, file_rules
+from rustdoc_core.docs.section_rules import SEVERITIES
 from rustdoc_core.rust.crate_index import CrateIndexes
 from rustdoc_core.rust.files import InputError, read_rust_file, rust_files
 from rustdoc_core.rust.items import DocComment, RustItem, RustSource
@@ -26,34 +31,13 @@ from rustdoc_core.rust.macros import macro_items
 from rustdoc_core.rust.manifest import nearest_manifest
 from rustdoc_core.rust.result_aliases import resolve_result_alias
 
-TOOL_NAME = "rustdoc-gen"
+TOOL_NAME = TOOL
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-
-_HELP = {
-    "empty-doc": "write a summary sentence, or remove the empty doc comment",
-    "unbalanced-fence": "close the code block with a matching fence",
-    "invalid-rust-fence": "fix the example, or mark a non-Rust block with its language (```text)",
-    "unknown-param": "rename the mention to a real parameter or remove it",
-    "doc-markdown": "put code in backticks, URLs in `<...>`",
-    "invalid-html-tag": "put generic types in backticks: rustdoc reads `<T>` as an HTML tag",
-    "unresolved-link": "link to an item that exists (renamed or removed?), or drop the brackets",
-    "failing-doctest": "fix the example, or mark it `no_run`/`ignore` with a reason",
-    "long-first-paragraph": "keep the first paragraph a short summary; move details to a second paragraph",
-    "summary-not-sentence": "start with a capital letter, use the third person, end with a period",
-    "fn-main-in-doctest": "drop the `fn main() { ... }` wrapper: rustdoc adds one",
-}
-for _rule in SECTION_RULES:
-    _HELP[_rule.code] = f"add a `# {_rule.name}` section ({_rule.why})"
-    if _rule.needless_code:
-        _HELP[_rule.needless_code] = f"remove the `# {_rule.name}` section ({_rule.needless_why})"
 
 
 def help_text(code: str) -> str:
     """What to do about a finding code; says when `--fix` can do it."""
-    text = _HELP.get(code, "")
-    if code in CERTAIN_FIXES:
-        text += "; `rustdoc-gen check --fix` does it" if code != "unknown-param" else "; `--fix` drops `# Arguments` entries"
-    return text
+    return FINDINGS[code].full_help
 
 
 @dataclass(frozen=True)
@@ -101,10 +85,19 @@ def crate_link_findings(indexes: CrateIndexes, path: Path, doc: str) -> list[Fin
 # --- linting -------------------------------------------------------------------------
 
 
-def lint_paths(paths: Iterable[Path], fix: bool = False, doctests: bool = False, target_dir: Path | None = None) -> LintReport:
+def lint_paths(
+    paths: Iterable[Path],
+    fix: bool = False,
+    doctests: bool = False,
+    target_dir: Path | None = None,
+    selection: RuleSelection | None = None,
+) -> LintReport:
     """Lint every documented item of the `.rs` files under `paths`; with `fix`, apply the certain
     fixes to `///` docs first (atomically, file by file) and report what is left; with
-    `doctests`, also run `cargo test --doc` once per crate and report each failing example."""
+    `doctests`, also run `cargo test --doc` once per crate and report each failing example.
+
+    `selection` is the command line's choice of rules, on top of each crate's settings. Raises
+    `RuleConfigError` for settings that cannot be used."""
     report = LintReport()
     indexes = CrateIndexes()
     files = rust_files(paths)
@@ -115,17 +108,20 @@ def lint_paths(paths: Iterable[Path], fix: bool = False, doctests: bool = False,
             report.skipped.append(str(err))  # one unreadable file does not stop a crate's check
             continue
         if fix:
-            fixed_text, count = fix_source(path, text, indexes)
+            fixed_text, count = fix_source(path, text, indexes, selection)
             if count:
                 write_text_atomic(path, fixed_text)
                 report.fixed += count
                 text = fixed_text
         report.files += 1
-        found, items = lint_source(path, text, indexes)
+        found, items = lint_source(path, text, indexes, selection)
         report.findings.extend(found)
         report.items += items
     if doctests:
-        report.findings.extend(doctest_findings(files, target_dir))
+        for finding in doctest_findings(files, target_dir):
+            severity = file_rules(indexes, Path(finding.path), RustSource(""), selection).severity(finding.code)
+            if severity is not None:
+                report.findings.append(replace(finding, severity=severity))
         report.findings.sort(key=lambda f: (f.path, f.line, f.column))
     return report
 
@@ -134,15 +130,20 @@ def _documented(source: RustSource) -> list[RustItem]:
     return [i for i in source.items() if i.doc is not None and not i.in_error]
 
 
-def lint_source(path: Path, text: str, indexes: CrateIndexes | None = None) -> tuple[list[LintFinding], int]:
-    """Findings on the docs of one file's items, in file order, and how many docs were checked."""
+def lint_source(
+    path: Path, text: str, indexes: CrateIndexes | None = None, selection: RuleSelection | None = None
+) -> tuple[list[LintFinding], int]:
+    """Findings on the docs of one file's items, in file order, at the severity the crate's rules
+    give them there (those it turns off left out), and how many docs were checked."""
     indexes = indexes or CrateIndexes()
     source = RustSource(text)
+    rules = file_rules(indexes, path, source, selection)
     lines = text.split("\n")
     out: list[LintFinding] = []
     # Fns a local `macro_rules!` defines are linted at the macro body's lines, as clippy does.
     items = _documented(source) + [i for i in macro_items(source) if i.doc is not None]
     aliases = indexes.result_aliases(path, source)
+    slashes = {f.item_byte: f for f in four_slash_comments(source)}
     for item in items:
         assert item.doc is not None
         exported = indexes.exported(path, item)
@@ -151,9 +152,20 @@ def lint_source(path: Path, text: str, indexes: CrateIndexes | None = None) -> t
         findings = check_doc(item, item.doc.text, exported)
         findings += crate_link_findings(indexes, path, item.doc.text)
         for finding in findings:
+            severity = rules.severity(finding.code, item.start_byte)
+            if severity is None:
+                continue
+            message = finding.message
+            if finding.code == "summary-not-sentence" and item.start_byte in slashes:
+                message += f" (a `////` line, a plain comment, is left out of it: line {slashes[item.start_byte].rows[0] + 1})"
             line, column = _place(item, finding, line_map, lines)
+            out.append(LintFinding(str(path), line, column, finding.code, severity, message, item.label, help_text(finding.code)))
+    for found in slashes.values():
+        severity = rules.severity("four-slashes", found.item_byte)
+        if severity is not None:
             out.append(LintFinding(
-                str(path), line, column, finding.code, finding.severity, finding.message, item.label, help_text(finding.code)
+                str(path), found.line + 1, found.col + 1, "four-slashes", severity, found.message, found.label,
+                help_text("four-slashes"),
             ))
     out.sort(key=lambda f: (f.line, f.column))
     return out, len(items)
@@ -230,7 +242,7 @@ def doctest_findings(files: Sequence[Path], target_dir: Path | None = None, time
             text = path.read_text(encoding="utf-8", errors="replace").split("\n")
             column = text[line - 1].find("```") + 1 if 0 < line <= len(text) else 1
             out.append(LintFinding(
-                str(path), line, max(column, 1), "failing-doctest", SEVERITY["failing-doctest"],
+                str(path), line, max(column, 1), "failing-doctest", FINDINGS["failing-doctest"].severity,
                 f"the example of `{name}` fails `cargo test --doc`: {error}", name, help_text("failing-doctest"),
             ))
     return out
@@ -289,31 +301,54 @@ class DoctestRunFailed(Exception):
 # --- fixing ----------------------------------------------------------------------------
 
 
-def fix_source(path: Path, text: str, indexes: CrateIndexes | None = None) -> tuple[str, int]:
-    """The file with the certain fixes applied to its `///` docs, and how many findings they fix.
+def fix_source(
+    path: Path, text: str, indexes: CrateIndexes | None = None, selection: RuleSelection | None = None
+) -> tuple[str, int]:
+    """The file with the certain fixes applied, and how many findings they fix: `////` lines made
+    `///`, then each `///` doc's stale sections and `# Arguments` entries (`update_doc`). A fix
+    whose code the crate's rules turn off on the item is not applied: a section whose lint the
+    crate allows is never added.
 
-    Only whole lines are added or removed; every other line keeps its bytes. Docs written
-    as `/** */` or `#[doc = ...]` are left alone.
+    Only whole lines are added, removed or (`////`) rewritten; every other line keeps its bytes.
+    Docs written as `/** */` or `#[doc = ...]` are left alone.
     """
     indexes = indexes or CrateIndexes()
+    source = RustSource(text)
+    rules = file_rules(indexes, path, source, selection)
+    count = 0
+    slashes = [f for f in four_slash_comments(source) if rules.severity("four-slashes", f.item_byte) is not None]
+    if slashes:
+        lines = text.split("\n")
+        for found in slashes:
+            for row in found.rows:
+                lines[row] = as_doc_line(lines[row])
+        text = "\n".join(lines)
+        count += len(slashes)
+        source = RustSource(text)
+        rules = file_rules(indexes, path, source, selection)
     lines = text.split("\n")
     newline = line_ending(text)
     edits: list[DocEdit] = []
-    count = 0
-    source = RustSource(text)
     aliases = indexes.result_aliases(path, source)
     for item in _documented(source):
-        found = update_edit(resolve_result_alias(item, aliases), lines, newline, indexes.exported(path, item))
-        if found is not None:
-            edits.append(found[0])
-            count += len(found[1].codes)
+        found_edit = update_edit(
+            resolve_result_alias(item, aliases), lines, newline, indexes.exported(path, item), off=rules.off_codes(item)
+        )
+        if found_edit is not None:
+            edits.append(found_edit[0])
+            count += len(found_edit[1].codes)
     if not edits:
-        return text, 0
+        return text, count
     return apply_edits(text, edits), count
 
 
 def update_edit(
-    item: RustItem, lines: list[str], newline: str, exported: bool | None = None, sections: Mapping[str, str] | None = None
+    item: RustItem,
+    lines: list[str],
+    newline: str,
+    exported: bool | None = None,
+    sections: Mapping[str, str] | None = None,
+    off: Collection[str] = frozenset(),
 ) -> tuple[DocEdit, DocUpdate] | None:
     """The whole-line edit of the file (`lines`: its text split at `\\n`) that applies
     `update_doc`'s certain fixes to `item`'s `///` doc, and the update; None when nothing in
@@ -395,14 +430,15 @@ _SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 def render_sarif(report: LintReport, version: str, base: Path | None = None) -> str:
     """A SARIF 2.1.0 log (one run) that GitHub code scanning accepts; paths relative to `base`."""
-    codes = sorted(SEVERITY)
+    codes = sorted(CHECK_CODES)
     rules = [
         {
             "id": code,
             "name": "".join(part.capitalize() for part in code.split("-")),
-            "shortDescription": {"text": _HELP.get(code, code)},
+            "shortDescription": {"text": FINDINGS[code].help},
             "help": {"text": help_text(code)},
-            "defaultConfiguration": {"level": _SARIF_LEVEL[SEVERITY[code]]},
+            "defaultConfiguration": {"level": _SARIF_LEVEL[FINDINGS[code].severity], "enabled": FINDINGS[code].default_on},
+            "properties": {"source": FINDINGS[code].source},
         }
         for code in codes
     ]

@@ -1,5 +1,8 @@
 """Doc text as rustdoc sees it: markers stripped, string literals decoded,
-sections found outside code fences, and rendered back to `///` lines."""
+sections found outside code fences, and rendered back to `///` lines.
+
+The blocks come from the one Markdown parser (`markdown.parse_markdown`); the helpers here
+answer the common questions about them."""
 
 from __future__ import annotations
 
@@ -7,11 +10,10 @@ import re
 from dataclasses import dataclass
 from typing import Iterable
 
-FENCE = re.compile(r"^\s*(```+|~~~+)(.*)$")
-"""A code fence line: group 1 the fence, group 2 the info string."""
-_INTERRUPTING_LIST = re.compile(r"^\s{0,3}(?:[*+-]|1[.)])\s+\S")
-HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
-"""A Markdown ATX heading line: group 1 the hashes, group 2 the title."""
+from rustdoc_core.docs.markdown import FENCE, HEADING, parse_markdown
+
+__all__ = ["FENCE", "HEADING", "CodeBlock", "Wrap", "code_blocks", "doc_sections", "normalize_doc",
+           "prose_lines", "render_doc_comment", "summary_range", "wrap_spans"]
 
 
 @dataclass(frozen=True)
@@ -89,72 +91,22 @@ def wrap_spans(doc: str, wraps: Iterable[Wrap]) -> str:
 
 def code_blocks(doc: str) -> list[CodeBlock]:
     """Fenced code blocks of a doc in order, including an unclosed last one."""
-    blocks: list[CodeBlock] = []
-    lines = doc.split("\n")
-    i = 0
-    while i < len(lines):
-        match = FENCE.match(lines[i])
-        if not match:
-            i += 1
-            continue
-        fence, info = match.group(1), match.group(2).strip()
-        body: list[str] = []
-        j = i + 1
-        closed = False
-        while j < len(lines):
-            close = FENCE.match(lines[j])
-            if close and close.group(1)[0] == fence[0] and len(close.group(1)) >= len(fence) and not close.group(2).strip():
-                closed = True
-                break
-            body.append(lines[j])
-            j += 1
-        blocks.append(CodeBlock(info=info, body="\n".join(body), start_line=i, closed=closed))
-        i = j + 1
-    return blocks
+    return [CodeBlock(b.info, b.body, b.start, b.closed) for b in parse_markdown(doc).code_blocks()]
 
 
 def prose_lines(doc: str) -> list[tuple[int, str]]:
     """(line number, text) of the lines outside code fences."""
-    out: list[tuple[int, str]] = []
-    fence: str | None = None
-    for number, line in enumerate(doc.split("\n")):
-        match = FENCE.match(line)
-        if fence is None and match:
-            fence = match.group(1)
-            continue
-        if fence is not None:
-            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence) and not match.group(2).strip():
-                fence = None
-            continue
-        out.append((number, line))
-    return out
+    return parse_markdown(doc).prose_lines()
 
 
 def doc_sections(doc: str) -> list[str]:
     """Markdown headings of a doc (`Examples`, `Errors`, ...), ignoring `#` lines in code."""
-    sections = []
-    for _, line in prose_lines(doc):
-        match = HEADING.match(line)
-        if match:
-            sections.append(match.group(2).strip())
-    return sections
+    return [block.title for block in parse_markdown(doc).headings()]
 
 
 def summary_range(doc: str) -> tuple[int, int]:
     """Lines [start, end) of the first paragraph (the summary)."""
-    lines = doc.split("\n")
-    start = 0
-    while start < len(lines) and not lines[start].strip():
-        start += 1
-    end = start
-    while end < len(lines):
-        line = lines[end]
-        if not line.strip() or HEADING.match(line) or FENCE.match(line):
-            break
-        if end > start and _INTERRUPTING_LIST.match(line):
-            break  # CommonMark: a bullet list or a list starting at 1 interrupts a paragraph
-        end += 1
-    return start, end
+    return parse_markdown(doc).summary_range()
 
 
 def render_doc_comment(doc: str, indent: str = "", newline: str = "\n") -> str:

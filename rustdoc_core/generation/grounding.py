@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rustdoc_core.docs.text import code_blocks, prose_lines
+from rustdoc_core.docs.markdown import LINK_DEF, link_definition, parse_markdown
+from rustdoc_core.docs.text import code_blocks
 from rustdoc_core.generation.prompt import PromptContext
 from rustdoc_core.rust.items import RustItem, RustSource
 from rustdoc_core.rust.std_names import STD_ITEMS, STD_METHODS, STD_MODULES, STD_ROOTS, is_std_name
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
 
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BACKTICK_SPAN = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
-_LINK_DEFINITION = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*(\S+)")
-_LINK_LABEL = re.compile(r"^\s{0,3}\[([^\]]+)\]:")
 _FULL_REFERENCE = re.compile(r"\]\[([^\]\s]+)\]")
 _PLACEHOLDER = re.compile(r"^(?:[A-Z][A-Z0-9_]+|[a-z]{1,3}\d?)$")
 """An ALL-CAPS placeholder or variable (`FILE`, `RUST_LOG`) or a short literal (`h`, `no`): not a name."""
@@ -159,20 +158,21 @@ def code_mentions(doc: str) -> list[Mention]:
     """Spans the doc presents as code, outside code blocks: backticks and intra-doc link targets
     (a shortcut link `[label]` with a reference definition is checked at its definition)."""
     out: list[Mention] = []
-    lines = prose_lines(doc)
-    defined = {m.group(1).strip("`").lower() for _, line in lines if (m := _LINK_LABEL.match(line))}
-    for number, line in lines:
+    md = parse_markdown(doc)
+    defined = {label.strip("`") for label in md.link_definitions}
+    definitions = {b.start for b in md.blocks if b.kind == LINK_DEF}
+    for number, line in md.prose_lines():
         for match in _BACKTICK_SPAN.finditer(line):
             out.append(Mention(number, match.start(1), match.group(1).strip(), ""))
         for match in _LINK_TARGET.finditer(line):
             target = match.group(1)
             if "://" not in target and not target.startswith(("#", "/", ".", "mailto:")):
                 out.append(Mention(number, match.start(1), target.strip("`<>"), ""))
-        definition = _LINK_DEFINITION.match(line)
-        if definition:
-            target = definition.group(1)
+        definition = link_definition(line, number) if number in definitions else None
+        if definition is not None:
+            target = definition.target
             if "://" not in target and not target.startswith(("#", "/", ".", "mailto:")):
-                out.append(Mention(number, definition.start(1), target.strip("`<>"), ""))
+                out.append(Mention(number, definition.col, target.strip("`<>"), ""))
             continue
         for match in _SHORTCUT_LINK.finditer(line):
             if match.group(1).lower() not in defined:

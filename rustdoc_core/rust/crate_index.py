@@ -14,6 +14,14 @@ from pathlib import Path
 from tree_sitter import Node
 
 from rustdoc_core.rust.items import RustItem, RustSource
+from rustdoc_core.rust.lint_levels import (
+    FileLintScopes,
+    LintSettings,
+    ToolSettings,
+    cargo_lint_settings,
+    tool_settings,
+    workspace_root,
+)
 from rustdoc_core.rust.manifest import nearest_manifest
 from rustdoc_core.rust.result_aliases import ResultAlias, collect_result_aliases
 
@@ -40,6 +48,9 @@ class CrateIndex:
     file_uses: dict[Path, set[str]] = field(default_factory=dict)  # names each file's `use`s bring in ("*": a glob)
     dependencies: set[str] = field(default_factory=set)
     result_aliases: dict[str, ResultAlias] = field(default_factory=dict)  # `type Fallible<T> = Result<T, E>`, by name
+    cargo_lints: LintSettings = ()  # `[lints]` of Cargo.toml (the workspace's, if inherited)
+    lint_base: dict[Path, LintSettings] = field(default_factory=dict)  # resolved file -> levels its module gets from outside it
+    tool: ToolSettings = field(default_factory=ToolSettings)  # rustdoc-gen's settings for the crate
     _exported_modules: set[ModPath] = field(default_factory=set)
     _exported_items: set[ModPath] = field(default_factory=set)  # full paths of re-exported items
 
@@ -48,11 +59,20 @@ class CrateIndex:
         from rustdoc_core.rust.manifest import read_manifest
 
         index = cls(crate_dir.resolve())
-        index.dependencies = read_manifest(crate_dir / "Cargo.toml").dependencies
+        manifest = read_manifest(crate_dir / "Cargo.toml")
+        index.dependencies = manifest.dependencies
+        workspace = workspace_root(crate_dir)
+        index.cargo_lints = cargo_lint_settings(
+            manifest.data, read_manifest(workspace / "Cargo.toml").data if workspace is not None else None
+        )
+        index.tool = tool_settings(crate_dir)
         lib = crate_dir / "src" / "lib.rs"
         if lib.is_file():
-            index._read_file(lib, (), is_mod_rs=True)
+            index._read_file(lib, (), is_mod_rs=True, lint_base=())
             index._resolve()
+        main = crate_dir / "src" / "main.rs"
+        if main.is_file():
+            index._read_binary_lint_levels(main)
         return index
 
     def module_of(self, path: Path) -> ModPath | None:
@@ -108,11 +128,12 @@ class CrateIndex:
 
     # --- reading --------------------------------------------------------------------
 
-    def _read_file(self, path: Path, module: ModPath, is_mod_rs: bool) -> None:
+    def _read_file(self, path: Path, module: ModPath, is_mod_rs: bool, lint_base: LintSettings) -> None:
         resolved = path.resolve()
         if resolved in self.files:
             return
         self.files[resolved] = module
+        self.lint_base[resolved] = lint_base
         try:
             source = RustSource(path.read_bytes())
         except OSError:
@@ -129,9 +150,41 @@ class CrateIndex:
         self.result_aliases.update(collect_result_aliases([source]))
         self.file_uses[resolved] = _file_uses(source.tree.root_node)
         directory = path.parent if is_mod_rs else path.parent / path.stem
-        self._read_list(source.tree.root_node, module, directory)
+        scopes = FileLintScopes.of(source.tree.root_node)
+        self._read_list(source.tree.root_node, module, directory, lambda at: lint_base + scopes.at(at))
 
-    def _read_list(self, node: Node, module: ModPath, directory: Path) -> None:
+    def _read_binary_lint_levels(self, main: Path) -> None:
+        """The lint levels of a binary's module files (its exports are not read: it has none)."""
+        pending = [(main, True, ())]
+        while pending:
+            path, is_mod_rs, base = pending.pop()
+            resolved = path.resolve()
+            if resolved in self.lint_base:
+                continue
+            self.lint_base[resolved] = base
+            try:
+                root = RustSource(path.read_bytes()).tree.root_node
+            except OSError:
+                continue
+            scopes = FileLintScopes.of(root)
+            directory = path.parent if is_mod_rs else path.parent / path.stem
+            lists = [(root, directory)]
+            while lists:
+                node, folder = lists.pop()
+                for child in node.named_children:
+                    if child.type != "mod_item" or child.child_by_field_name("name") is None:
+                        continue
+                    name = _text(child.child_by_field_name("name"))
+                    body = child.child_by_field_name("body")
+                    if body is not None:
+                        lists.append((body, folder / name))
+                        continue
+                    for candidate, mod_rs in ((folder / f"{name}.rs", False), (folder / name / "mod.rs", True)):
+                        if candidate.is_file():
+                            pending.append((candidate, mod_rs, base + scopes.at(child.start_byte)))
+                            break
+
+    def _read_list(self, node: Node, module: ModPath, directory: Path, levels_at) -> None:
         here = self.modules.setdefault(module, _Module(module, is_pub=module == ()))
         attrs: list[str] = []
         for child in node.named_children:
@@ -162,11 +215,11 @@ class CrateIndex:
             self.modules[sub].is_pub = is_pub
             body = child.child_by_field_name("body")
             if body is not None:
-                self._read_list(body, sub, directory / name)
+                self._read_list(body, sub, directory / name, levels_at)
             else:
                 for candidate, mod_rs in ((directory / f"{name}.rs", False), (directory / name / "mod.rs", True)):
                     if candidate.is_file():
-                        self._read_file(candidate, sub, mod_rs)
+                        self._read_file(candidate, sub, mod_rs, levels_at(child.start_byte))
                         break
 
     # --- reachability ----------------------------------------------------------------
@@ -307,6 +360,7 @@ class CrateIndexes:
     def __init__(self) -> None:
         self._by_dir: dict[Path, CrateIndex | None] = {}
         self._by_folder: dict[Path, CrateIndex | None] = {}  # a source folder -> its crate's index
+        self._tool_by_folder: dict[Path, ToolSettings] = {}  # outside any crate
 
     def index_for(self, path: Path) -> CrateIndex | None:
         folder = path.parent.resolve()
@@ -325,6 +379,23 @@ class CrateIndexes:
         index = self.index_for(path)
         return index.exported(path, item) if index is not None else None
 
+    def lint_settings(self, path: Path, source: RustSource) -> FileLints:
+        """The lint levels over file `path` (of text `source`): the crate's Cargo `[lints]`, what
+        its module gets from the crate root and the `mod` lines above it, and the file's own."""
+        index = self.index_for(path)
+        outside = (index.cargo_lints + index.lint_base.get(path.resolve(), ())) if index is not None else ()
+        return FileLints(outside, FileLintScopes.of(source.tree.root_node))
+
+    def tool_settings(self, path: Path) -> ToolSettings:
+        """rustdoc-gen's settings for file `path`: its crate's, else the nearest above it (read once per folder)."""
+        index = self.index_for(path)
+        if index is not None:
+            return index.tool
+        folder = path.parent.resolve()
+        if folder not in self._tool_by_folder:
+            self._tool_by_folder[folder] = tool_settings(folder)
+        return self._tool_by_folder[folder]
+
     def result_aliases(self, path: Path, source: RustSource | None = None) -> dict[str, ResultAlias]:
         """The `Result` aliases an item of file `path` may return: its crate's, and `source`'s own
         (a file outside the crate's module tree, or not saved yet)."""
@@ -333,3 +404,15 @@ class CrateIndexes:
         if source is not None:
             aliases.update(collect_result_aliases([source]))
         return aliases
+
+
+@dataclass(frozen=True)
+class FileLints:
+    """The lint levels of one file: those from outside it, then its own by byte range."""
+
+    outside: LintSettings
+    scopes: FileLintScopes
+
+    def at(self, byte: int) -> LintSettings:
+        """The settings in force at a byte of the file (an item's start), outermost first."""
+        return self.outside + self.scopes.at(byte)
