@@ -48,7 +48,7 @@ ROWS = (
     ("raw_ungrounded", "answers naming what does not exist", "{:.0%}"),
     ("kept", "answers kept as written", "{:.0%}"),
     ("repaired", "answers repaired", "{:.0%}"),
-    ("partial", "answers with the template's summary", "{:.0%}"),
+    ("promoted", "answers opened by their second sentence", "{:.0%}"),
     ("replaced", "fallbacks to the template", "{:.0%}"),
     ("examples_valid", "examples valid Rust", "{:.0%}"),
     ("doctests_pass", "doctests passing", "{:.0%}"),

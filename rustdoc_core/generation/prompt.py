@@ -13,6 +13,10 @@ Format v3 orders the parts by how many successive prompts share them, so that ll
 prefix reuse skips what the prompt before had: the system prompt (every prompt), then the
 file's context (module, imports; the container and its members, shared by the items of one
 impl or type), then what is the item's own (its examples, what to write, its code).
+
+Format v4 asks for a summary of the item's kind's shape (`item_request`): a fn says what it does
+("Returns ...", never when it returns nothing), a type what it is, a field or variant what its value
+means, in one sentence; the system prompt forbids `# Arguments`/`# Returns` and empty sections.
 """
 
 from __future__ import annotations
@@ -24,9 +28,9 @@ from typing import Any
 from rustdoc_core.docs.text import normalize_doc
 from rustdoc_core.rust.items import RustItem, RustSource
 
-PROMPT_FORMAT_VERSION = 3
+PROMPT_FORMAT_VERSION = 4
 
-READABLE_PROMPT_FORMATS = (1, 2, 3)
+READABLE_PROMPT_FORMATS = (1, 2, 3, 4)
 """Record versions whose item and context this format can render: training renders every
 prompt anew (`retrieval.record_prompt`), so the version a dataset was mined with only says
 what its stored `prompt` field looks like."""
@@ -59,12 +63,16 @@ Rust and English); examples that would pass it are left out, the best ranked fir
 EXAMPLES_HEADING = "Documented items of this crate, to follow in wording and style:"
 
 SYSTEM_PROMPT = (
-    "You write rustdoc comments for Rust code. Answer with the doc text only, as Markdown, "
-    "without `///` markers and without repeating the code. Start with a one-sentence summary "
-    "in the third person (\"Returns ...\", \"Creates ...\"). Put identifiers and code in backticks. "
-    "Add `# Errors` when a public function returns `Result`, `# Panics` when it can panic, "
+    "You write rustdoc comments for Rust code, in the voice of the crate's own docs. Answer with the doc text "
+    "only, as Markdown, without `///` markers and without repeating the code. Start with a one-sentence summary "
+    "of the shape the request asks for; most items need nothing more, and a longer doc stays short. Put "
+    "identifiers and code in backticks, and name only what the code shows. Say nothing the signature does not "
+    "support. Never write `# Arguments`, `# Parameters` or `# Returns` sections, nor a section that says there is "
+    "nothing to say. Add `# Errors` when a public function returns `Result`, `# Panics` when it can panic, "
     "`# Safety` for `unsafe` functions and traits, and `# Examples` only with Rust code that compiles."
 )
+"""The shared first part of every prompt (llama.cpp reuses it across items): what any doc is. What
+each kind's summary looks like is the item's own request (`item_request`)."""
 
 
 @dataclass(frozen=True)
@@ -173,8 +181,54 @@ def build_messages(item: RustItem, context: PromptContext) -> list[dict[str, str
 
 
 def item_request(item: RustItem) -> str:
-    """What to write for this item: the one part of the request that depends on its kind."""
-    return f"Write the rustdoc comment for `{item.label}`."
+    """What to write for this item: the one part of the request that depends on its kind (the
+    summary's shape: what a fn does, what a type is, what a field's or variant's value means)."""
+    return f"Write the rustdoc comment for `{item.label}`. {summary_shape(item)}"
+
+
+def summary_shape(item: RustItem) -> str:
+    """The summary a doc of this item opens with, as the request words it."""
+    kind = item.kind
+    if item.is_fn:
+        returns = (item.return_type or "").strip()
+        if returns in ("", "()", "!"):
+            return ("Its summary says what it does, in the third person (\"Sets ...\", \"Adds ...\", \"Writes ...\"); "
+                    "it returns nothing, so never \"Returns ...\".")
+        if returns == "bool":
+            return "Its summary says what it checks: \"Returns `true` if ...\"."
+        return "Its summary says what it does, in the third person (\"Returns ...\", \"Creates ...\", \"Parses ...\")."
+    if kind == "macro":
+        return "Its summary says what the macro does or expands to, in the third person (\"Creates ...\")."
+    if kind in ("struct", "union", "enum"):
+        return "Its summary says what the type is, as a noun phrase (\"A ...\", \"The ...\"), not what it returns."
+    if kind == "trait":
+        return "Its summary says what the trait is or lets a type do (\"A trait for ...\", \"Types that ...\")."
+    if kind == "type":
+        return "Its summary says what the alias stands for (\"A ...\", \"The ...\")."
+    if kind == "field":
+        if value_type(item) == "bool":
+            return "One sentence on what the field means: \"Whether ...\"."
+        return "One sentence on what the field's value is or means (\"The ...\"), not \"Returns ...\"."
+    if kind == "variant":
+        return "One sentence on what this variant means (\"A ...\", \"The ...\", or when it applies), not \"Returns ...\"."
+    if kind in ("const", "static"):
+        return "One sentence on what the value is or is for (\"The ...\", \"A ...\"), not \"Returns ...\"."
+    if kind == "mod":
+        return "Its summary says what the module holds or provides (\"Types and functions for ...\")."
+    return "Its summary says what it is."
+
+
+def value_type(item: RustItem) -> str | None:
+    """The type of the value an item is or gives: a fn's return type, a field's, constant's or
+    static's type, what a type alias stands for; None for other kinds (and a fn returning nothing)."""
+    if item.is_fn:
+        return (item.return_type or "").strip() or None
+    if item.kind in ("field", "const", "static"):
+        head = item.signature.split("=", 1)[0]
+        return head.split(":", 1)[1].strip() if ":" in head else None
+    if item.kind == "type" and "=" in item.signature:
+        return item.signature.split("=", 1)[1].strip().rstrip(";").strip()
+    return None
 
 
 def examples_section(examples: tuple[PromptExample, ...]) -> str:

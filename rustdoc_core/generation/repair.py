@@ -3,8 +3,11 @@
 Takes the doc text (already through `prompt.parse_completion`), fixes what the
 checker found where a fix is safe (missing `# Errors`/`# Panics`/`# Safety` from
 the template engine, a needless `# Safety`, bare identifiers, hallucinated
-parameters, a broken or unclosed example, a summary that is not a sentence),
-and falls back to the template engine when an error-severity finding remains.
+parameters, a broken or unclosed example, a summary that is not a sentence or too
+long: the answer's own first sentence, shortened at a clause break if need be), and
+falls back to the template engine's whole doc when an error-severity finding remains
+or the answer has no summary of its own (the template's summary is never glued above
+the answer's words).
 """
 
 from __future__ import annotations
@@ -24,12 +27,13 @@ from rustdoc_core.docs.checker import (
     rust_block_parses,
     unknown_params,
 )
+from rustdoc_core.docs.english import third_person
 from rustdoc_core.docs.fixes import drop_empty_section, entry_lines, remove_section, section_range
 from rustdoc_core.docs.section_rules import ARGUMENT_SECTIONS, SECTION_RULES
 from rustdoc_core.docs.section_text import section_text
 from rustdoc_core.docs.text import FENCE, Wrap, code_blocks, normalize_doc, prose_lines, summary_range, wrap_spans
 from rustdoc_core.generation.provenance import Provenance
-from rustdoc_core.generation.template import summary, template_doc, third_person
+from rustdoc_core.generation.template import template_doc
 from rustdoc_core.rust.items import RustItem
 
 _SAFE_WORD = re.compile(r"^[\w:.!&]+(\(\))?$")
@@ -59,8 +63,10 @@ def repair_doc(item: RustItem, doc: str) -> RepairedDoc:
     if "unknown-param" in codes:
         text = _remove_unknown_params(item, text)
     text = _backtick_code(text)
-    text = _repair_summary(item, text)
-    text = add_missing_sections(item, text)
+    summary_mended = _repair_summary(item, text)
+    if summary_mended is None:
+        return RepairedDoc(template_doc(item), Provenance.TEMPLATE, findings)
+    text = add_missing_sections(item, summary_mended)
     text = normalize_doc(text)
     after = check_doc(item, text)
     if not text.strip() or any(f.severity == "error" for f in after):
@@ -197,11 +203,36 @@ def _backtick_code(doc: str) -> str:
 # --- summary ---------------------------------------------------------------------------
 
 
-def _repair_summary(item: RustItem, doc: str) -> str:
+_CLAUSE_BREAK = re.compile(
+    r",\s+(?:which|where|so that|so|and|but|while|using|by|as|because|since|allowing|making|returning|including|e\.g\.|i\.e\.)\b"
+    r"|;\s+|\s+-{1,2}\s+|\s+\u2014\s+|\s+\("
+)
+"""Where a long sentence can end early and still say its main clause."""
+
+
+def shortened(sentence: str, limit: int = MAX_FIRST_PARAGRAPH) -> str | None:
+    """A sentence too long for a summary cut at its last clause break within `limit` characters
+    ("Parses X, which ..." -> "Parses X."), keeping whole code spans and parentheses; None where
+    no break leaves four words or more."""
+    best = None
+    for match in _CLAUSE_BREAK.finditer(sentence):
+        head = sentence[: match.start()].rstrip(" ,;:")
+        if len(head) + 1 > limit:
+            break
+        if len(head.split()) >= 4 and head.count("`") % 2 == 0 and head.count("(") == head.count(")"):
+            best = head
+    return best + "." if best else None
+
+
+def _repair_summary(item: RustItem, doc: str) -> str | None:
+    """The doc with its summary made a sentence: capitalized, third person for a fn, a final
+    period, under clippy's length (the model's first sentence alone, shortened at a clause break
+    if need be). None when the answer has no summary of its own to mend: the caller then uses
+    the template's doc alone, never its summary glued above the answer's words."""
     lines = doc.split("\n")
     start, end = summary_range(doc)
     if start >= end:
-        return summary(item) + "\n\n" + doc.lstrip("\n")
+        return None
     first = lines[start].lstrip()
     indent = lines[start][: len(lines[start]) - len(first)]
     word = re.split(r"[\s,.:;]", first, maxsplit=1)[0]
@@ -217,9 +248,9 @@ def _repair_summary(item: RustItem, doc: str) -> str:
     if len(raw) > MAX_FIRST_PARAGRAPH:
         paragraph = " ".join(line.strip() for line in lines[start:end])
         sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z`])", paragraph)
-        if len(sentences) > 1 and len(sentences[0]) <= MAX_FIRST_PARAGRAPH:
-            new = [sentences[0], "", " ".join(sentences[1:])]
-        else:
-            new = [summary(item), "", paragraph]
+        head = sentences[0] if len(sentences[0]) <= MAX_FIRST_PARAGRAPH else shortened(sentences[0])
+        if head is None:
+            return None
+        new = [head, "", " ".join(sentences[1:])] if len(sentences) > 1 else [head]
         lines = lines[:start] + new + lines[end:]
     return "\n".join(lines)

@@ -146,11 +146,18 @@ def test_long_first_paragraph_is_split_after_its_first_sentence():
     assert repaired.text == f"{first}\n\n{rest}"
 
 
-def test_long_single_sentence_summary_gets_the_template_summary_first():
+def test_long_single_sentence_summary_is_cut_at_a_clause_break():
+    sentence = "Returns the sum of the values, which it adds " + "and adds again " * 12 + "until the end."
+    repaired = repair_doc(PUB_FN, sentence)
+    assert repaired.text == "Returns the sum of the values."
+    assert check_doc(PUB_FN, repaired.text) == []
+
+
+def test_long_single_sentence_summary_without_a_break_gives_the_template_doc_alone():
+    # Never the template's summary glued above the model's sentence.
     sentence = "Returns the sum of the values " + "and more words " * 14 + "at the end."
     repaired = repair_doc(PUB_FN, sentence)
-    assert repaired.text == f"{template_doc(PUB_FN)}\n\n{sentence}"
-    assert check_doc(PUB_FN, repaired.text) == []
+    assert (repaired.text, repaired.origin) == (template_doc(PUB_FN), "template")
 
 
 def test_empty_doc_falls_back_to_the_template(items):

@@ -25,7 +25,7 @@ class ItemResult:
     output: GeneratedDoc
     measures: DocMeasures
     doctest: DoctestOutcome | None  # None: the item's crate is not mapped with --crate-dir
-    partial: bool = False  # the output guard put the template's summary in place of the model's
+    promoted: bool = False  # the output guard cut the summary and the answer's next sentence opens the doc
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,18 @@ class Metric:
     higher_is_better: bool | None  # None: informative, no best
     percent: bool = False  # a share in 0..1, shown as a percentage
 
+
+TRUTH_FIGURES = (
+    ("misshapen", "Misshapen summaries", False),
+    ("contradicted", "Claims the signature contradicts", False),
+    ("copied", "Copied from another item's doc", False),
+    ("existence", "Named items that exist", True),
+    ("needless_sections", "Docs with a needless section", False),
+    ("malformed", "Malformed Markdown", False),
+)
+"""Whether the docs are true to their items, whatever their overlap with the human doc (chrF
+rewarded docs copied from a neighbour): key, label, higher is better. `existence` is DocAgent's
+truthfulness measure, names that exist over all names the docs present as code."""
 
 METRICS = (
     Metric("bleu4", "BLEU-4", True),
@@ -57,8 +69,10 @@ METRICS = (
     Metric("length_ratio", "Length / human doc (median)", None),
     Metric("kept", "Answers kept as written", None, percent=True),
     Metric("repaired", "Answers repaired", None, percent=True),
-    Metric("partial", "Answers with the template's summary", None, percent=True),
+    Metric("promoted", "Answers opened by their second sentence", None, percent=True),
     Metric("replaced", "Answers replaced by the template", None, percent=True),
+    Metric("kept_or_repaired", "Answers kept or repaired", True, percent=True),
+    *(Metric(key, label, better, percent=True) for key, label, better in TRUTH_FIGURES),
 )
 """The quality figures: deterministic for deterministic systems (greedy, fixed seed).
 `raw_*` measure the generator's answer before the output guard (what the model wrote),
@@ -144,7 +158,8 @@ def figures(results: Sequence[ItemResult]) -> dict[str, float | int | None]:
 
 def guard_figures(results: Sequence[ItemResult]) -> dict[str, float | None]:
     """Shares of docs with each guard finding before and after post-processing, length against the
-    human doc, and what the guard did (kept / repaired / partial template / replaced)."""
+    human doc, what the guard did (kept / repaired / promoted summary / replaced), and the truth
+    figures (`truth_figures`)."""
     n = len(results)
     out: dict[str, float | None] = {}
     for key, codes in GUARD_FIGURES.items():
@@ -155,7 +170,22 @@ def guard_figures(results: Sequence[ItemResult]) -> dict[str, float | None]:
     verdicts = Counter(verdict(r.output) for r in results)
     for name in ("kept", "repaired", "replaced"):
         out[name] = round(verdicts[name] / n, 6)
-    out["partial"] = round(sum(r.partial for r in results) / n, 6)
+    out["kept_or_repaired"] = round((verdicts["kept"] + verdicts["repaired"]) / n, 6)
+    out["promoted"] = round(sum(r.promoted for r in results) / n, 6)
+    return {**out, **truth_figures(results)}
+
+
+def truth_figures(results: Sequence[ItemResult]) -> dict[str, float | None]:
+    """Shares of docs misshapen, contradicted, copied, with a needless section or malformed, and
+    the share of named items that exist (over every name of every doc)."""
+    n = len(results)
+    named = sum(r.measures.named for r in results)
+    out: dict[str, float | None] = {
+        key: round(sum(bool(getattr(r.measures, attr)) for r in results) / n, 6)
+        for key, attr in (("misshapen", "misshapen"), ("contradicted", "contradicted"), ("copied", "copied"),
+                          ("needless_sections", "needless_section"), ("malformed", "malformed"))
+    }
+    out["existence"] = _round(_share(sum(r.measures.named_real for r in results), named))
     return out
 
 

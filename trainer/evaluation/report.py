@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from rustdoc_core.atomic import atomic_path, write_text_atomic
-from trainer.evaluation.metrics import COST_METRICS, GUARD_FIGURES, METRICS, Metric, best_systems
+from trainer.evaluation.metrics import COST_METRICS, GUARD_FIGURES, METRICS, TRUTH_FIGURES, Metric, best_systems
 
 GUARD_ROWS = frozenset(
-    [f"{when}_{key}" for key in GUARD_FIGURES for when in ("raw", "final")] + ["length_ratio", "kept", "repaired", "partial", "replaced"]
+    [f"{when}_{key}" for key in GUARD_FIGURES for when in ("raw", "final")]
+    + ["kept", "repaired", "promoted", "replaced", "kept_or_repaired"]
 )
 """Figures shown in their own "before and after" table rather than in the overall one."""
+TRUTH_ROWS = frozenset([key for key, _, _ in TRUTH_FIGURES] + ["length_ratio"])
+"""Figures shown in the "true to the item" table."""
 
 CHARTS = {"metrics": "metrics.png", "by_kind": "by_kind.png"}
 BREAKDOWN_METRICS = ("chrf", "clean_share")
@@ -72,8 +75,16 @@ def render_markdown(report: dict[str, Any]) -> str:
         "",
     ]
     overall = figures["overall"]
-    rows = [(f"{m.label}{_arrow(m)}", m, {n: overall[n].get(m.key) for n in names}) for m in METRICS if m.key not in GUARD_ROWS]
+    rows = [(f"{m.label}{_arrow(m)}", m, {n: overall[n].get(m.key) for n in names}) for m in METRICS if m.key not in GUARD_ROWS | TRUTH_ROWS]
     out += _metric_table("Metric", names, rows)
+    out += ["", "## True to the item", "",
+            "Overlap with the human doc rewards a doc copied from a neighbour; these do not. Misshapen: a summary of "
+            "a function's shape (\"Returns ...\") on an item that is not one. Contradicted: a claim about the value "
+            "that the signature contradicts (`true` without a `bool`, `Ok` without a `Result`, \"Returns\" of a fn "
+            "that returns nothing). Copied: a run of 10 words shared with another item's doc in the dataset. Named "
+            "items that exist: over all the names the docs put in backticks or links.", ""]
+    truth = [m for m in METRICS if m.key in TRUTH_ROWS]
+    out += _metric_table("Truth", names, [(f"{m.label}{_arrow(m)}", m, {n: overall[n].get(m.key) for n in names}) for m in truth])
     for name in names:
         not_run = figures["details"][name]["doctests"]["not_run"]
         if not_run:

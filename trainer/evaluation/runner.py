@@ -21,7 +21,7 @@ from rustdoc_core.generation.provenance import Provenance
 from trainer.evaluation import metrics
 from trainer.evaluation.cache import JsonlCache
 from trainer.evaluation.dataset import EvalExample, load_examples, select_examples
-from trainer.evaluation.doc_measures import measure_doc
+from trainer.evaluation.doc_measures import CopyIndex, measure_doc
 from trainer.evaluation.doctests import DoctestRunner
 from trainer.evaluation.metrics import ItemResult
 from trainer.evaluation.systems import System, cache_key, make_systems
@@ -106,6 +106,7 @@ def run_eval(config: EvalConfig) -> dict[str, Any]:
     doctests = DoctestRunner(config.crate_dirs, cache_dir / "doctest-work", JsonlCache(cache_dir / "doctests.jsonl"))
     log.info("evaluating %d system(s) on %d item(s) of %s/%s", len(systems), len(examples), config.dataset, config.split)
     names = repo_names(split)
+    copies = dataset_copy_index(config.dataset)
 
     runs: list[SystemRun] = []
     for system in systems:
@@ -115,7 +116,10 @@ def run_eval(config: EvalConfig) -> dict[str, Any]:
             system.close()  # frees a model's memory before the next one loads
         docs = [(example, output.text) for example, output in zip(examples, outputs)]
         outcomes = doctests.outcomes(docs, system.name)
-        results = [_result(example, output, names.get(example.repo), outcomes.get(example.id)) for example, output in zip(examples, outputs)]
+        results = [
+            _result(example, output, names.get(example.repo), outcomes.get(example.id), copies)
+            for example, output in zip(examples, outputs)
+        ]
         runs.append(SystemRun(system, results, generated, len(examples) - generated))
 
     report = build_report(config, examples, runs, split_size=len(split))
@@ -139,15 +143,28 @@ def repo_names(examples: Sequence[EvalExample]) -> dict[str, NameIndex]:
     }
 
 
-def _result(example: EvalExample, output: GeneratedDoc, names: NameIndex | None, doctest) -> ItemResult:
+def dataset_copy_index(dataset: Path) -> CopyIndex:
+    """The human docs of every split of the dataset, by item id: what a doc may not copy from."""
+    from corpus_miner.dataset import SPLITS, load_records, split_file
+
+    return CopyIndex(
+        (str(record["id"]), str(record["doc"]))
+        for split in SPLITS
+        if split_file(dataset, split).is_file()
+        for record in load_records(dataset, split)
+    )
+
+
+def _result(example: EvalExample, output: GeneratedDoc, names: NameIndex | None, doctest, copies: CopyIndex | None = None) -> ItemResult:
     """One doc measured: the checker and the guard on the final doc, the guard on the raw answer,
-    and whether the guard put the template's summary in."""
+    whether it copies another item's doc, and whether its summary was promoted from its next sentence."""
     from rustdoc_core.generation.grounding import context_code
 
     code = context_code(example.context)
-    measures = measure_doc(example.item, output.text, raw=output.raw, names=names, context_code=code)
-    partial = output.origin == Provenance.REPAIRED and "template-summary" in output.steps
-    return ItemResult(example, output, measures, doctest, partial)
+    copied = copies is not None and bool(copies.copied_from(example.id, output.text, example.reference))
+    measures = measure_doc(example.item, output.text, raw=output.raw, names=names, context_code=code, copied=copied)
+    promoted = output.origin == Provenance.REPAIRED and "promoted-summary" in output.steps
+    return ItemResult(example, output, measures, doctest, promoted)
 
 
 def _groups(examples: Sequence[EvalExample], key: Callable[[EvalExample], Sequence[str]]) -> dict[str, list[int]]:

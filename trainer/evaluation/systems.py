@@ -48,7 +48,9 @@ def post_processing_digest() -> str:
     hasher = hashlib.sha256()
     for name in POST_PROCESSING_MODULES:
         module = importlib.import_module(f"rustdoc_core.{name}")
-        hasher.update(Path(module.__file__).read_bytes())
+        files = sorted(Path(module.__path__[0]).rglob("*.py")) if hasattr(module, "__path__") else [Path(module.__file__)]
+        for file in files:  # a package (the template engine): every module of it
+            hasher.update(file.read_bytes())
     return hasher.hexdigest()[:12]
 
 
