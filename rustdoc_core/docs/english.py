@@ -41,7 +41,8 @@ ABBREVIATIONS = {
     "uid": "UID", "gid": "GID", "pid": "PID", "tcp": "TCP", "udp": "UDP", "ssh": "SSH", "cpu": "CPU", "gpu": "GPU",
     "ui": "UI", "rgb": "RGB", "css": "CSS", "svg": "SVG", "nul": "NUL", "mime": "MIME", "posix": "POSIX", "rpc": "RPC",
     "sql": "SQL", "lsp": "LSP", "stdin": "stdin", "stdout": "stdout", "stderr": "stderr", "unicode": "Unicode",
-    "windows": "Windows", "unix": "Unix", "linux": "Linux", "bash": "Bash", "zsh": "Zsh", "fish": "fish",
+    "windows": "Windows", "unix": "Unix", "linux": "Linux", "bash": "Bash", "zsh": "Zsh", "fish": "fish", "elvish": "Elvish",
+    "powershell": "PowerShell",
 }
 """Name parts spelled out, acronyms among them. A short part without a vowel that is not here
 (`ls`, `wfile`'s `w`) is no word: it is not put into prose."""
@@ -79,6 +80,8 @@ mark switch split swap wrap yield cache
 
 PREPOSITIONS = frozenset("to from into with for by in on at of over under onto after before within without via per".split())
 DETERMINERS = frozenset("a an the all any each every some next first last one many no this that".split())
+QUANTIFIERS = frozenset("a an the all any each every some many no this that".split())
+"""Determiners that stand in a noun phrase's article's place (`all values`; but `the first value`)."""
 FUNCTION_WORDS = frozenset("""
 i me my mine you your yours he him his she her hers it its we us our ours they them their theirs
 is are was were be been being am do does did done have has had will would shall should can could may might must
@@ -211,12 +214,18 @@ def is_adverb(word: str) -> bool:
 _NOT_ADVERBS = frozenset("family reply supply assembly anomaly apply rely multiply poly monopoly".split())
 
 
+_NOUNS_LIKE_ADJECTIVES = frozenset("""
+table cable label variable archive directive primitive alternative drive objective executive hive
+""".split())
+"""Nouns with an adjective's ending."""
+
+
 def is_adjective(word: str) -> bool:
     if word in ADJECTIVES:
         return True
-    if word in NOUN_VERBS or word in _COUNT_NOUNS:
+    if word in NOUN_VERBS or word in _COUNT_NOUNS or word in _NOUNS_LIKE_ADJECTIVES or word in VERBS:
         return False
-    return word.endswith(("able", "ible", "ive", "ous", "ful", "less", "ish")) or (
+    return word.endswith(("able", "ible", "ive", "ous", "ful", "less")) or (
         len(word) > 4 and word.endswith("ed") and not word.endswith("eed") and word not in ("thread", "embed")
     )
 
@@ -294,7 +303,7 @@ def _check_noun_phrase(words: list[str]) -> None:
         else:
             segments[-1].append(word)
     for i, segment in enumerate(segments):
-        if i == 0 and segment and segment[0] in DETERMINERS and len(segment) > 1:
+        if i == 0 and segment and segment[0] in QUANTIFIERS and len(segment) > 1:
             segment = segment[1:]
         if not segment:
             raise Unsayable(f"no noun in {words!r}")
@@ -325,11 +334,21 @@ def with_article(phrase: str) -> str:
     return "an" if first[0].lower() in "aeiou" else "a"
 
 
+PROPER_NOUNS = frozenset("Git Bash Zsh fish Elvish PowerShell Windows Unix Linux Unicode".split())
+"""Names that take no article: "a fish" is not the shell."""
+
+
+def _check_not_proper(words: list[str]) -> None:
+    if len(words) == 1 and words[0] in PROPER_NOUNS:
+        raise Unsayable(f"a name, not a noun: {words[0]}")
+
+
 def noun_phrase(words: list[str]) -> str:
     """A noun phrase with an indefinite article: `a glob set`, `an error`, `bytes`."""
+    _check_not_proper(words)
     _check_noun_phrase(words)
     phrase = words_phrase(words)
-    if is_plural(_head(words)) or (words[0] in DETERMINERS and len(words) > 1):
+    if is_plural(_head(words)) or (words[0] in QUANTIFIERS and len(words) > 1):
         return phrase
     return f"{with_article(phrase)} {phrase}"
 
@@ -338,9 +357,10 @@ def the_phrase(words: list[str]) -> str:
     """A noun phrase with the definite article: `the glob set`, `all values`, `the number of values`."""
     if len(words) > 1 and words[0] == "number" and is_plural(words[-1]) and words[1] not in PREPOSITIONS:
         words = ["number", "of", *words[1:]]  # `num_vals`
+    _check_not_proper(words)
     _check_noun_phrase(words)
     phrase = words_phrase(words)
-    if words[0] in DETERMINERS and len(words) > 1:
+    if words[0] in QUANTIFIERS and len(words) > 1:
         return phrase
     return f"the {phrase}"
 
@@ -374,6 +394,8 @@ def complement(words: list[str]) -> str:
 def object_phrase(words: list[str]) -> str:
     """What follows "has": `a BOM`, `names`, `sunk` (a participle), `Git`."""
     last = words[-1] if words else ""
+    if words in (["anything"], ["something"], ["nothing"], ["everything"]):
+        return last  # `has_anything_for`
     if len(words) == 1 and is_adjective(last) and last.endswith(("ed", "en")):
         return words_phrase(words)  # `has_sunk`: a participle
     if last in _COUNT_NOUNS or (len(last) > 1 and last.isupper() and last.isalpha()):

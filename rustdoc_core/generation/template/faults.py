@@ -35,6 +35,7 @@ from rustdoc_core.docs.english import (
     singular,
     spelled_word,
     split_identifier,
+    to_infinitive,
 )
 from rustdoc_core.rust.items import RustItem
 
@@ -89,6 +90,7 @@ def item_words(item: RustItem) -> set[str]:
             for piece in pieces:
                 out.add(piece.lower())
                 out.update(w.lower() for w in spelled_word(piece).split())
+                out.update(to_infinitive(piece.lower()).split())  # `lookup`: "looks up"
     return out
 
 
@@ -121,7 +123,7 @@ def template_faults(item: RustItem, doc: str) -> list[TemplateFault]:
             if "`None`" in one and "`Err`" in one:
                 faults.append(TemplateFault("none-and-err", one))
     source_words = set(re.findall(r"[A-Za-z][A-Za-z0-9]*", item.source))
-    known_acronyms = ACRONYMS | {w for w in ABBREVIATIONS.values() if w.isupper()}
+    known_acronyms = ACRONYMS | set(ABBREVIATIONS.values())
     for word in _words(doc):
         if word == "CODE":
             continue
