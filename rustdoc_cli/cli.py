@@ -6,12 +6,16 @@ command that needs them."""
 
 from __future__ import annotations
 
+import errno
 import importlib
+import sys
+import traceback
 
 import click
 
-from rustdoc_console import configure
+from rustdoc_console import Interrupted, UserError, configure, verbosity
 from rustdoc_core import __version__
+from rustdoc_core.errors import one_line, os_error_text
 
 COMMANDS = {
     "mine": ("corpus_miner.commands", "mine"),
@@ -41,6 +45,38 @@ class LazyGroup(click.Group):
             return None
         module, attribute = COMMANDS[cmd_name]
         return getattr(importlib.import_module(module), attribute)
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; whatever escapes it still ends in one line and a known exit status.
+
+        Ctrl-C exits 130; an error from the system (a file that cannot be written, a full
+        disk) is one line naming the file, exit 1; anything else is a bug in rustdoc-gen:
+        one line saying so (the traceback with `-v`), exit 1. Commands word their own
+        errors as `UserError`s; this is the net under them, the one place that holds it."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            raise Interrupted("interrupted") from None
+        except OSError as err:
+            if err.errno == errno.EPIPE:
+                raise  # stdout closed (`| head`): click exits quietly
+            raise UserError(os_error_text(err)) from None
+        except MemoryError:
+            raise UserError("out of memory") from None
+        except Exception as err:  # noqa: BLE001 - the net: a bug in our own code
+            raise internal_error(err) from None
+
+
+def internal_error(err: BaseException) -> UserError:
+    """The one line a bug in rustdoc-gen prints; with `-v` its traceback comes first."""
+    if verbosity():
+        traceback.print_exception(err, file=sys.stderr)
+        hint = "please report it with the traceback above"
+    else:
+        hint = "run again with -v for the traceback, and please report it"
+    return UserError(f"internal error ({type(err).__name__}: {one_line(err)}): a bug in rustdoc-gen; {hint}")
 
 
 @click.group(

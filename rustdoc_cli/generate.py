@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from rustdoc_console import UserError, table, task_progress, verbosity_options
+from rustdoc_console import Interrupted, UserError, table, task_progress, verbosity_options
 from rustdoc_console.decode_options import decode_click_options
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,11 @@ Examples:
 )
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--write", "-w", is_flag=True, help="Edit the files in place (atomically) instead of printing a diff.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="With --write, write read-only files too (default: leave them, name them, exit 1). A symlink is always written through to its target.",
+)
 @click.option("--check", is_flag=True, help="Generate nothing; list undocumented items and exit 1 if there are any.")
 @click.option("--all", "include_private", is_flag=True, help="Document private items too (default: pub items only).")
 @click.option("--overwrite", is_flag=True, help="Replace existing item docs too (default: never touch them; `//!` crate docs always stay).")
@@ -85,6 +90,7 @@ Examples:
 def generate(
     paths: tuple[Path, ...],
     write: bool,
+    force: bool,
     check: bool,
     include_private: bool,
     overwrite: bool,
@@ -133,16 +139,22 @@ def generate(
     files = _rust_files(paths)
     retrieval = _examples_index(examples_from) if rag or examples_from is not None else None
     crate = CrateContext.of_files(retrieval=retrieval, verify_examples=verify_examples)
-    jobs = _plan(files, crate, include_private=include_private, overwrite=overwrite, update=update)
+    jobs, unreadable = _plan(files, crate, include_private=include_private, overwrite=overwrite, update=update)
     if check:
-        _report_missing(jobs, len(files))
+        _report_missing(jobs, len(files), unreadable)
         return
     generator = _load_generator(model_path, adapter_path, options_from_kwargs(decode))
     try:
-        outcomes, changed = _document(jobs, generator, crate, write=write)
+        outcomes, changed, unwritten = _document(jobs, generator, crate, write=write, force=force)
     finally:
         generator.close()
     _print_summary(jobs, outcomes, changed, generator, write=write, retrieval=retrieval)
+    if unwritten:
+        read_only = any(reason == "read-only" for _, reason in unwritten)
+        raise UserError(
+            f"{len(unwritten)} file(s) not written: " + ", ".join(f"{path} ({reason})" for path, reason in unwritten)
+            + ("; --force writes read-only files" if read_only else "")
+        )
 
 
 def _rust_files(paths: tuple[Path, ...]) -> list[Path]:
@@ -158,33 +170,42 @@ def _rust_files(paths: tuple[Path, ...]) -> list[Path]:
 
 
 def _plan(files: list[Path], crate, *, include_private: bool, overwrite: bool, update: bool = False):
-    """Each readable file's job; every parsed file joins the crate context (names, aliases, examples)."""
+    """Each readable file's job, and the files that could not be read; every parsed file joins
+    the crate context (names, aliases, examples)."""
+    from rustdoc_core.errors import os_error_text
     from rustdoc_core.generation.document import plan_file
     from rustdoc_core.rust.files import InputError
 
-    jobs = []
+    jobs, unreadable = [], []
     for path in files:
         try:
             job = plan_file(path, include_private=include_private, overwrite=overwrite, update=update, crate=crate)
         except InputError as err:
             log.warning("skipping %s", err)
+            unreadable.append(path)
             continue
         except OSError as err:
-            log.warning("skipping %s: %s", path, err.strerror or err)
+            log.warning("skipping %s", os_error_text(err) if err.filename else f"{path}: {os_error_text(err)}")
+            unreadable.append(path)
             continue
         jobs.append(job)
         crate.add(path, job.source)
-    return jobs
+    return jobs, unreadable
 
 
-def _report_missing(jobs, file_count: int) -> None:
+def _report_missing(jobs, file_count: int, unreadable: list[Path]) -> None:
     missing = [(job.path, item.start_line, item.label) for job in jobs for item in job.items]
     missing += [(job.path, 0, "crate doc (//!)") for job in jobs if job.needs_crate_doc]
     for path, line, label in sorted(missing):
         click.echo(f"{path}:{line + 1}: {label} has no doc")
     documented = sum(job.already_documented for job in jobs)
     if missing:
-        raise UserError(f"{len(missing)} item(s) without a doc ({documented} documented) in {file_count} file(s)")
+        raise UserError(
+            f"{len(missing)} item(s) without a doc ({documented} documented) in {file_count} file(s)"
+            + (f"; {len(unreadable)} file(s) could not be read" if unreadable else "")
+        )
+    if unreadable:  # what could not be read cannot be said to be documented
+        raise UserError(f"{len(unreadable)} of {file_count} file(s) could not be read (see the warnings above); {documented} item(s) documented in the rest")
     log.info("all %d item(s) documented in %d file(s)", documented, file_count)
 
 
@@ -215,17 +236,23 @@ def _load_generator(model_path: Path | None, adapter_path: Path | None, options)
     return generator
 
 
-def _document(jobs, generator, crate, *, write: bool):
-    """Document every job; write each file as soon as it is done (or print diffs at the end)."""
+def _document(jobs, generator, crate, *, write: bool, force: bool = False):
+    """Document every job; write each file as soon as it is done (or print diffs at the end).
+
+    A file that cannot be written (read-only without `force`, immutable, on a full disk) is
+    named in a warning and left as it was; the others are still written. Returns the outcomes,
+    how many files changed, and the (path, reason) of each file not written."""
     from rustdoc_cli.diffs import unified_diff
-    from rustdoc_core.atomic import write_text_atomic
+    from rustdoc_core.atomic import ReadOnlyFileError, write_text_atomic
     from rustdoc_core.docs.example_verify import BuildFailed
+    from rustdoc_core.errors import os_error_text
     from rustdoc_core.generation.document import document_file
     from rustdoc_core.generation.generators import GenerationCancelled
 
     outcomes = []
     diffs: list[str] = []
     changed = 0
+    unwritten: list[tuple[Path, str]] = []
     total = sum(job.work for job in jobs)
 
     def report(outcome) -> None:
@@ -243,19 +270,28 @@ def _document(jobs, generator, crate, *, write: bool):
                     continue
                 changed += 1
                 if write:
-                    write_text_atomic(job.path, result.new_text)
+                    try:
+                        write_text_atomic(job.path, result.new_text, force=force)
+                    except ReadOnlyFileError:
+                        log.warning("not written: %s is read-only (--force writes it)", job.path)
+                        unwritten.append((job.path, "read-only"))
+                        changed -= 1
+                    except OSError as err:
+                        log.warning("not written: %s", os_error_text(err))
+                        unwritten.append((job.path, err.strerror or "cannot write"))
+                        changed -= 1
                 else:
                     diffs.append(unified_diff(job.path, result.old_text, result.new_text))
     except BuildFailed as err:
         raise UserError(f"--verify-examples: the crate does not build, so its examples cannot be checked: {err}") from None
     except (KeyboardInterrupt, GenerationCancelled):
-        raise UserError(
+        raise Interrupted(
             f"interrupted after {len(outcomes)} of {total} item(s)"
             + ("; files finished so far are written, run again to continue" if write else "")
         ) from None
     for diff in diffs:
         click.echo(diff, nl=False)
-    return outcomes, changed
+    return outcomes, changed, unwritten
 
 
 def _print_summary(jobs, outcomes, changed: int, generator, *, write: bool, retrieval=None) -> None:

@@ -26,20 +26,37 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 T = TypeVar("T")
 
-stdout = Console(soft_wrap=True, highlight=False)
-stderr = Console(stderr=True, highlight=False)
+# Results are plain text: no markup or emoji codes are read in them, so a path holding
+# `[/]` or `:smile:` prints as it is. Styled lines on stderr are built as `Text`.
+stdout = Console(soft_wrap=True, highlight=False, markup=False, emoji=False)
+stderr = Console(stderr=True, highlight=False, emoji=False)
 
 _state = {"quiet": False, "verbose": 0}
 
 
 class UserError(click.ClickException):
-    """Bad input from the user: printed as one line, exit status 1."""
+    """Bad input from the user: printed as one line, exit status 1.
+
+    The message is text, never markup: a path holding `[/]` or `[bold]` prints as it is."""
 
     def show(self, file: Any = None) -> None:  # noqa: ARG002 - click's signature
-        stderr.print(f"[bold red]error:[/] {self.format_message()}", markup=True, highlight=False, soft_wrap=True)
+        stderr.print(error_line(self.format_message()), highlight=False, soft_wrap=True)
+
+
+class Interrupted(UserError):
+    """Ctrl-C: one line saying what was kept and how to go on, exit status 130 (128 + SIGINT,
+    as shells report it), so scripts can tell an interrupt from a failure."""
+
+    exit_code = 130
+
+
+def error_line(message: str) -> Text:
+    """`error: MESSAGE` on one line, the message taken as plain text (line breaks become spaces)."""
+    return Text.assemble(("error:", "bold red"), " ", " ".join(str(message).splitlines()))
 
 
 def configure(verbose: int = 0, quiet: bool = False) -> None:
@@ -63,12 +80,17 @@ def configure(verbose: int = 0, quiet: bool = False) -> None:
             pass
         else:
             disable_progress_bars()
-    for noisy in ("urllib3", "httpx", "httpx2", "filelock", "huggingface_hub", "datasets", "pygls", "asyncio"):
+    for noisy in ("urllib3", "httpx", "httpx2", "filelock", "huggingface_hub", "datasets", "pygls", "asyncio", "llama.cpp"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if verbose > 1 else logging.WARNING)
 
 
 def is_quiet() -> bool:
     return bool(_state["quiet"])
+
+
+def verbosity() -> int:
+    """How many `-v` the command was given (0 without)."""
+    return int(_state["verbose"])
 
 
 def verbosity_options(func: Callable[..., T]) -> Callable[..., T]:
@@ -126,7 +148,7 @@ def table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
     for i, column in enumerate(columns):
         out.add_column(column, justify="left" if i == 0 else "right")
     for row in rows:
-        out.add_row(*(format_cell(cell) for cell in row))
+        out.add_row(*(Text(format_cell(cell)) for cell in row))  # cells are text (paths), not markup
     stderr.print(out)
 
 

@@ -4,8 +4,10 @@ the last good state and never a half-written one."""
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -38,11 +40,17 @@ def atomic_path(target: Path, suffix: str = "") -> Iterator[Path]:
 
 
 def remove_stale_temporaries(target: Path) -> None:
-    """Remove temporaries that killed runs left beside `target` (their process is gone)."""
+    """Remove temporaries that killed runs left beside `target` (their process is gone).
+
+    A run killed between moving an old directory aside and renaming the new one in left
+    no target: the old one goes back first, so the target is old or new, never lost."""
     for candidate in target.parent.glob(f".{target.name}.*.tmp"):
         pid_text = candidate.name[len(target.name) + 2 :].split(".", 1)[0]
         if not pid_text.isdigit() or not candidate.is_dir() or _process_alive(int(pid_text)):
             continue
+        old = candidate / "old"
+        if old.is_dir() and not os.path.lexists(target):
+            os.replace(old, target)
         shutil.rmtree(candidate, ignore_errors=True)
 
 
@@ -56,18 +64,50 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def write_text_atomic(target: Path, text: str, encoding: str = "utf-8", newline: str = "") -> None:
-    """Write `text` to `target` atomically, keeping its mode if it exists.
+class ReadOnlyFileError(PermissionError):
+    """The target has no write permission: it is left alone unless the caller forces the write."""
 
-    `newline=""` writes the text exactly as given (CRLF stays CRLF).
+
+def write_text_atomic(target: Path, text: str, encoding: str = "utf-8", newline: str = "", *, force: bool = False) -> None:
+    """Write `text` to `target` atomically, keeping its mode and owner if it exists.
+
+    A symlink is written through: its target file is replaced, the link stays a link.
+    A file without write permission (`chmod a-w`) raises ReadOnlyFileError unless
+    `force`; root is refused too, as `rm` asks before removing a write-protected file.
+    An error from the system (an immutable file, a full disk) is an OSError naming
+    `target`, not the temporary. `newline=""` writes the text exactly as given (CRLF
+    stays CRLF).
     """
     target = Path(target)
-    mode = target.stat().st_mode if target.exists() else None
-    with atomic_path(target) as tmp:
-        with open(tmp, "w", encoding=encoding, newline=newline) as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(tmp, mode)
+    real = Path(os.path.realpath(target)) if target.is_symlink() else target
+    try:
+        status = real.stat()
+    except FileNotFoundError:
+        status = None
+    if status is not None and not force and is_read_only(real, status.st_mode):
+        raise ReadOnlyFileError(errno.EACCES, "file is read-only", str(target))
+    try:
+        with atomic_path(real) as tmp:
+            with open(tmp, "w", encoding=encoding, newline=newline) as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if status is not None:
+                _keep_owner_and_mode(tmp, status)
+    except OSError as err:
+        # Named after the file the user asked for, not the temporary (the errno keeps its subclass).
+        raise OSError(err.errno, err.strerror or str(err), str(target)) from err
 
+
+def is_read_only(path: Path, mode: int) -> bool:
+    """Whether a file is write-protected: no owner write bit, or no write access for this user."""
+    return not mode & stat.S_IWUSR or not os.access(path, os.W_OK)
+
+
+def _keep_owner_and_mode(tmp: Path, status: os.stat_result) -> None:
+    if (status.st_uid, status.st_gid) != (os.getuid(), os.getgid()):
+        try:
+            os.chown(tmp, status.st_uid, status.st_gid)
+        except PermissionError:
+            pass  # only root may give a file away; the new file is ours, as with `sed -i`
+    os.chmod(tmp, stat.S_IMODE(status.st_mode))

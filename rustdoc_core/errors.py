@@ -15,3 +15,12 @@ def one_line(err: BaseException, *, first_line_only: bool = False) -> str:
     if first_line_only and text.strip():
         text = text.strip().splitlines()[0]
     return squash(text) or type(err).__name__
+
+
+def os_error_text(err: OSError) -> str:
+    """An error from the system on one line, naming its file: `src/lib.rs: Permission denied`
+    (a rename names both: `a -> b: ...`); the message alone where there is no file."""
+    reason = err.strerror or one_line(err)
+    names = [str(n) for n in (err.filename, err.filename2) if n is not None]
+    text = f"{' -> '.join(names)}: {reason}" if names else reason
+    return " ".join(text.splitlines())  # a path keeps its spaces; a line break in one would break the line

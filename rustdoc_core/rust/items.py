@@ -448,6 +448,17 @@ class RustSource:
         return self.tree.root_node.has_error
 
 
+@dataclass(frozen=True)
+class _Descend:
+    """A list node for the reader to walk next (a module, trait, impl or extern body), before the
+    siblings after its container."""
+
+    body: Node
+    containers: tuple[Container, ...]
+    in_test: bool
+    in_error: bool
+
+
 class _ItemReader:
     """Walks the tree once and builds RustItems."""
 
@@ -456,10 +467,20 @@ class _ItemReader:
         self.data = source.data
 
     def read(self) -> Iterator[RustItem]:
-        yield from self._walk_list(self.src.tree.root_node, (), in_test=False, in_error=False)
+        # A stack of list walks, not recursion: modules nest as deep as a file likes (rustc's
+        # own parser overflows near 1,000 levels; a reader of untrusted text must not).
+        walks = [self._walk_list(self.src.tree.root_node, (), in_test=False, in_error=False)]
+        while walks:
+            step = next(walks[-1], None)
+            if step is None:
+                walks.pop()
+            elif isinstance(step, _Descend):
+                walks.append(self._walk_list(step.body, step.containers, step.in_test, step.in_error))
+            else:
+                yield step
 
     # Siblings before an item (docs, attributes, plain comments) belong to it.
-    def _walk_list(self, parent: Node, containers: tuple[Container, ...], in_test: bool, in_error: bool) -> Iterator[RustItem]:
+    def _walk_list(self, parent: Node, containers: tuple[Container, ...], in_test: bool, in_error: bool) -> Iterator[RustItem | _Descend]:
         pending: list[Node] = []
         for child in parent.children:
             ctype = child.type
@@ -480,7 +501,7 @@ class _ItemReader:
                     if body is not None:
                         header = _squash(self._slice(child.start_byte, body.start_byte))
                         c = Container("extern", header)
-                        yield from self._walk_list(body, containers + (c,), in_test, in_error)
+                        yield _Descend(body, containers + (c,), in_test, in_error)
                 pending = []
                 continue
             item = self._item(child, kind, pending, containers, in_test, in_error or child.has_error)
@@ -494,11 +515,11 @@ class _ItemReader:
                     ckind = "trait" if ctype == "trait_item" else "mod"
                     header = _squash(self._slice(child.start_byte, body.start_byte))
                     c = Container(ckind, header, name=item.name, is_public=item.visibility == "pub", doc_hidden=item.doc_hidden)
-                    yield from self._walk_list(body, containers + (c,), in_test or item.in_test, in_error or item.in_error)
+                    yield _Descend(body, containers + (c,), in_test or item.in_test, in_error or item.in_error)
             elif ctype in ("struct_item", "union_item", "enum_item"):
                 yield from self._members(child, item, containers, in_test, in_error)
 
-    def _impl(self, node: Node, pending: list[Node], containers: tuple[Container, ...], in_test: bool, in_error: bool) -> Iterator[RustItem]:
+    def _impl(self, node: Node, pending: list[Node], containers: tuple[Container, ...], in_test: bool, in_error: bool) -> Iterator[_Descend]:
         body = node.child_by_field_name("body")
         if body is None:
             return
@@ -513,7 +534,7 @@ class _ItemReader:
             trait=_squash(_text(trait)) or None,
             doc_hidden=any(re.search(r"\bdoc\s*\(\s*hidden\s*\)", a) for a in attrs),
         )
-        yield from self._walk_list(body, containers + (c,), test, in_error or node.has_error)
+        yield _Descend(body, containers + (c,), test, in_error or node.has_error)
 
     def _members(self, node: Node, parent: RustItem, containers: tuple[Container, ...], in_test: bool, in_error: bool) -> Iterator[RustItem]:
         body = node.child_by_field_name("body")
@@ -649,7 +670,7 @@ class _WindowReader(_ItemReader):
         super().__init__(source)
         self._window = (start_byte, end_byte)
 
-    def _walk_list(self, parent: Node, *rest: Any, **flags: Any) -> Iterator[RustItem]:
+    def _walk_list(self, parent: Node, *rest: Any, **flags: Any) -> Iterator[RustItem | _Descend]:
         return super()._walk_list(_Near(parent, self._window), *rest, **flags)  # type: ignore[arg-type]
 
     def _outside(self, node: Node, pending: list[Node]) -> bool:
@@ -666,7 +687,7 @@ class _WindowReader(_ItemReader):
             self.src._near[key] = super()._item(node, kind, pending, *rest)
         return self.src._near[key]
 
-    def _impl(self, node: Node, pending: list[Node], *rest: Any) -> Iterator[RustItem]:
+    def _impl(self, node: Node, pending: list[Node], *rest: Any) -> Iterator[_Descend]:
         return iter(()) if self._outside(node, pending) else super()._impl(node, pending, *rest)
 
 
