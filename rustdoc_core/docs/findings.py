@@ -115,6 +115,14 @@ FINDINGS: dict[str, FindingRule] = {rule.code: rule for rule in (
     FindingRule("chat-leftover", "error", "remove chat-template text", stage="guard"),
     FindingRule("wrong-kind", "error", "call the item by its own kind", stage="guard"),
     FindingRule("meta-talk", "error", "document the item, not the code or the answer", stage="guard"),
+    FindingRule("misshapen-summary", "error", "open with what the item is (a type, field, variant, constant) or does (a fn); "
+                "\"Returns ...\" is for functions", stage="guard"),
+    FindingRule("contradicted-claim", "error", "claim only what the signature allows: `true`/`false` of a `bool`, `Ok`/`Err` of "
+                "a `Result`, `Some`/`None` of an `Option`, nothing returned by a fn that returns nothing", stage="guard"),
+    FindingRule("copied-doc", "error", "say what this item does in its own words, not another item's doc", stage="guard"),
+    FindingRule("malformed-markdown", "error", "close every code span and code fence", stage="guard"),
+    FindingRule("needless-section", "warning", "say parameters and the return value in prose; drop sections with nothing "
+                "to say (`# Arguments`, `# Returns`, \"This function does not panic.\")", stage="guard"),
     FindingRule("unfinished-sentence", "warning", "finish or drop the last sentence", stage="guard"),
     FindingRule("over-length", "warning", "keep the doc to its kind's budget", stage="guard"),
 )}

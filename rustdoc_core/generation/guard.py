@@ -32,37 +32,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from rustdoc_core.docs.checker import Finding, unbalanced_backticks
+from rustdoc_core.docs.checker import unbalanced_backticks
+from rustdoc_core.docs.findings import GUARD_SEVERITY, Finding, finding
+from rustdoc_core.docs.markdown import BLANK, CODE, HEADING_BLOCK, INDENTED_CODE, LINK_DEF, LIST, PARAGRAPH, parse_markdown
 from rustdoc_core.docs.section_rules import ARGUMENT_SECTIONS, returns_result_like
-from rustdoc_core.docs.text import FENCE, HEADING, code_blocks, normalize_doc
+from rustdoc_core.docs.text import FENCE, code_blocks, normalize_doc
 from rustdoc_core.generation.grounding import NameIndex, ungrounded_mentions
 from rustdoc_core.generation.prompt import value_type
 from rustdoc_core.generation.provenance import Provenance
 from rustdoc_core.rust.items import RustItem
 
-"""What the guard did to an answer: kept as written, repaired, or replaced by the template's doc."""
-
-GUARD_SEVERITY = {
-    "repetition": "error",
-    "echoed-code": "error",
-    "ungrounded-identifier": "error",
-    "chat-leftover": "error",
-    "wrong-kind": "error",
-    "meta-talk": "error",
-    "misshapen-summary": "error",
-    "contradicted-claim": "error",
-    "copied-doc": "error",
-    "malformed-markdown": "error",
-    "needless-section": "warning",
-    "unfinished-sentence": "warning",
-    "over-length": "warning",
-}
-"""The guard's finding codes and their severities (the checker's own are in `doc_checker.SEVERITY`)."""
-
 STEPS = (*GUARD_SEVERITY, "promoted-summary")
 """What `finish` can do to an answer, as recorded in `FinishedDoc.steps`: each finding code it
-removed the cause of, and `promoted-summary` when the summary was cut and the answer's next
-sentence opens the doc instead (the template's summary is never glued above the answer's words)."""
+removed the cause of (the guard's codes and severities are the findings table's, stage "guard"),
+and `promoted-summary` when the summary was cut and the answer's next sentence opens the doc
+instead (the template's summary is never glued above the answer's words)."""
 
 
 @dataclass(frozen=True)
@@ -91,7 +75,7 @@ class FinishedDoc:
 
 
 def guard_finding(code: str, message: str, line: int | None = None, col: int | None = None) -> Finding:
-    return Finding(code, message, GUARD_SEVERITY[code], line, col)
+    return finding(code, message, line, col)
 
 
 # --- 1. chat-template leftovers ----------------------------------------------------------
@@ -210,45 +194,27 @@ def remove_echoed_code(item: RustItem, text: str) -> str:
 # --- paragraphs and sentences ------------------------------------------------------------
 
 _LIST_MARK = re.compile(r"^\s*(?:[*+-]|\d+[.)])\s+")
-_LINK_DEFINITION = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=\S)")
+
+
+_GUARD_KINDS = {PARAGRAPH: "prose", LIST: "list", HEADING_BLOCK: "heading", CODE: "code", INDENTED_CODE: "code",
+                BLANK: "blank", LINK_DEF: "linkdef"}
+"""`docs.markdown`'s block kinds as the guard cuts them (tables and block quotes: "other", kept whole)."""
 
 
 @dataclass
 class _Block:
-    kind: str  # "prose" | "list" | "heading" | "code" | "blank"
+    """A block of the doc as the guard cuts it: one of `docs.markdown`'s blocks, its lines editable."""
+
+    kind: str  # "prose" | "list" | "heading" | "code" | "blank" | "linkdef" | "other"
     lines: list[str]
+    level: int = 0  # a heading's level
+    title: str = ""  # a heading's title, lower case
 
 
 def _blocks(doc: str) -> list[_Block]:
-    lines = doc.split("\n")
-    out: list[_Block] = []
-    n = 0
-    while n < len(lines):
-        line = lines[n]
-        fence = FENCE.match(line)
-        if fence:
-            end = n + 1
-            while end < len(lines) and not (lines[end].strip().startswith(fence.group(1)) and not lines[end].strip()[len(fence.group(1)) :].strip()):
-                end += 1
-            out.append(_Block("code", lines[n : end + 1]))
-            n = end + 1
-        elif not line.strip():
-            out.append(_Block("blank", [line]))
-            n += 1
-        elif HEADING.match(line):
-            out.append(_Block("heading", [line]))
-            n += 1
-        elif _LINK_DEFINITION.match(line):
-            out.append(_Block("linkdef", [line]))
-            n += 1
-        else:
-            end = n
-            while end < len(lines) and lines[end].strip() and not FENCE.match(lines[end]) and not HEADING.match(lines[end]) and not _LINK_DEFINITION.match(lines[end]):
-                end += 1
-            out.append(_Block("list" if _LIST_MARK.match(line) else "prose", lines[n:end]))
-            n = end
-    return out
+    """The doc's blocks, read by the one Markdown block parser the doc rules share."""
+    return [_Block(_GUARD_KINDS.get(b.kind, "other"), list(b.lines), b.level, b.title.lower()) for b in parse_markdown(doc).blocks]
 
 
 def _render(blocks: Iterable[_Block]) -> str:
@@ -397,8 +363,7 @@ def _drop_empty_headings(blocks: list[_Block]) -> str:
 
 
 def _level(block: _Block) -> int:
-    match = HEADING.match(block.lines[0])
-    return len(match.group(1)) if match else 0
+    return block.level
 
 
 # --- 4. a sentence cut off by the token limit --------------------------------------------
@@ -744,7 +709,7 @@ def _claim_sentences(doc: str) -> list[tuple[int, str]]:
     section = None
     for block in _blocks(doc):
         if block.kind == "heading":
-            section = HEADING.match(block.lines[0]).group(2).strip().lower()
+            section = block.title
         elif block.kind in ("prose", "list") and section not in CLAIMLESS_SECTIONS:
             found += [(line, s) for s in _sentences(block.lines)]
         line += len(block.lines)
@@ -820,7 +785,7 @@ def _section_spans(blocks: list[_Block]) -> list[tuple[int, int, str]]:
             continue
         level = _level(block)
         end = next((j for j in range(index + 1, len(blocks)) if blocks[j].kind == "heading" and _level(blocks[j]) <= level), len(blocks))
-        title = HEADING.match(block.lines[0]).group(2).strip().strip("*_: ").lower()
+        title = block.title.strip("*_: ")
         spans.append((index, end, title))
     return spans
 
