@@ -1,8 +1,12 @@
 """Diagnostics (off by default, `rustdocGen.diagnostics.enable`): undocumented public
 items as hints, and on the docs that exist the same findings `rustdoc-gen check`
 reports (`rustdoc_core.docs.lint.lint_source`: placed at their word, with check's
-severity and help). Each carries the data its quick fix needs (see `code_actions`):
-"Update rustdoc" for the findings `update_doc` fixes for certain, else "Regenerate".
+severity and help). Both follow the crate's configuration as `check` does: its lint
+levels (`#![allow(missing_docs)]` silences the hints, `#[allow(clippy::doc_markdown)]`
+that finding) and its rustdoc-gen settings; a setting that cannot be read falls back to
+the defaults, and the user is told once. Each carries the data its quick fix needs (see
+`code_actions`): "Update rustdoc" for the findings `update_doc` fixes for certain, else
+"Regenerate".
 
 Computed after a short pause in typing, with the checks off the event loop, so a
 large file never holds up a code action.
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,9 +26,10 @@ from lsp_server.action_data import ActionData
 from lsp_server.documents import path_of
 from lsp_server.server import RustdocServer
 from rustdoc_core.docs.lint import LintFinding, lint_source
+from rustdoc_core.docs.rule_config import FileRules, RuleConfigError, RuleSelection, file_rules
 from rustdoc_core.rust.crate_index import CrateIndexes
 from rustdoc_core.rust.doc_policy import wants_doc
-from rustdoc_core.rust.items import RustItem
+from rustdoc_core.rust.items import RustItem, RustSource
 from rustdoc_core.rust.positions import LineIndex
 
 log = logging.getLogger(__name__)
@@ -31,6 +37,8 @@ log = logging.getLogger(__name__)
 SOURCE = "rustdoc-gen"
 MISSING_DOC = "missing-doc"
 DEBOUNCE_S = 0.3
+_TOLD: weakref.WeakKeyDictionary[RustdocServer, set[str]] = weakref.WeakKeyDictionary()
+"""Settings problems each server has shown the user already (once each)."""
 
 
 def schedule(ls: RustdocServer, uri: str, delay: float = DEBOUNCE_S) -> None:
@@ -64,18 +72,24 @@ async def _publish_later(ls: RustdocServer, uri: str, delay: float) -> None:
         clear(ls, uri)
         return
     version = doc.version
+    problems: list[str] = []
     try:
         items = doc.source.items()
         lines = doc.source.lines
         found = await asyncio.to_thread(
             document_diagnostics, items, lines, uri, version, ls.position_encoding, ls.settings.generate.include_private,
-            text=doc.source.text, indexes=ls.workspace_crate.crate.indexes,
+            text=doc.source.text, indexes=ls.workspace_crate.crate.indexes, problems=problems,
         )
     except asyncio.CancelledError:
         raise
     except Exception:  # noqa: BLE001 - a failing check must not take the server down
         log.exception("diagnostics failed for %s", uri)
         return
+    told = _TOLD.setdefault(ls, set())
+    for problem in problems:
+        if problem not in told:
+            told.add(problem)
+            ls.show(f"rustdoc-gen: {problem}; using the default rules", types.MessageType.Warning)
     current = ls.documents.get(uri)
     if current is None or current.version != version:
         return  # a newer computation is scheduled
@@ -100,28 +114,36 @@ def document_diagnostics(
     *,
     text: str,
     indexes: CrateIndexes | None = None,
+    problems: list[str] | None = None,
 ) -> list[types.Diagnostic]:
     """Diagnostics for one document (pure: safe to run on any thread): `items` and `lines`
     are its parse, `text` its text (linted on a parse of its own, so edits meanwhile do not
-    matter), `indexes` the crates' module trees, for what is exported and what links reach."""
+    matter), `indexes` the crates' module trees, for what is exported and what links reach,
+    and their configuration. A configuration that cannot be used is appended to `problems`
+    and the defaults apply."""
     out: list[types.Diagnostic] = []
-    path = path_of(uri)
+    indexes = indexes or CrateIndexes()
+    path = path_of(uri) or Path("untitled.rs")  # an untitled buffer has no crate around it
+    source = RustSource(text)
+    rules = _rules(indexes, path, source, problems)
     for item in items:
-        if not wants_doc(item, include_private=include_private, path=path):
+        if not wants_doc(item, include_private=include_private, path=path_of(uri)):
             continue
+        severity = rules.severity(MISSING_DOC, item.start_byte)
+        if severity is None:
+            continue  # `#[allow(missing_docs)]`
         data = ActionData.for_item(uri, version, item, lines.byte_to_position(item.start_byte, encoding)).to_wire()
         out.append(
             types.Diagnostic(
                 range=line_range(lines, item.start_line, encoding),
                 message=f"{item.label} has no rustdoc",
-                severity=types.DiagnosticSeverity.Hint,
+                severity=types.DiagnosticSeverity.Hint if severity == "info" else SEVERITY[severity],
                 code=MISSING_DOC,
                 source=SOURCE,
                 data=data,
             )
         )
-    path = path_of(uri) or Path("untitled.rs")  # an untitled buffer has no crate around it
-    findings, _ = lint_source(path, text, indexes)
+    findings, _ = lint_source(path, text, indexes, rules=rules, source=source)
     text_lines = text.split("\n")
     starts = {item.start_line: item for item in items if item.doc is not None}
     for finding in findings:
@@ -142,6 +164,17 @@ def document_diagnostics(
             )
         )
     return out
+
+
+def _rules(indexes: CrateIndexes, path: Path, source: RustSource, problems: list[str] | None) -> FileRules:
+    """The file's rules; the defaults (with the crate's lint levels) where its settings cannot be used."""
+    try:
+        return file_rules(indexes, path, source)
+    except RuleConfigError as err:
+        log.warning("%s", err)
+        if problems is not None:
+            problems.append(str(err))
+        return FileRules(RuleSelection(), indexes.lint_settings(path, source))
 
 
 SEVERITY = {

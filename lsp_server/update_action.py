@@ -2,18 +2,23 @@
 
 Stale is what `rustdoc_core.docs.fixes.update_doc` fixes without a model: parameters
 named that do not exist (a renamed one's `# Arguments` entry renamed), a required
-section missing, a needless one present. Only those lines change; the human's
-other lines are copied byte for byte (`rustdoc_core.docs.lint.update_edit`, which
-`rustdoc-gen check --fix` and `generate --update` apply too). A missing section
-gets the template's text, with or without a model.
+section missing, a needless one present, and `////` lines that were meant as doc
+lines. Only those lines change; the human's other lines are copied byte for byte
+(`rustdoc_core.docs.lint.item_update_edit`, as `rustdoc-gen check --fix` and
+`generate --update` do). A missing section gets the template's text, with or without
+a model; one whose lint the crate allows is never added, as `check` follows the
+crate's configuration.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from lsp_server.documents import OpenDocument, path_of
 from lsp_server.server import RustdocServer
-from rustdoc_core.docs.edits import DocEdit, line_ending
-from rustdoc_core.docs.lint import update_edit
+from rustdoc_core.docs.edits import DocEdit
+from rustdoc_core.docs.lint import item_update_edit
+from rustdoc_core.docs.rule_config import update_rules
 from rustdoc_core.rust.items import RustItem
 
 
@@ -23,11 +28,8 @@ def update_title(item: RustItem) -> str:
 
 def stale_doc_edit(ls: RustdocServer, doc: OpenDocument, item: RustItem) -> DocEdit | None:
     """The edit that updates `item`'s stale doc; None when its doc is not stale (or not `///`)."""
-    if item.doc is None:
-        return None
-    path = path_of(doc.uri)
-    exported = ls.workspace_crate.crate.indexes.exported(path, item) if path is not None else None
-    found = update_edit(item, doc.source.text.split("\n"), line_ending(doc.source.data), exported)
-    return found[0] if found is not None else None
+    path = path_of(doc.uri) or Path("untitled.rs")
+    indexes = ls.workspace_crate.crate.indexes
+    return item_update_edit(path, doc.source, item, indexes, update_rules(indexes, path, doc.source))
 
 

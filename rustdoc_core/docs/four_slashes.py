@@ -90,8 +90,9 @@ def four_slash_comments(source: RustSource) -> list[FourSlashes]:
     return sorted(out, key=lambda f: f.item_byte)
 
 
-def _above(node: Node, docs: list[Node], lines: list[str]) -> FourSlashes | None:
-    row = node.start_point.row
+def four_slash_rows(lines: list[str], row: int) -> list[int]:
+    """The `////` lines above line `row` (an item's first line of code), bottom first: from the
+    line above upward, over blank lines, comments and attributes, until a line of code."""
     rows = []
     for number in range(row - 1, -1, -1):
         text = lines[number].strip() if number < len(lines) else ""
@@ -99,6 +100,12 @@ def _above(node: Node, docs: list[Node], lines: list[str]) -> FourSlashes | None
             break
         if is_four_slash_line(text):
             rows.append(number)
+    return rows
+
+
+def _above(node: Node, docs: list[Node], lines: list[str]) -> FourSlashes | None:
+    row = node.start_point.row
+    rows = four_slash_rows(lines, row)
     if not rows:
         return None
     starts = [(row, node.start_point.column)] + [(d.start_point.row, d.start_point.column) for d in docs]

@@ -21,8 +21,8 @@ from rustdoc_core.docs.checker import Finding, check_doc, link_findings
 from rustdoc_core.docs.edits import DocEdit, apply_edits, line_ending
 from rustdoc_core.docs.findings import CERTAIN_FIXES, CHECK_CODES, FINDINGS, TOOL
 from rustdoc_core.docs.fixes import DocUpdate, rename_in_line, update_doc
-from rustdoc_core.docs.four_slashes import as_doc_line, four_slash_comments
-from rustdoc_core.docs.rule_config import RuleSelection, file_rules
+from rustdoc_core.docs.four_slashes import as_doc_line, four_slash_comments, four_slash_rows
+from rustdoc_core.docs.rule_config import CommandLineRules, FileRules, file_rules
 from rustdoc_core.docs.section_rules import SEVERITIES
 from rustdoc_core.rust.crate_index import CrateIndexes
 from rustdoc_core.rust.files import InputError, read_rust_file, rust_files
@@ -90,13 +90,13 @@ def lint_paths(
     fix: bool = False,
     doctests: bool = False,
     target_dir: Path | None = None,
-    selection: RuleSelection | None = None,
+    command_line: CommandLineRules | None = None,
 ) -> LintReport:
     """Lint every documented item of the `.rs` files under `paths`; with `fix`, apply the certain
     fixes to `///` docs first (atomically, file by file) and report what is left; with
     `doctests`, also run `cargo test --doc` once per crate and report each failing example.
 
-    `selection` is the command line's choice of rules, on top of each crate's settings. Raises
+    `command_line` is the command line's choice of rules, on top of each crate's settings. Raises
     `RuleConfigError` for settings that cannot be used."""
     report = LintReport()
     indexes = CrateIndexes()
@@ -108,18 +108,18 @@ def lint_paths(
             report.skipped.append(str(err))  # one unreadable file does not stop a crate's check
             continue
         if fix:
-            fixed_text, count = fix_source(path, text, indexes, selection)
+            fixed_text, count = fix_source(path, text, indexes, command_line)
             if count:
                 write_text_atomic(path, fixed_text)
                 report.fixed += count
                 text = fixed_text
         report.files += 1
-        found, items = lint_source(path, text, indexes, selection)
+        found, items = lint_source(path, text, indexes, command_line)
         report.findings.extend(found)
         report.items += items
     if doctests:
         for finding in doctest_findings(files, target_dir):
-            severity = file_rules(indexes, Path(finding.path), RustSource(""), selection).severity(finding.code)
+            severity = file_rules(indexes, Path(finding.path), RustSource(""), command_line).severity(finding.code)
             if severity is not None:
                 report.findings.append(replace(finding, severity=severity))
         report.findings.sort(key=lambda f: (f.path, f.line, f.column))
@@ -131,13 +131,22 @@ def _documented(source: RustSource) -> list[RustItem]:
 
 
 def lint_source(
-    path: Path, text: str, indexes: CrateIndexes | None = None, selection: RuleSelection | None = None
+    path: Path,
+    text: str,
+    indexes: CrateIndexes | None = None,
+    command_line: CommandLineRules | None = None,
+    *,
+    rules: FileRules | None = None,
+    source: RustSource | None = None,
 ) -> tuple[list[LintFinding], int]:
     """Findings on the docs of one file's items, in file order, at the severity the crate's rules
-    give them there (those it turns off left out), and how many docs were checked."""
+    give them there (those it turns off left out), and how many docs were checked.
+
+    `rules`: the file's rules, when the caller has them (else read from the crate); `source`:
+    a parse of `text`, when the caller has one."""
     indexes = indexes or CrateIndexes()
-    source = RustSource(text)
-    rules = file_rules(indexes, path, source, selection)
+    source = source if source is not None else RustSource(text)
+    rules = rules if rules is not None else file_rules(indexes, path, source, command_line)
     lines = text.split("\n")
     out: list[LintFinding] = []
     # Fns a local `macro_rules!` defines are linted at the macro body's lines, as clippy does.
@@ -302,7 +311,7 @@ class DoctestRunFailed(Exception):
 
 
 def fix_source(
-    path: Path, text: str, indexes: CrateIndexes | None = None, selection: RuleSelection | None = None
+    path: Path, text: str, indexes: CrateIndexes | None = None, command_line: CommandLineRules | None = None
 ) -> tuple[str, int]:
     """The file with the certain fixes applied, and how many findings they fix: `////` lines made
     `///`, then each `///` doc's stale sections and `# Arguments` entries (`update_doc`). A fix
@@ -314,7 +323,7 @@ def fix_source(
     """
     indexes = indexes or CrateIndexes()
     source = RustSource(text)
-    rules = file_rules(indexes, path, source, selection)
+    rules = file_rules(indexes, path, source, command_line)
     count = 0
     slashes = [f for f in four_slash_comments(source) if rules.severity("four-slashes", f.item_byte) is not None]
     if slashes:
@@ -325,7 +334,7 @@ def fix_source(
         text = "\n".join(lines)
         count += len(slashes)
         source = RustSource(text)
-        rules = file_rules(indexes, path, source, selection)
+        rules = file_rules(indexes, path, source, command_line)
     lines = text.split("\n")
     newline = line_ending(text)
     edits: list[DocEdit] = []
@@ -340,6 +349,44 @@ def fix_source(
     if not edits:
         return text, count
     return apply_edits(text, edits), count
+
+
+def item_update_edit(
+    path: Path, source: RustSource, item: RustItem, indexes: CrateIndexes, rules: FileRules | None = None
+) -> DocEdit | None:
+    """The one whole-line edit of file `path` (parsed as `source`) that makes `item`'s doc right
+    for certain, as `check --fix` would: its `////` lines made `///`, then its stale sections and
+    `# Arguments` entries updated (`update_edit`), as far as the crate's rules (`rules`, else
+    read from the crate) want them. None when there is nothing to fix."""
+    text = source.text
+    lines = text.split("\n")
+    rules = rules if rules is not None else file_rules(indexes, path, source)
+    rows: list[int] = []
+    if item.container is None and rules.severity("four-slashes", item.start_byte) is not None:
+        rows = sorted(four_slash_rows(lines, item.start_line))
+    aliases = indexes.result_aliases(path, source)
+    exported = indexes.exported(path, item)
+    off = rules.off_codes(item)
+    if rows:
+        lines = list(lines)
+        for row in rows:
+            lines[row] = as_doc_line(lines[row])
+        fixed = RustSource("\n".join(lines))  # the `////` lines are the doc's now
+        item = next((i for i in fixed.items() if i.start_line == item.start_line and i.name == item.name), item)
+    found = update_edit(resolve_result_alias(item, aliases), lines, line_ending(text), exported, off=off)
+    if not rows:
+        return found[0] if found is not None else None
+    start, end = rows[0], rows[-1] + 1
+    if found is not None:
+        start, end = min(start, found[0].start_line), max(end, found[0].end_line)
+
+    def kept(first: int, last: int) -> str:
+        return "".join(line + "\n" for line in lines[first:last])
+
+    if found is None:
+        return DocEdit(start, end, kept(start, end))
+    edit = found[0]
+    return DocEdit(start, end, kept(start, edit.start_line) + edit.new_text + kept(edit.end_line, end))
 
 
 def update_edit(

@@ -17,6 +17,7 @@ A selector is a code (`doc-markdown`), a lint (`clippy::doc_markdown`), a tool (
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,9 @@ from rustdoc_core.docs.findings import FINDINGS, TOOL, FindingRule
 from rustdoc_core.docs.section_rules import SEVERITIES
 from rustdoc_core.rust.crate_index import CrateIndexes, FileLints
 from rustdoc_core.rust.items import RustItem, RustSource
-from rustdoc_core.rust.lint_levels import SILENT, LintSettings, ToolConfigError, level_of
+from rustdoc_core.rust.lint_levels import SILENT, LintSettings, level_of
+
+log = logging.getLogger(__name__)
 
 OFF = "off"
 CONFIG_KEYS = ("select", "extend-select", "ignore", "rules")
@@ -130,6 +133,23 @@ class RuleSelection:
         return RuleSelection(base.select, base.extend_select + extend, base.ignore + ignore, severities)
 
 
+@dataclass(frozen=True)
+class CommandLineRules:
+    """The command line's `--select`, `--extend-select` and `--ignore`, checked."""
+
+    select: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _check_selectors(self.select, "--select")
+        _check_selectors(self.extend_select, "--extend-select")
+        _check_selectors(self.ignore, "--ignore")
+
+    def __bool__(self) -> bool:
+        return bool(self.select or self.extend_select or self.ignore)
+
+
 def resolve_severity(code: str, selection: RuleSelection, settings: LintSettings = ()) -> str | None:
     """The severity a finding of `code` is reported at where `settings` hold, or None when it is off."""
     if not selection.enabled(code):
@@ -184,18 +204,24 @@ class FileRules:
 
 
 def file_rules(
-    indexes: CrateIndexes, path: Path, source: RustSource, command_line: RuleSelection | None = None
+    indexes: CrateIndexes, path: Path, source: RustSource, command_line: CommandLineRules | None = None
 ) -> FileRules:
-    """The rules of file `path` (text `source`) in its crate.
-
-    `command_line` is the selection the command line asks for on top of the crate's settings
-    (`CommandLineRules`); raises RuleConfigError for a configuration that cannot be used.
-    """
-    try:
-        tool = indexes.tool_settings(path)
-    except ToolConfigError as err:
-        raise RuleConfigError(str(err)) from err
+    """The rules of file `path` (text `source`) in its crate, the command line's selection on top
+    of the crate's settings; raises RuleConfigError for settings that cannot be used."""
+    tool = indexes.tool_settings(path)
+    if tool.error is not None:
+        raise RuleConfigError(tool.error)
     selection = RuleSelection.from_settings(tool.table, tool.origin or "rustdoc-gen settings") if tool.origin else RuleSelection()
     if command_line is not None:
-        selection = selection.with_command_line(command_line.select or (), command_line.extend_select, command_line.ignore)
+        selection = selection.with_command_line(command_line.select, command_line.extend_select, command_line.ignore)
     return FileRules(selection, indexes.lint_settings(path, source))
+
+
+def update_rules(indexes: CrateIndexes, path: Path, source: RustSource) -> FileRules:
+    """The rules `generate --update` and the editor's fixes follow: the crate's, or (settings that
+    cannot be used, which `check` reports) its lint levels with the default selection."""
+    try:
+        return file_rules(indexes, path, source)
+    except RuleConfigError as err:
+        log.warning("%s; using the default rules", err)
+        return FileRules(RuleSelection(), indexes.lint_settings(path, source))

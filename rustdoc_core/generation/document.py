@@ -17,6 +17,7 @@ from pathlib import Path
 from rustdoc_core.docs.edits import DocEdit, DocEditError, apply_edits, crate_doc_edit, doc_edits_for, line_ending
 from rustdoc_core.docs.fixes import section_body
 from rustdoc_core.docs.lint import update_edit
+from rustdoc_core.docs.rule_config import update_rules
 from rustdoc_core.docs.section_rules import SECTION_RULES
 from rustdoc_core.docs.section_text import section_text
 from rustdoc_core.generation.crate_context import CrateContext
@@ -132,12 +133,13 @@ def _stale_docs(path: Path, text: str, source: RustSource, chosen: list[RustItem
     newline = line_ending(text)
     replaced = {item.start_byte for item in chosen}
     aliases = crate.indexes.result_aliases(path, source)
+    rules = update_rules(crate.indexes, path, source)  # a section whose lint the crate allows is never added
     out = []
     for item in source.items():
         if item.doc is None or item.in_error or item.start_byte in replaced:
             continue
         exported = crate.exported(path, item)
-        found = update_edit(resolve_result_alias(item, aliases), lines, newline, exported)
+        found = update_edit(resolve_result_alias(item, aliases), lines, newline, exported, off=rules.off_codes(item))
         if found is not None:
             out.append(StaleDoc(item, found[0], found[1].codes, exported))
     return out

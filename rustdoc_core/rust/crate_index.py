@@ -8,6 +8,7 @@ Only library crates export anything; a crate without `src/lib.rs` exports nothin
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -184,7 +185,7 @@ class CrateIndex:
                             pending.append((candidate, mod_rs, base + scopes.at(child.start_byte)))
                             break
 
-    def _read_list(self, node: Node, module: ModPath, directory: Path, levels_at) -> None:
+    def _read_list(self, node: Node, module: ModPath, directory: Path, levels_at: Callable[[int], LintSettings]) -> None:
         here = self.modules.setdefault(module, _Module(module, is_pub=module == ()))
         attrs: list[str] = []
         for child in node.named_children:
@@ -361,6 +362,7 @@ class CrateIndexes:
         self._by_dir: dict[Path, CrateIndex | None] = {}
         self._by_folder: dict[Path, CrateIndex | None] = {}  # a source folder -> its crate's index
         self._tool_by_folder: dict[Path, ToolSettings] = {}  # outside any crate
+        self._scopes: dict[tuple[Path, bytes], FileLintScopes] = {}  # the last files' own lint levels, by text
 
     def index_for(self, path: Path) -> CrateIndex | None:
         folder = path.parent.resolve()
@@ -384,7 +386,14 @@ class CrateIndexes:
         its module gets from the crate root and the `mod` lines above it, and the file's own."""
         index = self.index_for(path)
         outside = (index.cargo_lints + index.lint_base.get(path.resolve(), ())) if index is not None else ()
-        return FileLints(outside, FileLintScopes.of(source.tree.root_node))
+        key = (path, source.data)  # the editor asks again and again about an unchanged buffer
+        scopes = self._scopes.get(key)
+        if scopes is None:
+            scopes = FileLintScopes.of(source.tree.root_node)
+            if len(self._scopes) >= 8:
+                self._scopes.clear()
+            self._scopes[key] = scopes
+        return FileLints(outside, scopes)
 
     def tool_settings(self, path: Path) -> ToolSettings:
         """rustdoc-gen's settings for file `path`: its crate's, else the nearest above it (read once per folder)."""

@@ -219,24 +219,20 @@ def _read_toml(path: Path) -> dict[str, Any]:
 # --- rustdoc-gen's own settings -----------------------------------------------------------
 
 
-class ToolConfigError(ValueError):
-    """A rustdoc-gen config file that cannot be read; the message names the file."""
-
-
 @dataclass(frozen=True)
 class ToolSettings:
     """rustdoc-gen's settings table for a crate, and where it was found (None: nowhere)."""
 
     table: Mapping[str, Any] = field(default_factory=dict)
     origin: str | None = None
+    error: str | None = None  # why the file found could not be read (its table is then empty)
 
 
 def tool_settings(start: Path) -> ToolSettings:
     """The first rustdoc-gen settings found from directory `start` upward: a `rustdoc-gen.toml`,
     else `[package.metadata.rustdoc-gen]` / `[workspace.metadata.rustdoc-gen]` of the
-    directory's Cargo.toml; the search stops at a workspace root or a repository's top.
-
-    Raises ToolConfigError for a `rustdoc-gen.toml` that is not valid TOML.
+    directory's Cargo.toml; the search stops at a workspace root or a repository's top. A
+    `rustdoc-gen.toml` that is not valid TOML comes back with its `error`.
     """
     here = start.resolve()
     while True:
@@ -245,7 +241,7 @@ def tool_settings(start: Path) -> ToolSettings:
             try:
                 return ToolSettings(tomllib.loads(config.read_text(encoding="utf-8")), str(config))
             except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
-                raise ToolConfigError(f"{config}: {err}") from err
+                return ToolSettings({}, str(config), f"{config}: {err}")
         manifest = _read_toml(here / "Cargo.toml")
         for section in ("package", "workspace"):
             table = manifest.get(section)
