@@ -24,7 +24,7 @@ Examples:
   rustdoc-gen generate src/ --model model.gguf --rag   # the crate's own docs as examples in each prompt
   rustdoc-gen generate src/ --model model.gguf --examples-from data/   # ... and a mined dataset's too
   rustdoc-gen generate src/ --update --write       # also mend stale docs: sections, dead parameters
-  rustdoc-gen generate src/ --model model.gguf --verify-examples   # compile each example first
+  rustdoc-gen generate src/ --model model.gguf --no-verify-examples   # examples unchecked (faster)
   rustdoc-gen generate src/ > docs.diff && git apply docs.diff
 """
 
@@ -78,12 +78,14 @@ Examples:
     "the prose `--overwrite` would replace is never touched.",
 )
 @click.option(
-    "--verify-examples",
+    "--verify-examples/--no-verify-examples",
     "verify_examples",
-    is_flag=True,
+    default=True,
+    show_default=True,
     help="Run each generated `# Examples` block as a doctest against the crate (one cargo build, then rustdoc per example) "
     "before inserting it; a missing `use` or `main` wrapper is added, an example that still fails is dropped and named in "
-    "the log. Off (with a warning) where no Cargo.toml with a library is found.",
+    "the log. Where the crate does not build (or has no Cargo.toml with a library) one line says so, and only code "
+    "blocks that parse as Rust are kept. `--no-verify-examples` inserts examples unchecked.",
 )
 @decode_click_options
 @verbosity_options
@@ -124,8 +126,11 @@ def generate(
     and predicates.
 
     With `--update`, documented items whose docs have gone stale after the code changed
-    are mended too (the same certain fixes as `rustdoc-gen check --fix`), and with
-    `--verify-examples` no example that fails to compile is inserted.
+    are mended too (the same certain fixes as `rustdoc-gen check --fix`).
+
+    Examples are compiled before they go in: no example that fails to compile is
+    inserted (`--no-verify-examples` skips this). Where the crate does not build,
+    the run goes on, says so once, and keeps only code blocks that parse as Rust.
     """
     from rustdoc_core.generation.crate_context import CrateContext
     from rustdoc_core.generation.decode import options_from_kwargs

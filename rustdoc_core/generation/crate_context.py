@@ -41,6 +41,9 @@ class ExampleVerifiers:
         self._by_crate: dict[Path, ExampleVerifier | None] = {}
         self.unverified: list[Path] = []
         """Crate directories (or folders) whose examples cannot be verified, in the order met."""
+        self.unbuilt: dict[Path, str] = {}
+        """Crates that do not build (directory -> the build's error line): their examples are
+        only checked to parse as Rust."""
 
     def for_file(self, path: Path) -> tuple[ExampleVerifier | None, tuple[str, ...]]:
         """The verifier of `path`'s crate and the file's module path in it; (None, ()) where none can run."""
@@ -51,15 +54,25 @@ class ExampleVerifiers:
                 kwargs = {"cancelled": self._cancelled} if self._cancelled is not None else {}
                 self._by_crate[manifest.directory] = ExampleVerifier.for_path(manifest.directory, **kwargs)
             verifier = self._by_crate[manifest.directory]
+            if manifest.directory in self.unbuilt:
+                return None, ()
         if verifier is None:
             where = manifest.directory if manifest is not None else path.parent
             if where not in self.unverified:
                 self.unverified.append(where)
-                log.warning("examples are not verified for %s: no Cargo.toml with a library (src/lib.rs) found", where)
+                log.warning("examples are not compiled for %s: no Cargo.toml with a library (src/lib.rs) found; code blocks that do not parse as Rust are dropped", where)
             return None, ()
         index = self._indexes.index_for(path)
         module = index.module_of(path) if index is not None else None
         return verifier, tuple(module or ())
+
+    def build_failed(self, path: Path, error: Exception) -> None:
+        """`path`'s crate did not build: say so once, and verify no more of its examples."""
+        manifest = nearest_manifest(path.resolve().parent, package_only=True)
+        where = manifest.directory if manifest is not None else path.parent
+        if where not in self.unbuilt:
+            self.unbuilt[where] = str(error)
+            log.warning("examples are not compiled for %s: the crate does not build (%s); code blocks that do not parse as Rust are dropped", where, error)
 
 
 @dataclass

@@ -1,9 +1,10 @@
-"""`generate --verify-examples`: a generated doc's examples are run against the user's crate
-(the fixture crate `checked_math`, built by the real cargo) before the doc goes in. A
-model-shaped answer with one example that compiles and one that does not goes through the
-real output guard, then the verification `document_file` runs: the doc inserted keeps the
-good example and never the failing one, and the user is told once. Without a Cargo.toml
-the flag is off, with one warning."""
+"""`generate` verifies examples by default (`--no-verify-examples` opts out): a generated doc's
+examples are run against the user's crate (the fixture crate `checked_math`, built by the real
+cargo) before the doc goes in. A model-shaped answer with one example that compiles and one that
+does not goes through the real output guard, then the verification `document_file` runs: the doc
+inserted keeps the good example and never the failing one, and the user is told once. Where the
+crate does not build (or there is no Cargo.toml), the run goes on: one line says so, and code
+blocks that do not parse as Rust are dropped."""
 
 from __future__ import annotations
 
@@ -79,20 +80,55 @@ def test_a_failing_example_is_never_inserted_and_the_user_is_told_once(crate, tm
 
 
 @needs_cargo
-def test_the_flag_on_a_crate_documents_it_as_without(crate):
-    out = run_generate("src/lib.rs", "--verify-examples", "--write", cwd=crate)
+def test_verifying_by_default_documents_a_crate_as_without(crate):
+    out = run_generate("src/lib.rs", "--write", cwd=crate)
     assert out.returncode == 0, out.stderr
     assert "/// # Errors" in (crate / "src" / "lib.rs").read_text()  # the template's docs went in
-    assert "not verified for" not in out.stderr
+    assert "not compiled for" not in out.stderr
 
 
-def test_without_a_cargo_toml_the_flag_is_off_with_one_warning(tmp_path):
+def test_without_a_cargo_toml_the_default_run_documents_and_says_nothing_of_examples_it_has_none_of(tmp_path):
     for name in ("a.rs", "b.rs"):
         (tmp_path / name).write_text("pub fn one() -> u8 {\n    1\n}\n")
-    out = run_generate(".", "--verify-examples", cwd=tmp_path)
+    out = run_generate(".", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    assert out.stderr.count("examples are not verified for") == 1
+    assert "examples are not compiled" not in out.stderr  # the template writes none: nothing to build
     assert "+/// " in out.stdout
+
+
+def test_no_verify_examples_is_the_opt_out():
+    out = subprocess.run([sys.executable, "-m", "rustdoc_cli", "generate", "--help"], capture_output=True, text=True, timeout=60)
+    assert "--verify-examples / --no-verify-examples" in out.stdout and "default: verify-examples" in out.stdout.replace("\n", " ")
+
+
+BROKEN_ANSWER = (
+    "Adds two numbers, reporting overflow.\n\n# Errors\n\nReturns `MathError::Overflow` when the sum does not fit.\n\n"
+    "# Examples\n\n```\nlet sum = checked_math::checked_add(1, 2);\n```\n\n```\nlet total = checked_add(1, ;\n```"
+)
+"""A model-shaped answer with one example that parses and one that does not."""
+
+
+@needs_cargo
+@pytest.mark.parametrize("why", ["does not build", "no Cargo.toml"])
+def test_where_examples_cannot_compile_the_run_goes_on_dropping_what_does_not_parse(crate, why, caplog):
+    from rustdoc_core.generation.pipeline import DocRequest, ItemDoc, _verified
+
+    lib = crate / "src" / "lib.rs"
+    if why == "does not build":
+        lib.write_text(lib.read_text() + "\nfn broken() -> u32 { \"not a number\" }\n")
+    else:
+        (crate / "Cargo.toml").unlink()
+    job = plan_file(lib)
+    item = next(i for i in job.items if i.name == "checked_add")
+    context = CrateContext.of_files([(job.path, job.source)], verify_examples=True)
+    doc = GeneratedDoc(BROKEN_ANSWER, BROKEN_ANSWER, Provenance.MODEL, 40, 0.1)
+    results = [_verified(ItemDoc(DocRequest(item, job.path, job.source), doc), context) for _ in range(2)]
+    for result in results:
+        assert "checked_math::checked_add(1, 2);" in result.doc.text and "checked_add(1, ;" not in result.doc.text
+        assert result.note == "fn checked_add: dropped 1 code block(s) that do not parse as Rust"
+    said = [r.getMessage() for r in caplog.records if "examples are not compiled" in r.getMessage()]
+    assert len(said) == 1, said  # once per crate, in one line
+    assert ("does not build" in said[0]) == (why == "does not build")
 
 
 def test_the_editor_setting_is_parsed_and_a_bad_value_is_named():
