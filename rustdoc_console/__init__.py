@@ -59,6 +59,25 @@ def error_line(message: str) -> Text:
     return Text.assemble(("error:", "bold red"), " ", " ".join(str(message).splitlines()))
 
 
+class ConsoleLogHandler(RichHandler):
+    """Rich's log lines on a terminal; into a pipe or a file (CI logs, `2> log`), one plain
+    line per record, as `LEVEL    message`: not wrapped at 80 columns, not padded with spaces."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.console.is_terminal:
+            super().emit(record)
+            return
+        try:
+            message = self.format(record)
+            line = message if record.levelno == logging.INFO else f"{record.levelname:<8} {message}"
+            if _state["verbose"]:
+                line = f"{self.formatter.formatTime(record, '%H:%M:%S') if self.formatter else ''} {line}"
+            self.console.file.write(line + "\n")
+            self.console.file.flush()
+        except Exception:  # noqa: BLE001 - logging's own contract: report, never raise
+            self.handleError(record)
+
+
 def configure(verbose: int = 0, quiet: bool = False) -> None:
     """Set up logging once per process for the chosen verbosity."""
     _state["quiet"] = quiet
@@ -68,7 +87,7 @@ def configure(verbose: int = 0, quiet: bool = False) -> None:
     for handler in list(root.handlers):
         if isinstance(handler, RichHandler):
             root.removeHandler(handler)
-    handler = RichHandler(console=stderr, show_time=verbose > 0, show_path=verbose > 1, markup=False)
+    handler = ConsoleLogHandler(console=stderr, show_time=verbose > 0, show_path=verbose > 1, markup=False)
     handler.setFormatter(logging.Formatter("%(message)s"))
     root.addHandler(handler)
     root.setLevel(level)

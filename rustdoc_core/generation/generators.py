@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from rustdoc_core.errors import one_line
+from rustdoc_core.generation import llama_log
 from rustdoc_core.generation.decode import DecodeOptions
 from rustdoc_core.generation.prompt import GGUF_RENDERING_KEY, PLAIN_STOP, PromptContext, build_messages, render_plain
 from rustdoc_core.generation.provenance import Provenance
@@ -267,19 +268,24 @@ class LlamaGenerator:
         except ImportError as err:
             raise ModelLoadError(f"llama-cpp-python is not installed ({err}); run `pip install llama-cpp-python`") from err
         start = time.perf_counter()
-        try:
-            llm = llama_cpp.Llama(
-                model_path=str(self.model_path),
-                n_ctx=self.options.context_size,
-                n_threads=self.options.threads,
-                seed=self.options.seed,
-                verbose=False,
-            )
-        except Exception as err:  # llama.cpp reports failure as ValueError/RuntimeError with its own wording
-            reason = one_line(err)
-            if "Failed to load model" in reason:
-                reason = "corrupt, truncated or of an architecture this llama.cpp does not know"
-            raise ModelLoadError(f"cannot load model {self.model_path}: {reason}") from err
+        with llama_log.captured(llama_cpp) as native_log:  # llama.cpp's own reason, for the error line and `-v`
+            try:
+                llm = llama_cpp.Llama(
+                    model_path=str(self.model_path),
+                    n_ctx=self.options.context_size,
+                    n_threads=self.options.threads,
+                    seed=self.options.seed,
+                    verbose=False,
+                )
+            except Exception as err:  # llama.cpp reports failure as ValueError/RuntimeError with its own wording
+                reason = one_line(err)
+                if "Failed to load model" in reason:
+                    reason = "corrupt, truncated or of an architecture this llama.cpp does not know"
+                if native_log.warnings_and_errors:
+                    reason += f" (llama.cpp: {native_log.warnings_and_errors[0]})"
+                raise ModelLoadError(f"cannot load model {self.model_path}: {reason}") from err
+            finally:
+                native_log.report(log)
         if self.adapter_path is not None:
             try:
                 # Checked before llama.cpp sees the pair: a mismatched adapter can abort the process there.
