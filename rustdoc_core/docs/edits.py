@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rustdoc_core.docs.text import render_doc_comment
 from rustdoc_core.rust.items import DocFragment, RustItem, RustSource
@@ -41,6 +42,22 @@ def line_ending(text: str | bytes, line: int | None = None) -> str:
         lines = data.split(b"\n")
         if 0 <= line < len(lines) - 1:
             return "\r\n" if lines[line].endswith(b"\r") else "\n"
+    return _most_common_ending(data)
+
+
+def source_line_ending(source: RustSource, line: int | None = None) -> str:
+    """`line_ending` of a parsed file, found through its line index: what one item's edit asks,
+    without a pass over the whole file for each item."""
+    starts = source.lines.line_starts
+    if line is not None and 0 <= line < len(starts) - 1:
+        newline_at = starts[line + 1] - 1
+        return "\r\n" if newline_at > 0 and source.data[newline_at - 1 : newline_at] == b"\r" else "\n"
+    return _most_common_ending(source.data)
+
+
+@lru_cache(maxsize=8)
+def _most_common_ending(data: bytes) -> str:
+    """The file's most common line ending (cached: bytes keep their hash, so asking again is cheap)."""
     crlf = data.count(b"\r\n")
     lf = data.count(b"\n") - crlf
     return "\r\n" if crlf > lf else "\n"
@@ -72,7 +89,7 @@ def doc_edit(source: RustSource, item: RustItem, doc: str) -> DocEdit:
     if item.doc is None:
         if source.shares_line(item):
             return inline_doc_edit(source, [(item, doc)])
-        newline = line_ending(source.data, item.doc_line if item.doc_line < lines.line_count - 1 else None)
+        newline = source_line_ending(source, item.doc_line)
         return DocEdit(item.doc_line, item.doc_line, render_doc_comment(doc, item.indent, newline))
 
     removable = [f for f in item.doc.fragments if _stands_alone(source, f)]
@@ -82,10 +99,10 @@ def doc_edit(source: RustSource, item: RustItem, doc: str) -> DocEdit:
     first = min(f.start_line for f in removable)
     last = max(f.end_line for f in removable)
     removed = {n for f in removable for n in range(f.start_line, f.end_line + 1)}
-    newline = line_ending(source.data, first)
+    newline = source_line_ending(source, first)
     indent = _indent_of(source, first) if first != item.start_line else item.indent
-    text_lines = _lines(source.text)
-    kept = "".join(text_lines[n] for n in range(first, last + 1) if n not in removed)
+    starts = (*lines.line_starts, len(source.data))
+    kept = "".join(source.data[starts[n] : starts[n + 1]].decode("utf-8", errors="replace") for n in range(first, last + 1) if n not in removed)
     return DocEdit(first, last + 1, render_doc_comment(doc, indent, newline) + kept)
 
 
@@ -298,6 +315,6 @@ def crate_doc_edit(source: RustSource, doc: str) -> DocEdit:
     if not doc.strip():
         raise DocEditError("empty crate doc")
     line = crate_doc_line(source)
-    newline = line_ending(source.data)
+    newline = source_line_ending(source)
     body = "".join(f"//!{(' ' + text) if text.strip() else ''}{newline}" for text in doc.strip("\n").split("\n"))
     return DocEdit(line, line, body)
