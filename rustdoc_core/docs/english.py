@@ -67,7 +67,7 @@ spawn split start stop store strip submit subscribe substitute swap switch sync 
 test toggle tokenize touch trace track transform translate traverse trim truncate try unescape
 uninstall unlock unpack unregister unwrap update upgrade use validate verify visit wait walk watch wrap
 write yield negate propagate stylize unroll collapse downcast sniff delimit highlight compress decompress
-infer invert snip suggest
+infer invert snip suggest bump
 """.split())
 
 NOUN_VERBS = frozenset("""
@@ -83,7 +83,7 @@ DETERMINERS = frozenset("a an the all any each every some next first last one ma
 QUANTIFIERS = frozenset("a an the all any each every some many no this that".split())
 """Determiners that stand in a noun phrase's article's place (`all values`; but `the first value`)."""
 FUNCTION_WORDS = frozenset("""
-i me my mine you your yours he him his she her hers it its we us our ours they them their theirs
+i me my mine you your yours self he him his she her hers it its we us our ours they them their theirs
 is are was were be been being am do does did done have has had will would shall should can could may might must
 and or nor but so yet if when while unless until because though although whether then than else
 what which who whom whose where why how there here not never always ever also too very just only maybe
@@ -310,6 +310,8 @@ def _check_noun_phrase(words: list[str]) -> None:
         *modifiers, head = segment
         if not is_noun(head) or not all(map(is_modifier, modifiers)):
             raise Unsayable(f"not a noun phrase: {words!r}")
+        if modifiers and is_plural(modifiers[-1]) and head.endswith("ing") and (head[:-3] in VERBS or head[:-3] + "e" in VERBS or head[:-3] + "s" in VERBS):
+            raise Unsayable(f"a participle after a noun: {words!r}")  # "the subcommands containing"
 
 
 def is_noun_phrase(words: list[str]) -> bool:

@@ -101,7 +101,8 @@ class FnName:
         self.is_bool = self.ok == "bool"
         self.subject = self.this if self.has_self else (self.given_one or "it")
         value_type = type_name(option_inner(self.ok))
-        self.made_name = self.owner or value_type
+        in_trait = item.container is not None and item.container.kind == "trait"
+        self.made_name = None if in_trait else (self.owner or value_type)  # a trait is no value's type
         self.made = f"`{self.made_name}`" if self.made_name else "value"
         self.is_verb = self.first in VERBS and self.first != "match"
 
@@ -114,7 +115,10 @@ class FnName:
             if given is None:
                 raise Unsayable("too many parameters to name")
             return given
-        return f"the given {words_phrase(words)}"
+        if len(self.params) == 1:
+            the_phrase(words)  # the words must read as a noun phrase
+            return f"the given {words_phrase(words)}"  # `from_string(name)`: the words say what its one parameter is
+        return the_phrase(words)  # `from_env()`: the name says what from, no parameter does
 
     def names_params(self, parts: list[str]) -> bool:
         """Whether the words name a parameter, alone or joined (`new_with_capacity(capacity)`)."""
@@ -409,8 +413,10 @@ def _iterator(fn: FnName) -> str | None:
 
 def _builder_option(fn: FnName) -> str | None:
     """`fn case_insensitive(&mut self, yes: bool) -> &mut Self` and other one-argument setters."""
-    if fn.receiver not in ("mut", "value") or len(fn.others) != 1 or not (returns_self(fn.item) or fn.unit):
+    if fn.receiver not in ("mut", "value") or len(fn.others) != 1:
         return None
+    if not (returns_self(fn.item) or (fn.unit and fn.others[0].type == "bool")):
+        return None  # a builder's method returns the builder; `spaces(&mut self, n)` may do anything
     if fn.others[0].type == "bool":
         if fn.is_verb:
             return f"Sets whether to {words_phrase([to_infinitive(fn.first)] + fn.rest_words)}."
@@ -447,7 +453,7 @@ def _noun_led(fn: FnName) -> str | None:
     words = fn.words
     if not fn.has_self and fn.owner_code and returns_self(fn.item):
         kind = _kind_words(words, fn.owner, fn.params)
-        made = f"{words_phrase(kind)} {fn.owner_code}" if kind else fn.owner_code
+        made = f"{words_phrase(kind)} {fn.made}" if kind else fn.made
         return f"Creates {with_article(made)} {made}{' from ' + fn.given if fn.given else ''}."
     if fn.is_bool and not fn.others:
         if is_adjective(words[-1]) and not any(is_adjective(w) for w in words[:-1]):
@@ -455,8 +461,10 @@ def _noun_led(fn: FnName) -> str | None:
             return f"Returns `true` if {subject} {be_form(words[:-1] or ['it'])} {words[-1]}."
         if fn.receiver == "ref" and not fn.item.returns_result and is_noun_phrase(words) and words[0] not in DETERMINERS:
             return f"Returns `true` if {words_phrase(words)} {be_form(words)} enabled."
-    if fn.is_bool or fn.unit:
-        return None  # a flag with inputs, a procedure named by a noun: the name alone does not say what it does
+    if fn.is_bool or fn.unit or (fn.receiver == "mut" and fn.others):
+        # a flag with inputs, a procedure named by a noun, a `&mut self` method named by a noun
+        # (`roll(&mut self, buf)`): the name alone does not say what it does
+        return None
     if "to" in fn.lower[1:-1]:
         # `str_to_bool(s)`: a conversion, whose input is its one parameter
         at = fn.lower.index("to")
