@@ -131,7 +131,7 @@ mod glob {
 
 USER_PROMPT = (
     "Module: `glob`\n\nImports:\nuse std::path::Path;\n\n"
-    "Inside: `impl Glob`\n\nNearby items:\n- `pub fn is_empty(&self) -> bool`\n\n"
+    "Inside: `impl Glob`\n\nNearby items:\n- `pub fn regex(&self) -> &str`\n- `pub fn is_empty(&self) -> bool`\n\n"
     "Write the rustdoc comment for `fn regex`.\n\n"
     "Item:\n```rust\npub fn regex(&self) -> &str {\n    &self.re\n}\n```"
 )
