@@ -6,6 +6,7 @@ repair and `check --fix` all write a missing section with it."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 
 from rustdoc_core.docs.english import (
     code_span,
@@ -16,7 +17,7 @@ from rustdoc_core.docs.english import (
     words_of,
     words_phrase,
 )
-from rustdoc_core.rust.items import PanicSite, RustItem, parser, split_top_level
+from rustdoc_core.rust.items import PanicSite, RustItem, parser, result_error_type, split_top_level
 
 
 def _try_sites(item: RustItem) -> list[str]:
@@ -39,13 +40,51 @@ def _try_sites(item: RustItem) -> list[str]:
     return out
 
 
-def errors_section(item: RustItem) -> str:
+def errors_section(item: RustItem, error_meanings: Mapping[str, str] | None = None) -> str:
     """The text of `# Errors` for a fn returning `Result` (without the heading): the calls whose
-    error `?` passes on, or else no more than that it can fail."""
+    error `?` passes on, and what the error is where the crate's doc of its type says
+    (`error_meanings`, from `error_type_meanings`); else no more than that it can fail."""
     codes = [c for c in (code_span(t, 50) for t in _try_sites(item)) if c][:3]
+    meaning = _error_meaning(item, error_meanings or {})
+    if meaning:
+        return f"Returns {meaning}, if {listed(codes, 'or')} fails." if codes else f"Returns {meaning}."
     if codes:
         return f"Returns an error if {listed(codes, 'or')} fails."
     return "Returns an error if it fails."
+
+
+def _error_meaning(item: RustItem, error_meanings: Mapping[str, str]) -> str | None:
+    """What the crate's doc says the item's error type is, for a type the crate defines
+    (`Error`, `crate::Error`; not `io::Error`)."""
+    error = result_error_type(item.return_type)
+    if not error:
+        return None
+    error = re.sub(r"^(crate|self|super)::", "", error.strip())
+    return error_meanings.get(error) if re.fullmatch(r"[A-Za-z_]\w*", error) else None
+
+
+_ERROR_MEANING = re.compile(
+    r"^(?:This type )?(?:Represents |Describes |This is )?([Aa]n? (?:[\w/-]+ ){0,3}?errors?\b[^\n]*?)\.(?:\s|$)"
+)
+"""A first sentence saying what an error type is: "(Represents) an error that can occur when ...",
+"An I/O error ..."; not "A directory entry with a possible error attached"."""
+_PROSE_ONLY = re.compile(r"^[A-Za-z ,'()/-]+$")
+
+
+def error_type_meanings(items: Iterable[RustItem]) -> dict[str, str]:
+    """Each error type the crate documents, by name, with what its doc says it is, as a noun
+    phrase ("an error that can occur when parsing a glob pattern"): from a doc whose first
+    sentence says "An error ..." in plain words. A name defined twice says nothing."""
+    seen: dict[str, str | None] = {}
+    for item in items:
+        if item.kind not in ("struct", "enum") or item.doc is None:
+            continue
+        match = _ERROR_MEANING.match(" ".join(item.doc.text.split()))
+        meaning = match.group(1) if match else None
+        if meaning is not None and (not _PROSE_ONLY.match(meaning) or len(meaning) > 100):
+            meaning = None  # links, code and long clauses do not travel to another item's doc
+        seen[item.name] = None if item.name in seen else meaning
+    return {name: "a" + meaning[1:] if meaning.startswith("A") else meaning for name, meaning in seen.items() if meaning}
 
 
 _FAILED_COMPARISONS = {
@@ -206,6 +245,10 @@ SECTION_WRITERS = {"Errors": errors_section, "Panics": panics_section, "Safety":
 """Section name -> its text's writer; `section_rules.SECTION_RULES` names the same sections."""
 
 
-def section_text(item: RustItem, name: str) -> str:
-    """The text of section `name` (`Errors`, `Panics`, `Safety`) for `item`, without its heading."""
+def section_text(item: RustItem, name: str, *, error_meanings: Mapping[str, str] | None = None) -> str:
+    """The text of section `name` (`Errors`, `Panics`, `Safety`) for `item`, without its heading;
+    `error_meanings` (from `error_type_meanings` over the crate's items) lets `# Errors` say what
+    the crate's error type is."""
+    if name == "Errors":
+        return errors_section(item, error_meanings)
     return SECTION_WRITERS[name](item)

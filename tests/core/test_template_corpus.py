@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 
 from rustdoc_core.docs.checker import check_doc
+from rustdoc_core.docs.section_text import error_type_meanings
 from rustdoc_core.generation.template import template_doc
 from rustdoc_core.generation.template.faults import FAULT_CODES, template_faults
 from rustdoc_core.rust.items import RustSource
@@ -63,6 +64,18 @@ def test_doc_checker_finds_nothing_in_the_template_docs_of_the_corpus(corpus):
             findings = check_doc(item, template_doc(item))
             if findings:
                 bad[key] = findings
+    assert bad == {}
+
+
+@pytest.mark.parametrize("crate", [*CORPUS_CRATES, *HELD_OUT_CRATES])
+def test_errors_in_the_crates_own_words_pass_the_doc_checker(registry, crate):
+    items = [item for _, item in crate_items(crate_dir(registry, crate))]
+    meanings = error_type_meanings(items)
+    bad = {}
+    for item in items:
+        doc = template_doc(item, error_meanings=meanings)
+        if check_doc(item, doc) or template_faults(item, doc):
+            bad[item.label] = doc
     assert bad == {}
 
 

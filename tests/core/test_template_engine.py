@@ -12,6 +12,7 @@ import pytest
 
 from rustdoc_core.docs.checker import check_doc, required_sections
 from rustdoc_core.docs.english import split_identifier, third_person
+from rustdoc_core.docs.section_text import error_type_meanings
 from rustdoc_core.docs.text import doc_sections
 from rustdoc_core.generation.template import template_doc
 from rustdoc_core.rust.items import RustSource
@@ -342,12 +343,17 @@ def crate_items(debian_crate):
 
 @pytest.mark.skipif(shutil.which("cargo") is None, reason="needs cargo clippy")
 def test_template_docs_pass_real_clippy_doc_lints(crate_items, tmp_path):
-    """Every distinct template doc for globset, grep-searcher, clap, bat, ignore and the wording
-    fixture, attached to a pub fn: clippy's doc_markdown, too_long_first_doc_paragraph and
+    """Every distinct template doc for globset, grep-searcher, grep-cli, clap, bat, ignore and the
+    wording and issue 22 fixtures (with and without the crates' error meanings), attached to a pub fn: clippy's doc_markdown, too_long_first_doc_paragraph and
     empty_docs report nothing, and rustdoc with `-D warnings` accepts them (no stray HTML tags or
     broken links)."""
-    items = [i for c in ("globset", "grep-searcher", "clap", "bat", "ignore") for i in crate_items(c)]
-    docs = sorted({template_doc(i) for i in [*items, *fixture_items("wording.rs").values()]})
+    crates = ("globset", "grep-searcher", "grep-cli", "clap", "bat", "ignore")
+    items = [i for c in crates for i in crate_items(c)]
+    docs = {template_doc(i) for i in [*items, *fixture_items("wording.rs").values(), *fixture_items("issue_22.rs").values()]}
+    for crate in crates:  # `# Errors` saying what the crate's error type is, in the crate's own words
+        meanings = error_type_meanings(crate_items(crate))
+        docs |= {template_doc(i, error_meanings=meanings) for i in crate_items(crate) if i.is_fn and i.returns_result}
+    docs = sorted(docs)
     crate = tmp_path / "templates"
     (crate / "src").mkdir(parents=True)
     (crate / "Cargo.toml").write_text('[package]\nname = "templates"\nversion = "0.1.0"\nedition = "2021"\n[lib]\ndoctest = false\n')
@@ -400,3 +406,43 @@ def test_template_docs_satisfy_clippys_missing_doc_lints(tmp_path):
     messages = [json.loads(line) for line in run.stdout.splitlines()]
     warnings = [m["message"]["rendered"] for m in messages if m.get("reason") == "compiler-message"]
     assert run.returncode == 0 and warnings == []
+
+
+def test_errors_section_says_what_the_crates_error_type_is(crate_items):
+    """globset documents its `Error` ("Represents an error that can occur when parsing a glob
+    pattern."): with the crate's error meanings, `# Errors` says so; an `io::Error` is not it."""
+    items = crate_items("globset")
+    meanings = error_type_meanings(items)
+    assert meanings == {"Error": "an error that can occur when parsing a glob pattern"}
+    (new,) = [i for i in items if i.name == "new" and i.return_type == "Result<Glob, Error>"]
+    assert template_doc(new, error_meanings=meanings).split("# Errors\n\n")[1] == (
+        "Returns an error that can occur when parsing a glob pattern."
+    )
+    assert template_doc(new).split("# Errors\n\n")[1] == "Returns an error if it fails."
+    load = RustSource("pub fn load(p: &str) -> Result<Glob, crate::Error> { Ok(Glob::new(p)?) }").items()[0]
+    assert template_doc(load, error_meanings=meanings).split("# Errors\n\n")[1] == (
+        "Returns an error that can occur when parsing a glob pattern, if `Glob::new(p)` fails."
+    )
+    io_fn = RustSource("pub fn read(p: &str) -> Result<u8, io::Error> { todo!() }").items()[0]
+    assert template_doc(io_fn, error_meanings=meanings).endswith("# Errors\n\nReturns an error if it fails.")
+
+
+@pytest.mark.parametrize(
+    ("doc", "meaning"),
+    [
+        ("An error produced by recursively walking a directory.", "an error produced by recursively walking a directory"),
+        ("Represents an error that can occur when parsing a gitignore file.", "an error that can occur when parsing a gitignore file"),
+        ("An I/O error with a path.\n\nMore.", "an I/O error with a path"),
+        ("A directory entry with a possible error attached.", None),  # not an error type
+        ("An error from [`Glob::new`].", None),  # a link would not resolve in another item's doc
+        ("Command Line Argument Parser Error", None),
+    ],
+)
+def test_error_type_meanings_come_from_a_first_sentence_saying_an_error(doc, meaning):
+    source = "".join(f"/// {line}\n" if line else "///\n" for line in doc.split("\n")) + "pub struct ThisError;"
+    assert error_type_meanings(RustSource(source).items()).get("ThisError") == meaning
+
+
+def test_error_type_defined_twice_has_no_meaning():
+    source = "/// An error of one kind.\npub struct Error;\nmod m {\n    /// An error of another kind.\n    pub struct Error;\n}\n"
+    assert error_type_meanings(RustSource(source).items()) == {}
