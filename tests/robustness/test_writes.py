@@ -142,3 +142,23 @@ def test_read_only_refusal_is_an_error_naming_the_file(tmp_path):
     assert path.read_text() == "old"
     write_text_atomic(path, "new", force=True)
     assert path.read_text() == "new"
+
+
+def test_a_directory_killed_between_its_two_renames_comes_back_old(tmp_path):
+    # atomic_path replaces a directory in two renames (old aside, new in); a kill between them
+    # leaves no target. The next write puts the old one back before anything else.
+    from rustdoc_core.atomic import atomic_path
+
+    target = tmp_path / "dataset"
+    dead_pid = 2**22 + 12345  # above pid_max's default: no such process
+    aside = tmp_path / f".dataset.{dead_pid}.abc.tmp"
+    (aside / "old").mkdir(parents=True)
+    (aside / "old" / "train.jsonl").write_text("old records\n")
+    (aside / "out").mkdir()
+    (aside / "out" / "train.jsonl").write_text("half")
+
+    with pytest.raises(RuntimeError):
+        with atomic_path(target):
+            raise RuntimeError("this run fails too")
+    assert (target / "train.jsonl").read_text() == "old records\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["dataset"]

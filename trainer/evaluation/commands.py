@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from rustdoc_console import UserError, stdout, table, verbosity_options
+from rustdoc_console import Interrupted, UserError, stdout, table, verbosity_options
 from rustdoc_console.decode_options import decode_click_options
 from trainer.evaluation.systems import SYSTEM_HELP
 
@@ -91,7 +91,7 @@ def eval_command(dataset: Path, split: str, systems: tuple[str, ...], output: Pa
     try:
         report = run_eval(config)
     except KeyboardInterrupt:
-        raise UserError(f"interrupted; finished docs are cached in {output / 'cache'}: run the same command to resume") from None
+        raise Interrupted(f"interrupted; finished docs are cached in {output / 'cache'}: run the same command to resume") from None
     names = [s["name"] for s in report["systems"]]
     overall = report["figures"]["overall"]
     table(
