@@ -74,7 +74,7 @@ NOUN_VERBS = frozenset("""
 match set count search record lock format test report request sort map filter list hash query check process
 change use display copy build order call end exit result import export limit wait watch walk run return start
 help load store scan print read write search update reset escape capture trace dump log drop free pause
-mark switch split swap wrap yield cache
+mark switch split swap wrap yield cache parse compile render merge
 """.split())
 """Verbs that are nouns too, so may stand in a noun phrase: `search path`, `the match`."""
 

@@ -44,13 +44,18 @@ def errors_section(item: RustItem, error_meanings: Mapping[str, str] | None = No
     """The text of `# Errors` for a fn returning `Result` (without the heading): the calls whose
     error `?` passes on, and what the error is where the crate's doc of its type says
     (`error_meanings`, from `error_type_meanings`); else no more than that it can fail."""
-    codes = [c for c in (code_span(t, 50) for t in _try_sites(item)) if c][:3]
+    sites = [t for t in _try_sites(item) if code_span(t, 50)][:3]
+    calls = [code_span(t, 50) for t in sites if not _IDENTIFIER.fullmatch(t)]
+    values = [f"`{t}`" for t in sites if _IDENTIFIER.fullmatch(t)]  # `line?`: a value that is an error, not a call that fails
+    clauses = ([f"{listed(calls, 'or')} fails"] if calls else []) + ([f"{listed(values, 'or')} is an error"] if values else [])
+    condition = " or ".join(clauses)
     meaning = _error_meaning(item, error_meanings or {})
     if meaning:
-        return f"Returns {meaning}, if {listed(codes, 'or')} fails." if codes else f"Returns {meaning}."
-    if codes:
-        return f"Returns an error if {listed(codes, 'or')} fails."
-    return "Returns an error if it fails."
+        return f"Returns {meaning}, if {condition}." if condition else f"Returns {meaning}."
+    return f"Returns an error if {condition or 'it fails'}."
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 
 
 def _error_meaning(item: RustItem, error_meanings: Mapping[str, str]) -> str | None:

@@ -100,7 +100,7 @@ def _variant_summary(item: RustItem) -> str:
     if match:
         fields = split_top_level(match.group(1))
         if len(fields) == 1:
-            code = code_span(fields[0], 50)
+            code = code_span(re.sub(r"^(#\[[^\]]*\]\s*)+", "", fields[0]), 50)  # `#[from] io::Error`: the type, not its attributes
             if code:
                 summary = f"{summary} It wraps {code}."
     return summary
