@@ -5,6 +5,7 @@ output guard falls back to. Its parts:
 
 - `fn_summary`: the summary of a fn, from its name read as English and its signature;
 - `item_summary`: the summary of every other kind of item;
+- `plain_summary`: what both say where the name does not read as English ("The `f` function.");
 - `docs.section_text`: the `# Errors`, `# Panics` and `# Safety` texts (shared with repair and
   `check --fix`);
 - `faults`: what a template doc must never contain, counted over a corpus by the tests.

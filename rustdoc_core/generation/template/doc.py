@@ -12,6 +12,7 @@ from rustdoc_core.docs.section_rules import SECTION_RULES
 from rustdoc_core.docs.section_text import section_text
 from rustdoc_core.generation.template.fn_summary import fn_summary
 from rustdoc_core.generation.template.item_summary import item_summary
+from rustdoc_core.generation.template.plain_summary import plain_summary
 from rustdoc_core.rust.items import RustItem
 
 
@@ -19,7 +20,7 @@ def summary(item: RustItem) -> str:
     """The one-sentence summary of `item`."""
     text = fn_summary(item) if item.is_fn else item_summary(item)
     if len(text) > MAX_FIRST_PARAGRAPH:
-        text = f"The `{item.name}` {item.display_kind}." if len(item.name) < 150 else "An item of this crate."
+        text = plain_summary(item)
     return text
 
 

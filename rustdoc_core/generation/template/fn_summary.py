@@ -48,6 +48,7 @@ from rustdoc_core.docs.english import (
     words_of,
     words_phrase,
 )
+from rustdoc_core.generation.template.plain_summary import plain_summary
 from rustdoc_core.rust.items import RustItem
 
 _CREATION_VERBS = frozenset("""
@@ -532,7 +533,8 @@ FN_RULES = (
 
 
 def fn_summary(item: RustItem) -> str:
-    """The summary of a fn: the first rule's sentence that can be built, or "The `f` function."."""
+    """The summary of a fn: the sentence of the first rule that reads its name, or the plain
+    "The `f` function." where that rule cannot build its sentence (or none reads the name)."""
     name = FnName(item)
     if len(name.name.strip("_")) > 1:
         for rule in FN_RULES:
@@ -545,7 +547,7 @@ def fn_summary(item: RustItem) -> str:
                     return sentence(text)
                 except Unsayable:
                     break
-    return f"The `{item.name}` {'method' if item.kind != 'fn' or name.has_self else 'function'}."
+    return plain_summary(item)
 
 
 def verb_phrase_of_name(item: RustItem) -> str:

@@ -35,6 +35,7 @@ from rustdoc_core.docs.english import (
     words_phrase,
 )
 from rustdoc_core.generation.template.fn_summary import MODALS, inner_verb_clause, verb_phrase_of_name
+from rustdoc_core.generation.template.plain_summary import plain_summary
 from rustdoc_core.rust.items import RustItem, split_top_level
 
 _TYPE_SUFFIXES = {
@@ -202,12 +203,6 @@ ITEM_SUMMARIES = {
 }
 """The summary writer of each item kind but fns."""
 
-_KIND_WORDS = {
-    "struct": "struct", "enum": "enum", "union": "union", "variant": "variant", "field": "field", "const": "constant",
-    "static": "static", "trait": "trait", "type": "type", "macro": "macro", "mod": "module",
-}
-
-
 def item_summary(item: RustItem) -> str:
     """The summary of an item that is not a fn, or the plain "The `Never` variant." where the
     name does not read as the phrase its kind wants."""
@@ -217,5 +212,5 @@ def item_summary(item: RustItem) -> str:
             return sentence(text)
     except Unsayable:
         pass
-    plain = f"The `{item.name}{'!' if item.kind == 'macro' else ''}` {_KIND_WORDS[item.kind]}."
+    plain = plain_summary(item)
     return _with_contents(item, plain) if item.kind == "enum" else plain
