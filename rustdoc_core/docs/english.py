@@ -67,7 +67,7 @@ spawn split start stop store strip submit subscribe substitute swap switch sync 
 test toggle tokenize touch trace track transform translate traverse trim truncate try unescape
 uninstall unlock unpack unregister unwrap update upgrade use validate verify visit wait walk watch wrap
 write yield negate propagate stylize unroll collapse downcast sniff delimit highlight compress decompress
-infer invert snip suggest bump
+infer invert snip suggest bump require
 """.split())
 
 NOUN_VERBS = frozenset("""
@@ -242,7 +242,18 @@ def is_noun(word: str) -> bool:
     if not is_word(word) or is_function_word(word.lower()) or is_adjective(word.lower()):
         return False
     lower = word.lower()
+    if _third_person_verb(lower):
+        return False  # `requires`: a verb in the third person
     return lower not in VERBS or lower in NOUN_VERBS
+
+
+_PLURAL_NOUNS = frozenset("ignores excludes includes overrides".split())
+"""Plurals of verbs that name things in code (`num_ignores`: the number of ignore rules)."""
+
+
+def _third_person_verb(lower: str) -> bool:
+    return (lower.endswith("s") and lower not in _PLURAL_NOUNS and singular(lower) in VERBS
+            and singular(lower) not in NOUN_VERBS)
 
 
 def is_modifier(word: str) -> bool:
@@ -250,7 +261,7 @@ def is_modifier(word: str) -> bool:
     lower = word.lower()
     if lower in ("first", "last", "next", "previous", "current", "other", "default", "new") or is_adjective(lower):
         return True
-    return is_word(word) and not is_function_word(lower) and (lower not in VERBS or lower in NOUN_VERBS)
+    return is_word(word) and not is_function_word(lower) and (lower not in VERBS or lower in NOUN_VERBS) and not _third_person_verb(lower)
 
 
 def is_plural(word: str) -> bool:

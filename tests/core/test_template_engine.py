@@ -275,7 +275,7 @@ REAL_CRATE_WORDING = {
     ("clap", "src/error/mod.rs:392"): "Creates an invalid value `Error`.",
     ("clap", "src/builder/command.rs:573"): "Returns the matches from the given `itr`.",
     ("grep-searcher", "src/lines.rs:119"): "The `without_terminator` function.",
-    ("clap", "src/builder/possible_value.rs:220"): "Returns `true` if this `PossibleValue` matches.",
+    ("clap", "src/builder/possible_value.rs:220"): "The `matches` method.",  # `matches(value, ignore_case)`: what is matched, a flag among the inputs hides
     ("ignore", "src/gitignore.rs:218"): (
         "The `matched_path_or_any_parents` method.\n\n# Panics\n\nPanics if `path` has a root."
     ),

@@ -312,6 +312,8 @@ def _modal_predicate(fn: FnName) -> str | None:
         words, tail = words[:-1], f" {fn.rest_words[-1]} {fn.given}"
     elif fn.params and not fn.given_one and not fn.has_self:
         return None
+    if verb != "has" and verb != "needs" and (not words or fn.rest[0] not in VERBS):
+        return None  # `will_subcommands_wrap`: after "can"/"will" comes a verb
     obj = object_phrase(words) if verb == "has" else words_phrase(words)
     return f"Returns `true` if {fn.subject} {verb} {obj}{tail}."
 
@@ -371,6 +373,8 @@ def _verb_s_predicate(fn: FnName) -> str | None:
         return f"Returns `true` if {fn.this} {first} {words_phrase(fn.rest_words)}."
     if fn.rest and not fn.given_one:
         return None  # `captures_at(haystack, at, caps)`: the preposition takes one parameter
+    if len(fn.params) > 1 and stem not in _COLLECTIVE_VERBS:
+        return None  # `captures(haystack, caps)`: which parameter is captured, the name does not say
     return f"Returns `true` if {fn.this} {words_phrase([first] + fn.rest_words)}{' ' + fn.given if fn.given else ''}."
 
 
@@ -390,7 +394,7 @@ def _without(fn: FnName) -> str | None:
 def _accessor(fn: FnName) -> str | None:
     """`set_x` and `get_x` / `get`."""
     if fn.first == "set" and fn.rest:
-        return f"Sets {the_phrase(fn.rest_words)}."
+        return f"Sets {the_phrase(fn.rest_words)}." if fn.has_self else None
     if fn.first != "get":
         return None
     if fn.rest:
@@ -423,7 +427,7 @@ def _builder_option(fn: FnName) -> str | None:
             return f"Sets whether to {words_phrase([to_infinitive(fn.first)] + fn.rest_words)}."
         if is_adjective_phrase(fn.words):
             return f"Sets whether to be {words_phrase(fn.words)}."  # `case_insensitive(yes)`
-        return f"Sets whether {words_phrase(fn.words)} is enabled." if is_noun_phrase(fn.words) else None
+        return f"Sets whether {words_phrase(fn.words)} {be_form(fn.words)} enabled." if is_noun_phrase(fn.words) else None
     if fn.is_verb:
         return None  # `add_widths(&mut self, row)` adds; it sets nothing
     return f"Sets {the_phrase(fn.words)}."
