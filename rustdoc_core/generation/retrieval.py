@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rustdoc_core.docs.text import normalize_doc
+from rustdoc_core.docs.text import normalize_doc, summary_range
 from rustdoc_core.generation.prompt import MAX_EXAMPLES, PromptContext, PromptExample, build_messages
 from rustdoc_core.rust.items import RustItem, RustSource
 
@@ -84,6 +84,23 @@ def module_words(file: str, module_path: Iterable[str] = ()) -> list[str]:
     return [w for part in (*parts[-3:], *module_path) for w in name_words(part)]
 
 
+EXAMPLE_SUMMARY_CHARS = 200
+"""What an example shows of its doc at most: clippy's summary length."""
+
+
+def example_doc(doc: str) -> str:
+    """What the prompt shows of a neighbour's doc: its summary paragraph, its first sentence
+    where that paragraph is long. Examples teach the crate's voice, not the facts: a doc shown
+    whole is a ready answer for a sibling, and small models copy it word for word."""
+    doc = normalize_doc(doc)
+    start, end = summary_range(doc)
+    summary = " ".join(line.strip() for line in doc.split("\n")[start:end])
+    if len(summary) <= EXAMPLE_SUMMARY_CHARS:
+        return summary
+    first = re.split(r"(?<=[.!?])\s+(?=[A-Z`\[])", summary, maxsplit=1)[0]
+    return first if len(first) <= EXAMPLE_SUMMARY_CHARS else first[: EXAMPLE_SUMMARY_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
 @dataclass(frozen=True)
 class Neighbour:
     """A documented item a query found, with its BM25 score (lower is better, as FTS5 gives it)."""
@@ -95,7 +112,7 @@ class Neighbour:
     score: float
 
     def example(self) -> PromptExample:
-        return PromptExample(self.signature, self.doc)
+        return PromptExample(self.signature, example_doc(self.doc))
 
 
 @dataclass(frozen=True)

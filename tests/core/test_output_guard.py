@@ -1,9 +1,11 @@
 """The output guard on what real small models write.
 
-`tests/fixtures/guard/*.json` are answers of real SmolLM2-135M-Instruct on items of Debian's
-globset and bat crates, written down with the item each answers, its prompt context, the
-crate's name index, the guard's findings on the raw answer and the exact final doc: each
-failure mode (loops, echoed code, circular and wrong-kind prose, invented names) is pinned.
+`tests/fixtures/guard/*.json` are answers of real SmolLM2-135M-Instruct and Qwen2.5-Coder
+(`qwen05_*`, `qwen15_*`) on items of Debian's globset, bat and clap_lex crates, written down
+with the item each answers, its prompt context, the crate's name index, the guard's findings on
+the raw answer and the exact final doc: each failure mode (loops, echoed code, circular and
+wrong-kind prose, invented names; summaries of the wrong shape, claims the signature
+contradicts, copies of a retrieved example, needless sections) is pinned.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ def test_guard_fixtures_cover_every_failure_mode_of_the_issue():
     found = {code for path in GUARD_FIXTURES for code in json.loads(path.read_text())["raw_findings"]}
     assert {"echoed-code", "repetition", "wrong-kind", "meta-talk", "ungrounded-identifier", "unfinished-sentence"} <= found
     assert {"echoed-code", "repetition", "wrong-kind", "meta-talk", "ungrounded-identifier"} <= steps
+    # Issue 19: the real Qwen models' failure modes, each on the answer it was found on.
+    assert {"misshapen-summary", "malformed-markdown"} <= found and "misshapen-summary" in steps
 
 
 @pytest.mark.parametrize("path", GUARD_FIXTURES, ids=lambda p: p.stem)

@@ -28,7 +28,7 @@ from rustdoc_core.generation.prompt import (
     prompt_context,
 )
 from rustdoc_core.generation.retrieval import RetrievalIndex, item_key, name_words
-from rustdoc_core.rust.items import RustItem, RustSource
+from rustdoc_core.rust.items import RustItem, RustSource, parse_items
 
 ARG = "src/builder/arg.rs"
 
@@ -132,11 +132,13 @@ mod glob {
 USER_PROMPT = (
     "Module: `glob`\n\nImports:\nuse std::path::Path;\n\n"
     "Inside: `impl Glob`\n\nNearby items:\n- `pub fn regex(&self) -> &str`\n- `pub fn is_empty(&self) -> bool`\n\n"
-    "Write the rustdoc comment for `fn regex`.\n\n"
+    "Write the rustdoc comment for `fn regex`. Its summary says what it does, in the third person "
+    "(\"Returns ...\", \"Creates ...\", \"Parses ...\").\n\n"
     "Item:\n```rust\npub fn regex(&self) -> &str {\n    &self.re\n}\n```"
 )
-"""What prompt format v3 asks for `Glob::regex` of _SMALL, without examples: what the file's
-items share first (v1 and v2 asked for the item first)."""
+"""What prompt format v5 asks for `Glob::regex` of _SMALL, without examples: what the file's
+items share first (v1 and v2 asked for the item first; v5 lists the impl's members whole, the
+item among them), the summary's shape for a fn last."""
 
 
 def _regex_item() -> tuple[RustItem, PromptContext]:
@@ -276,7 +278,7 @@ def test_train_reads_v1_records_and_refuses_unknown_versions(held_out_dataset, t
     from rustdoc_console import UserError
     from trainer.train import load_split
 
-    for version, readable in ((1, True), (4, False)):
+    for version, readable in ((1, True), (6, False)):
         copy = tmp_path / f"v{version}"
         copy.mkdir()
         lines = [json.dumps({**r, "prompt_format_version": version}) for r in _records(held_out_dataset, "validation")]
@@ -284,16 +286,16 @@ def test_train_reads_v1_records_and_refuses_unknown_versions(held_out_dataset, t
         if readable:
             assert len(load_split(copy, "validation", limit=None, seed=0)) == len(lines)
         else:
-            with pytest.raises(UserError, match="prompt format v4"):
+            with pytest.raises(UserError, match="prompt format v6"):
                 load_split(copy, "validation", limit=None, seed=0)
 
 
 def test_eval_rag_examples_come_from_train_and_the_held_out_crates_other_items(held_out_dataset):
+    from rustdoc_core.generation.crate_context import CrateContext
     from rustdoc_core.generation.decode import DecodeOptions
+    from rustdoc_core.generation.pipeline import DocRequest, request_context
     from rustdoc_core.generation.retrieval import item_key
     from trainer.evaluation.dataset import load_examples
-    from rustdoc_core.generation.crate_context import CrateContext
-    from rustdoc_core.generation.pipeline import DocRequest, request_context
     from trainer.evaluation.systems import make_system
 
     plain = make_system("template", DecodeOptions())
@@ -346,3 +348,18 @@ def test_template_keeps_its_opening_when_the_examples_do_not_agree():
     assert follow_crate_phrasing(doc, "pub fn is_hide_set(&self) -> bool", agreeing[:1]) == doc
     other_shape = [PromptExample("pub fn a(&self) -> usize", "Reports whether a is set")] * 2
     assert follow_crate_phrasing(doc, "pub fn is_hide_set(&self) -> bool", other_shape) == doc
+
+
+def test_examples_show_the_neighbours_summary_not_their_whole_doc():
+    # Examples teach the crate's voice; a whole doc is a ready answer a small model copies.
+    from rustdoc_core.generation.retrieval import EXAMPLE_SUMMARY_CHARS, example_doc
+
+    doc = "Returns the glob's regex.\n\nThe regex is built once, when the glob is compiled.\n\n# Examples\n\n```\nlet r = g.regex();\n```"
+    assert example_doc(doc) == "Returns the glob's regex."
+    long = "Returns the regex. " + "It is long. " * 40
+    assert example_doc(long) == "Returns the regex."
+    assert len(example_doc("word " * 100)) <= EXAMPLE_SUMMARY_CHARS
+    index = RetrievalIndex()
+    index.add_source("src/glob.rs", RustSource("/// " + doc.replace("\n", "\n/// ") + "\npub fn regex(&self) -> &str { &self.re }\n"))
+    item = parse_items("pub fn pattern(&self) -> &str { &self.p }")[0]
+    assert [e.doc for e in index.context_for("src/other.rs", item, PromptContext()).examples] == ["Returns the glob's regex."]
