@@ -67,9 +67,15 @@ def eval_command(dataset: Path, split: str, systems: tuple[str, ...], output: Pa
     passing doctests with --crate-dir) and on cost (tokens, seconds). The output
     guard's findings are counted twice, on the raw answer (what the model wrote)
     and on the final doc (what the user gets): docs repeating themselves, echoing
-    the item's code, naming what does not exist; with each system's length
-    against the human doc and its share of answers kept, repaired, given the
-    template's summary, or replaced by the template.
+    the item's code, naming what does not exist; with each system's share of
+    answers kept, repaired, opened by their second sentence, or replaced by the
+    template. Overlap rewards a doc copied from a neighbour, so every report
+    also says whether the docs are true to their items: the share of misshapen
+    summaries ("Returns ..." on a struct), of claims the signature contradicts
+    (`true` without a `bool`), of docs sharing a run of 10 words with another
+    item's doc in the dataset, of docs with a needless section or malformed
+    Markdown, the share of named items that exist, and the median length
+    against the human doc.
     """
     from rustdoc_core.generation.decode import options_from_kwargs
     from trainer.evaluation.metrics import METRICS
