@@ -114,7 +114,9 @@ def code_action(ls: RustdocServer, params: types.CodeActionParams) -> list[types
             fixed.add(position)
 
     if _wants(only, ITEM_KIND):
-        for item in action_items(doc.source, params.range, encoding):
+        at_cursor = action_items(doc.source, params.range, encoding)
+        _prefill(ls, doc, at_cursor)
+        for item in at_cursor:
             position = doc.position(item.start_byte, encoding)
             at = (position.line, position.character)
             if ("update", at) not in fixed:
@@ -133,6 +135,17 @@ def code_action(ls: RustdocServer, params: types.CodeActionParams) -> list[types
             action.command = types.Command(title=FILE_TITLE, command=GENERATE_FILE, arguments=[uri])
         actions.append(action)
     return actions or None
+
+
+def _prefill(ls: RustdocServer, doc: OpenDocument, items: list[RustItem]) -> None:
+    """While the user picks from the list, the model evaluates the prompt of the first item there
+    without a doc, so that generating it only decodes (`GenerationWorker.prefill`: only when idle)."""
+    if not ls.worker.uses_model:
+        return
+    item = next((i for i in items if i.doc is None), None)
+    if item is not None:
+        path = path_of(doc.uri)
+        ls.worker.prefill(DocRequest(item, path.resolve() if path is not None else None, doc.source), ls.workspace_crate.crate)
 
 
 def _item_action(

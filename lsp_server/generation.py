@@ -231,7 +231,7 @@ class GenerationWorker:
         try:
             start = time.perf_counter()
             evaluated = prefill(request.item, request_context(request, crate), should_stop=lambda: self._queued > 0)
-            log.debug("prefilled %s: %d tokens in %.2fs", request.item.label, evaluated, time.perf_counter() - start)
+            log.info("prefilled %s: %d tokens in %.2fs", request.item.label, evaluated, time.perf_counter() - start)
         except GenerationCancelled:
             pass
         except Exception:  # noqa: BLE001 - a prefill only saves time; the request does the work anyway

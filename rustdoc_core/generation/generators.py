@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 GGUF_MAGIC = b"GGUF"
 
-PREFILL_CHUNK = 64
+PREFILL_CHUNK = 32
 """Prompt tokens evaluated between two looks at whether a prefill should give way."""
 
 ANSWER_END_CHECK_EVERY = 4
