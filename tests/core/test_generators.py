@@ -252,3 +252,13 @@ def test_a_prefill_gives_way_between_chunks_and_keeps_what_it_evaluated(tiny_lla
         tiny_llama.prefill(item, context, should_stop=lambda: True)
     tiny_llama.answer(item, context)
     assert tiny_llama.last_reused_tokens == PREFILL_CHUNK
+
+
+def test_the_system_prompt_stays_in_the_cache_across_files(tiny_llama, sample):
+    item = item_named(sample, "average")
+    elsewhere = RustSource("use std::fmt;\n\npub fn lonely(width: u8) -> u8 {\n    width\n}\n")
+    other = elsewhere.items()[0]
+    tiny_llama.answer(item, prompt_context(sample, item))
+    tiny_llama.answer(other, prompt_context(elsewhere, other))
+    system = tiny_llama._llm.tokenize(f"<|im_start|>system\n{SYSTEM_PROMPT}<|im_end|>\n<|im_start|>user\n".encode(), add_bos=False, special=True)
+    assert tiny_llama.last_reused_tokens >= len(system)
