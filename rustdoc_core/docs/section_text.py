@@ -51,8 +51,32 @@ def errors_section(item: RustItem, error_meanings: Mapping[str, str] | None = No
     condition = " or ".join(clauses)
     meaning = _error_meaning(item, error_meanings or {})
     if meaning:
-        return f"Returns {meaning}, if {condition}." if condition else f"Returns {meaning}."
-    return f"Returns an error if {condition or 'it fails'}."
+        text = f"Returns {meaning}, if {condition}." if condition else f"Returns {meaning}."
+    else:
+        text = f"Returns an error if {condition or 'it fails'}."
+    variants = _returned_variants(item)
+    if variants:
+        text += f" The error can be {listed([f'`{v}`' for v in variants], 'or')}."
+    return text
+
+
+_RETURNED_VARIANT = re.compile(r"\bErr\(\s*((?:[a-z_]\w*::)*([A-Z]\w*)::([A-Z]\w*))")
+MAX_VARIANTS = 4
+
+
+def _returned_variants(item: RustItem) -> list[str]:
+    """The variants of the item's error type its body returns as they are written (`return
+    Err(Error::UndetectedSyntax(..))`), where there are few enough to list."""
+    error = result_error_type(item.return_type)
+    if not error or not item.body:
+        return []
+    error_name = error.strip().rsplit("::", 1)[-1]
+    found: list[str] = []
+    for match in _RETURNED_VARIANT.finditer(item.body):
+        path, type_name, variant = match.groups()
+        if type_name == error_name and variant != type_name and path not in found:
+            found.append(path)
+    return found if len(found) <= MAX_VARIANTS else []
 
 
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*")

@@ -216,6 +216,10 @@ ISSUE_22_DOCS = {
         "Returns the first width.\n\n# Panics\n\nPanics if `self.widths.first()` is `None`."
     ),
     "method parsed_ls": "The `parsed_ls` method.\n\n# Panics\n\nPanics if `self.ls.parse::<u32>()` is an `Err`.",
+    "fn parse_choice": (  # the variants of its error type it returns itself
+        "Parses the choice from the given `text`.\n\n# Errors\n\n"
+        "Returns an error if it fails. The error can be `ChoiceError::Empty` or `ChoiceError::Unknown`."
+    ),
     "method lookup_width": (  # an unwrap whose type the item does not show: neither `None` nor `Err`
         "Looks up the width.\n\n# Panics\n\nPanics if unwrapping `self.width_named(name)` fails."
     ),
