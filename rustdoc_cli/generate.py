@@ -258,7 +258,7 @@ def _document(jobs, generator, crate, *, write: bool, force: bool = False):
     diffs: list[str] = []
     changed = 0
     unwritten: list[tuple[Path, str]] = []
-    total = sum(job.work for job in jobs)
+    total = sum(job.outcomes_due for job in jobs)
 
     def report(outcome) -> None:
         outcomes.append(outcome)
@@ -269,7 +269,7 @@ def _document(jobs, generator, crate, *, write: bool, force: bool = False):
 
     try:
         with task_progress(f"Documenting with {generator.name}", total) as advance:
-            for job in (job for job in jobs if job.work):
+            for job in (job for job in jobs if job.outcomes_due):
                 result = document_file(job, generator, crate, on_item=report, on_progress=advance)
                 if not result.changed:
                     continue
@@ -286,7 +286,7 @@ def _document(jobs, generator, crate, *, write: bool, force: bool = False):
                         unwritten.append((job.path, err.strerror or "cannot write"))
                         changed -= 1
                 else:
-                    diffs.append(unified_diff(job.path, result.old_text, result.new_text))
+                    diffs.append(unified_diff(job.path, result.old_text, result.new_text, result.edits))
     except BuildFailed as err:
         raise UserError(f"--verify-examples: the crate does not build, so its examples cannot be checked: {err}") from None
     except (KeyboardInterrupt, GenerationCancelled):

@@ -77,7 +77,8 @@ class FileJob:
     """Documented items whose doc is stale, with `update`."""
 
     @property
-    def work(self) -> int:
+    def outcomes_due(self) -> int:
+        """How many outcomes documenting the file reports: one per item, stale doc and crate doc."""
         return len(self.items) + len(self.unreadable) + len(self.updates) + (1 if self.needs_crate_doc else 0)
 
 
@@ -164,7 +165,7 @@ def document_file(
 
     An item whose doc fails (generator error, an edit that cannot be made) is reported and
     left as it was; the others still go in. `on_item` hears every outcome, `on_progress`
-    once per unit of `job.work` as it is done.
+    once per outcome of `job.outcomes_due` as it is done.
     """
     crate = crate if crate is not None else CrateContext()
     outcomes: list[ItemOutcome] = []
