@@ -60,6 +60,8 @@ _ACTION_VERBS = _CREATION_VERBS | frozenset("escape unescape find search split j
 """Verbs that stay verbs even as `&self` methods returning a value (not getters)."""
 _COLLECTIVE_VERBS = frozenset("add merge join combine compare swap concat zip sum union intersect".split())
 """Verbs whose objects are all their parameters (`add(a, b)` "Adds the given `a` and `b`")."""
+_OBJECT_VERBS = frozenset("add push insert append prepend remove write send register put store record".split())
+"""Verbs whose object, on a method too, is the parameter the name names (`add_suffix(suffix)`)."""
 _PRIMITIVES = frozenset("u8 u16 u32 u64 u128 usize i8 i16 i32 i64 i128 isize f32 f64 char bool str".split())
 
 
@@ -289,9 +291,9 @@ def _is_predicate(fn: FnName) -> str | None:
             return f"Returns `true` if {fn.given_one} matches {fn.this}."
         return f"Returns `true` if {fn.subject} matches." if not fn.params or fn.given_one else None
     if last in PREPOSITIONS:
-        if not (fn.has_self and fn.given):
+        if not (fn.has_self and fn.given_one):
             return None
-        return f"Returns `true` if {fn.this} is {complement(rest_words[:-1])} {rest_words[-1]} {fn.given}."
+        return f"Returns `true` if {fn.this} is {complement(rest_words[:-1])} {rest_words[-1]} {fn.given_one}."
     if fn.params and not (fn.has_self or fn.given_one):
         return None
     return f"Returns `true` if {fn.subject} is {complement(rest_words)}."
@@ -307,9 +309,9 @@ def _modal_predicate(fn: FnName) -> str | None:
     words = fn.rest_words
     tail = ""
     if fn.rest[-1] in PREPOSITIONS:  # `has_anything_for(&self, index)`: the parameters after its own preposition
-        if not (fn.has_self and fn.given):
+        if not (fn.has_self and fn.given_one):
             return None
-        words, tail = words[:-1], f" {fn.rest_words[-1]} {fn.given}"
+        words, tail = words[:-1], f" {fn.rest_words[-1]} {fn.given_one}"
     elif fn.params and not fn.given_one and not fn.has_self:
         return None
     if verb != "has" and verb != "needs" and (not words or fn.rest[0] not in VERBS):
@@ -399,9 +401,9 @@ def _accessor(fn: FnName) -> str | None:
         return None
     if fn.rest:
         if fn.rest[-1] in PREPOSITIONS:
-            if not fn.given:
+            if not fn.given_one:
                 return None
-            return f"Returns {the_phrase(fn.rest_words[:-1])} {fn.rest_words[-1]} {fn.given}."  # `get_matches_from(itr)`
+            return f"Returns {the_phrase(fn.rest_words[:-1])} {fn.rest_words[-1]} {fn.given_one}."  # `get_matches_from(itr)`
         return f"Returns {the_phrase(fn.rest_words)}{_for_given(fn)}."
     return f"Returns the value for {fn.given}." if fn.given else f"Returns the value of {fn.this}." if not fn.params else None
 
@@ -477,7 +479,8 @@ def _noun_led(fn: FnName) -> str | None:
             return None
         return f"Converts the given `{fn.params[0]}` to {noun_phrase(words[at + 1 :])}."
     if fn.lower[-1] in PREPOSITIONS:
-        return f"Returns {the_phrase(words[:-1])} {words[-1]} {fn.given}." if fn.given else None
+        # `shortest_match_at(haystack, at)`: a preposition takes one parameter
+        return f"Returns {the_phrase(words[:-1])} {words[-1]} {fn.given_one}." if fn.given_one else None
     return f"Returns {the_phrase(words)}{_for_given(fn)}."
 
 
@@ -491,8 +494,9 @@ def _verb_phrase(lower: list[str], words: list[str], fn: FnName, *, infinitive: 
     target = type_name(ok) if ok not in (None, "()", "bool") and type_name(ok) not in _PRIMITIVES else None
     if target == "Self":
         target = fn.owner
-    if rest and fn.given_one and "_".join(lower[1:]) == fn.params[0]:
-        return f"{verb_text} {given}"  # `format_error(error)`
+    if rest and fn.given_one and "_".join(lower[1:]) == fn.params[0] and (not fn.has_self or verb in _OBJECT_VERBS):
+        # `format_error(error)`, `add_suffix(&mut self, suffix)`; but a method's `extend_context(context)` extends its own
+        return f"{verb_text} {given}"
     if not rest:
         if verb in ("new", "create") or (infinitive and verb == "from"):
             return f"{'create' if infinitive else 'creates'} a new {fn.owner_code or 'value'}"
@@ -521,7 +525,7 @@ def _verb_phrase(lower: list[str], words: list[str], fn: FnName, *, infinitive: 
         if fn.params:
             raise Unsayable("`strip_from_x(a, b)`: what comes from where, the name does not say")
         return f"{verb_text} {rest[0]} {the_phrase(rest[1:])}"
-    if len(rest) == 1 and rest[0] in DETERMINERS:
+    if rest == ["all"]:  # `read_all`
         return f"{verb_text} {rest[0]}"
     if verb in _CREATION_VERBS and given and not fn.has_self:
         return f"{verb_text} {the_phrase(rest)} from {given}"
