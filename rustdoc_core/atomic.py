@@ -72,6 +72,7 @@ def write_text_atomic(target: Path, text: str, encoding: str = "utf-8", newline:
     """Write `text` to `target` atomically, keeping its mode and owner if it exists.
 
     A symlink is written through: its target file is replaced, the link stays a link.
+    A device or a FIFO (`-o /dev/stdout`) is written as it is, not replaced.
     A file without write permission (`chmod a-w`) raises ReadOnlyFileError unless
     `force`; root is refused too, as `rm` asks before removing a write-protected file.
     An error from the system (an immutable file, a full disk) is an OSError naming
@@ -84,6 +85,11 @@ def write_text_atomic(target: Path, text: str, encoding: str = "utf-8", newline:
         status = real.stat()
     except FileNotFoundError:
         status = None
+    if status is not None and not stat.S_ISREG(status.st_mode) and not stat.S_ISDIR(status.st_mode):
+        # `-o /dev/null`, `-o /dev/stdout`, a FIFO: written as they are, never renamed over
+        with open(real, "w", encoding=encoding, newline=newline) as handle:
+            handle.write(text)
+        return
     if status is not None and not force and is_read_only(real, status.st_mode):
         raise ReadOnlyFileError(errno.EACCES, "file is read-only", str(target))
     try:

@@ -293,6 +293,8 @@ def crate_doc_line(source: RustSource) -> int:
     count = source.lines.line_count
     first = source.lines.line_bytes(0) if count else b""
     if first.startswith(b"#!") and not first[2:].lstrip().startswith(b"["):
+        if count < 2:  # the shebang line has no newline after it: nowhere to put the doc below it
+            raise DocEditError("the file is one shebang line (no newline ends it)")
         line = 1
     for node in source.tree.root_node.children:
         if node.start_point.row < line:

@@ -24,6 +24,8 @@ def rust_files(paths: Iterable[Path]) -> list[Path]:
                 found.setdefault(candidate.resolve(), candidate)
         elif path.suffix != ".rs":
             raise InputError(f"not a Rust file (expected a .rs file or a crate directory): {path}")
+        elif not path.is_file():  # a FIFO would block the read for ever, /dev/zero never end it
+            raise InputError(f"not a regular file: {path}")
         else:
             found.setdefault(path.resolve(), path)
     return list(found.values())

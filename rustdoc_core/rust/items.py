@@ -482,6 +482,7 @@ class _ItemReader:
     # Siblings before an item (docs, attributes, plain comments) belong to it.
     def _walk_list(self, parent: Node, containers: tuple[Container, ...], in_test: bool, in_error: bool) -> Iterator[RustItem | _Descend]:
         pending: list[Node] = []
+        error_row: int | None = None
         for child in parent.children:
             ctype = child.type
             if ctype in ("line_comment", "block_comment", "attribute_item"):
@@ -491,6 +492,7 @@ class _ItemReader:
                 pending = []
                 # Items whose text survived inside an ERROR node are skipped; good
                 # ones after it are kept.
+                error_row = child.end_point.row
                 continue
             kind = _ITEM_NODES.get(ctype)
             if kind is None:
@@ -504,7 +506,10 @@ class _ItemReader:
                         yield _Descend(body, containers + (c,), in_test, in_error)
                 pending = []
                 continue
-            item = self._item(child, kind, pending, containers, in_test, in_error or child.has_error)
+            # An item on the line an ERROR ends on is unreadable too: a doc put before it would
+            # be swallowed by the error, and written again on every run.
+            after_error = error_row is not None and child.start_point.row == error_row and not pending
+            item = self._item(child, kind, pending, containers, in_test, in_error or child.has_error or after_error)
             pending = []
             if item is None:
                 continue

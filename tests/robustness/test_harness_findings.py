@@ -1,0 +1,61 @@
+"""What the property harness found, each pinned as an example (the harness may not draw it again)."""
+
+from __future__ import annotations
+
+import os
+
+from tests.robustness.cli_runs import assert_well_behaved, invoke, run_process
+
+
+def _generate_twice(path, *flags):
+    first = invoke("generate", "--write", "-q", *flags, path)
+    assert_well_behaved(first)
+    once = path.read_bytes()
+    second = invoke("generate", "--write", "-q", *flags, path)
+    assert_well_behaved(second)
+    return once, path.read_bytes()
+
+
+def test_a_fifo_named_as_a_rust_file_is_one_line_not_a_hang(tmp_path):
+    fifo = tmp_path / "lib.rs"
+    os.mkfifo(fifo)
+    run = run_process("generate", fifo, timeout=30)
+    assert run.exit_code == 1 and run.stderr_lines == [f"error: not a regular file: {fifo}"]
+
+
+def test_a_symlink_to_dev_zero_is_one_line_not_a_read_without_end(tmp_path):
+    link = tmp_path / "zero.rs"
+    link.symlink_to("/dev/zero")
+    run = run_process("check", link, timeout=30)
+    assert run.exit_code == 1 and run.stderr_lines == [f"error: not a regular file: {link}"]
+
+
+def test_a_report_to_dev_null_is_written_not_renamed_over(tmp_path):
+    source = tmp_path / "lib.rs"
+    source.write_text("/// Parses.\npub fn parse() {}\n")
+    run = invoke("check", "-o", "/dev/null", source)
+    assert_well_behaved(run)
+    assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")
+
+
+def test_a_crate_root_that_is_one_shebang_line_gets_no_crate_doc_after_its_end(tmp_path):
+    # Lone CRs: to Rust and to us the whole file is the shebang line; a `//!` appended
+    # after it came again on every run.
+    (tmp_path / "src").mkdir()
+    lib = tmp_path / "src" / "lib.rs"
+    lib.write_bytes(b"#!/usr/bin/env rust-script\rpub struct Parse;\rpub fn parse() {}\r")
+    once, twice = _generate_twice(lib, "--update")
+    assert once == twice
+    assert b"//!" not in once
+
+
+def test_an_item_on_the_line_of_a_syntax_error_is_skipped_not_documented_on_every_run(tmp_path):
+    # A byte-order mark in the middle of a file is a syntax error before `fn`: a doc put on its
+    # line was swallowed by the error, so every run added one more.
+    (tmp_path / "src").mkdir()
+    lib = tmp_path / "src" / "lib.rs"
+    lib.write_text("//! Crate.\npub mod m1;\n\ufefffn parse() {}\n")
+    (tmp_path / "src" / "m1.rs").write_text("//! Module.\n")
+    once, twice = _generate_twice(lib, "--all")
+    assert once == twice
+    assert "fn parse" in once.decode() and "The `parse` function" not in once.decode()
