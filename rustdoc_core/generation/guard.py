@@ -35,7 +35,7 @@ from difflib import SequenceMatcher
 from rustdoc_core.docs.checker import unbalanced_backticks
 from rustdoc_core.docs.findings import GUARD_SEVERITY, Finding, finding
 from rustdoc_core.docs.markdown import BLANK, CODE, HEADING_BLOCK, INDENTED_CODE, LINK_DEF, LIST, PARAGRAPH, parse_markdown
-from rustdoc_core.docs.section_rules import ARGUMENT_SECTIONS, returns_result_like
+from rustdoc_core.docs.section_rules import ARGUMENT_SECTIONS, SECTION_RULES, returns_result_like
 from rustdoc_core.docs.text import FENCE, code_blocks, normalize_doc
 from rustdoc_core.generation.grounding import NameIndex, ungrounded_mentions
 from rustdoc_core.generation.prompt import value_type
@@ -51,18 +51,37 @@ instead (the template's summary is never glued above the answer's words)."""
 
 @dataclass(frozen=True)
 class Budget:
-    """How much doc an item kind gets: prose paragraphs, characters of prose, code blocks."""
+    """How much doc an item kind gets: prose paragraphs (the summary included), characters of prose
+    after the summary, code blocks, and lines of one code block."""
 
     paragraphs: int
     chars: int
     code_blocks: int
+    code_lines: int = 25
 
 
-SMALL_KINDS = ("field", "variant", "const", "static", "type")
-BUDGETS = {kind: Budget(2, 320, 0) for kind in SMALL_KINDS}
-"""Fields, variants, constants, statics and type aliases get their summary and one more short
-paragraph at most; every other kind gets `DEFAULT_BUDGET`."""
-DEFAULT_BUDGET = Budget(8, 1600, 3)
+BUDGETS = {
+    **{kind: Budget(1, 0, 0) for kind in ("field", "variant")},
+    **{kind: Budget(1, 0, 0) for kind in ("const", "static")},
+    "type": Budget(2, 200, 0),
+    **{kind: Budget(2, 240, 1) for kind in ("struct", "union", "enum")},
+    **{kind: Budget(2, 240, 1) for kind in ("fn", "method", "trait_method")},
+    "trait": Budget(3, 400, 1),
+    "macro": Budget(3, 400, 2),
+    "mod": Budget(3, 400, 1),
+}
+"""The length budget of each kind, the one place it lives (decoding stops at it: `budget_end`).
+Set from the human docs of the mined Debian crates (median characters: field 46, variant 60,
+enum 75, method 128, fn 136, struct 183): a field, variant or constant is its one-sentence
+summary; a fn its summary, one short paragraph and one example, besides the sections the rules
+require (`RULED_SECTIONS`); a type its summary and one short paragraph. A kind not listed gets
+`DEFAULT_BUDGET`."""
+DEFAULT_BUDGET = Budget(3, 400, 1)
+_MARK_BEING_WRITTEN = re.compile(r"\s{0,3}(?:#{1,6}|`{1,2}|~{1,2})\s*")
+"""The last line of a partial answer that is the start of a heading or fence, not a paragraph."""
+RULED_SECTIONS = frozenset(rule.name.lower() for rule in SECTION_RULES)
+"""`# Errors`, `# Panics`, `# Safety`: their text is the section rules' (repair writes it from the
+code where the answer lacks it), outside the length budget."""
 
 
 @dataclass(frozen=True)
@@ -175,9 +194,13 @@ def _fence_ranges(text: str) -> list[tuple[int, int]]:
 
 
 def echoes_inline(item: RustItem, sentence: str) -> bool:
-    """Whether a sentence quotes a definition of the item in a code span (`` `fn name(...)` ``)."""
+    """Whether a sentence quotes a definition of the item in a code span (`` `fn name(...)` ``);
+    a span that only names it with its kind (`` `struct GlobOptions` ``) is a mention, not an echo."""
     names = _defined_names(item)
-    return any(_defines(span, names) for span in re.findall(r"`([^`]+)`", sentence))
+    return any(_defines(span, names) and not _NAMED_WITH_KIND.fullmatch(span.strip()) for span in re.findall(r"`([^`]+)`", sentence))
+
+
+_NAMED_WITH_KIND = re.compile(r"(?:pub(?:\([^)]*\))?\s+)?(?:fn|struct|enum|trait|type|const|static|union|mod)\s+\w+")
 
 
 def remove_inline_echo(item: RustItem, doc: str) -> tuple[str, str | None]:
@@ -434,6 +457,7 @@ def _within_budget(budget: Budget, blocks: list[_Block]) -> tuple[list[_Block], 
     paragraphs = chars = codes = 0
     out: list[_Block] = []
     full_at: int | None = None
+    section = ""
     for index, block in enumerate(blocks):
         if block.kind == "blank":
             out.append(block)
@@ -442,6 +466,9 @@ def _within_budget(budget: Budget, blocks: list[_Block]) -> tuple[list[_Block], 
             continue
         if block.kind == "code":
             codes += 1
+            if len(block.lines) > budget.code_lines + 2:
+                full_at = index  # a block this long is an echo of the item, not an example
+                continue
             if codes <= budget.code_blocks:
                 out.append(block)
             continue
@@ -449,14 +476,22 @@ def _within_budget(budget: Budget, blocks: list[_Block]) -> tuple[list[_Block], 
             if budget.code_blocks == 0:
                 full_at = index  # small kinds: no sections
                 continue
+            section = block.title
             out.append(block)
+            continue
+        if section in RULED_SECTIONS:
+            out.append(block)  # what the section rules require is not the budget's to cut
+            continue
+        if index == len(blocks) - 1 and _MARK_BEING_WRITTEN.fullmatch("".join(block.lines)):
+            out.append(block)  # a heading or fence being written (decoding asks about partial answers)
             continue
         size = sum(len(line.strip()) for line in block.lines)
         if paragraphs and (paragraphs + 1 > budget.paragraphs or chars + size > budget.chars):
             full_at = index
             continue
+        if paragraphs:
+            chars += size  # the summary's own length is the summary rules' business
         paragraphs += 1
-        chars += size
         out.append(block)
     return out, full_at
 

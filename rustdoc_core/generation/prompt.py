@@ -67,13 +67,13 @@ Rust and English); examples that would pass it are left out, the best ranked fir
 EXAMPLES_HEADING = "Documented items of this crate, to follow in wording and style:"
 
 SYSTEM_PROMPT = (
-    "You write rustdoc comments for Rust code, in the voice of the crate's own docs. Answer with the doc text "
-    "only, as Markdown, without `///` markers and without repeating the code. Start with a one-sentence summary "
-    "of the shape the request asks for; most items need nothing more, and a longer doc stays short. Put "
-    "identifiers and code in backticks, and name only what the code shows. Say nothing the signature does not "
-    "support. Never write `# Arguments`, `# Parameters` or `# Returns` sections, nor a section that says there is "
-    "nothing to say. Add `# Errors` when a public function returns `Result`, `# Panics` when it can panic, "
-    "`# Safety` for `unsafe` functions and traits, and `# Examples` only with Rust code that compiles."
+    "You write rustdoc comments for Rust code, in the voice of the crate's own docs. Answer with the doc's "
+    "Markdown text itself: no code block around it, no `///` markers, no code of the item. Start with a "
+    "one-sentence summary of the shape the request asks for; most items need nothing more, and a longer doc "
+    "stays short. Put identifiers and code in backticks, and name only what the code shows. Never write "
+    "`# Arguments`, `# Parameters` or `# Returns` sections, nor a section that says there is nothing to say. "
+    "Add `# Errors` when a public function returns `Result`, `# Panics` when it can panic, `# Safety` for "
+    "`unsafe` functions and traits, and `# Examples` only with Rust code that compiles."
 )
 """The shared first part of every prompt (llama.cpp reuses it across items): what any doc is. What
 each kind's summary looks like is the item's own request (`item_request`)."""
@@ -190,35 +190,43 @@ def item_request(item: RustItem) -> str:
 
 
 def summary_shape(item: RustItem) -> str:
-    """The summary a doc of this item opens with, as the request words it."""
+    """The summary a doc of this item opens with, as the request words it: one shape, with one
+    opening word at most (a small model writes every opening it is offered, one per line)."""
     kind = item.kind
-    if item.is_fn:
-        returns = (item.return_type or "").strip()
-        if returns in ("", "()", "!"):
-            return ("Its summary says what it does, in the third person (\"Sets ...\", \"Adds ...\", \"Writes ...\"); "
-                    "it returns nothing, so never \"Returns ...\".")
+    if item.is_fn or kind == "macro":
+        returns = (item.return_type or "").strip() if item.is_fn else "?"
         if returns == "bool":
-            return "Its summary says what it checks: \"Returns `true` if ...\"."
-        return "Its summary says what it does, in the third person (\"Returns ...\", \"Creates ...\", \"Parses ...\")."
-    if kind == "macro":
-        return "Its summary says what the macro does or expands to, in the third person (\"Creates ...\")."
+            return "Its summary says when it returns `true`: \"Returns `true` if ...\"."
+        verb = _opening_verb(item)
+        if returns in ("", "()", "!"):
+            return f"Its summary says what it does, in the third person (\"{verb or 'Sets'} ...\"); it returns nothing, so never \"Returns ...\"."
+        return f"Its summary says what it does, in the third person: \"{verb or 'Returns'} ...\"."
     if kind in ("struct", "union", "enum"):
-        return "Its summary says what the type is, as a noun phrase (\"A ...\", \"The ...\"), not what it returns."
+        return "Its summary says what the type is, as a noun phrase (\"A ...\"), not what it returns."
     if kind == "trait":
-        return "Its summary says what the trait is or lets a type do (\"A trait for ...\", \"Types that ...\")."
+        return "Its summary says what the trait is for (\"A trait for ...\")."
     if kind == "type":
-        return "Its summary says what the alias stands for (\"A ...\", \"The ...\")."
+        return "Its summary says what the alias stands for (\"A ...\")."
     if kind == "field":
         if value_type(item) == "bool":
-            return "One sentence on what the field means: \"Whether ...\"."
-        return "One sentence on what the field's value is or means (\"The ...\"), not \"Returns ...\"."
+            return "One short sentence on what the value means: \"Whether ...\"."
+        return "One short sentence on what the value means (\"The ...\"), not the field's name or type."
     if kind == "variant":
-        return "One sentence on what this variant means (\"A ...\", \"The ...\", or when it applies), not \"Returns ...\"."
+        return "One short sentence on what this variant means, not its name or type."
     if kind in ("const", "static"):
-        return "One sentence on what the value is or is for (\"The ...\", \"A ...\"), not \"Returns ...\"."
+        return "One short sentence on what the value is for (\"The ...\"), not its name or type."
     if kind == "mod":
-        return "Its summary says what the module holds or provides (\"Types and functions for ...\")."
+        return "Its summary says what the module provides."
     return "Its summary says what it is."
+
+
+def _opening_verb(item: RustItem) -> str | None:
+    """The verb the template engine opens this fn's summary with ("Sets", "Creates", "Parses"),
+    read from its name and signature; None where it has none."""
+    from rustdoc_core.generation.template import summary
+
+    word = summary(item).split(" ", 1)[0]
+    return word if word.isalpha() and word[:1].isupper() and word.endswith("s") and word not in ("This", "Its") else None
 
 
 def value_type(item: RustItem) -> str | None:

@@ -21,6 +21,7 @@ from rustdoc_core.generation.grounding import NameIndex, context_code, ungrounde
 from rustdoc_core.generation.guard import (
     GUARD_SEVERITY,
     STEPS,
+    budget_of,
     contradicted,
     copied_sentences,
     finish,
@@ -94,7 +95,7 @@ def test_a_sentence_repeated_until_max_tokens_is_cut_to_its_first_occurrence():
     item = _item(FIELD, "field")
     raw = "Whether the style is enabled.\n\n" + " ".join(["The `is_dimmed` option is used to determine whether the style is enabled."] * 8)
     done = finish(item, raw)
-    assert done.text == "Whether the style is enabled.\n\nThe `is_dimmed` option is used to determine whether the style is enabled."
+    assert done.text == "Whether the style is enabled."
     assert done.provenance == "repaired" and "repetition" in done.steps
 
 
@@ -134,12 +135,16 @@ def test_chat_template_leftovers_and_role_names_are_stripped():
     assert done.text == "Returns `x` doubled." and done.steps == ("chat-leftover",)
 
 
-def test_fields_get_their_summary_and_one_short_paragraph_at_most():
+def test_fields_get_their_one_sentence_summary_and_fns_a_short_paragraph_more():
     item = _item(FIELD, "field")
     raw = "Whether the style is dimmed.\n\nDimmed text is drawn fainter.\n\nIt is off by default.\n\n```rust\nlet x = 1;\n```"
     done = finish(item, raw)
-    assert done.text == "Whether the style is dimmed.\n\nDimmed text is drawn fainter."
+    assert done.text == "Whether the style is dimmed."
     assert done.steps == ("over-length",)
+    fn = _item("pub fn dim(&mut self) {\n    self.is_dimmed = true;\n}\n")
+    raw = "Dims the style.\n\nDimmed text is drawn fainter.\n\nIt is off by default, and stays off until this is called."
+    assert finish(fn, raw).text == "Dims the style.\n\nDimmed text is drawn fainter."
+    assert budget_of(fn).paragraphs == 2 and budget_of(item).paragraphs == 1
 
 
 def test_a_partial_answer_that_starts_looping_is_seen_at_once():
@@ -185,7 +190,7 @@ def test_a_variant_answered_with_a_made_up_definition_and_an_invented_rename_kee
     raw = "The status of a renamed file.\n\n```rust\nenum Renamed {\n    Old,\n    New,\n}\n```\n\nRenamed the `GitStatus` enum to `R`."
     done = finish(item, raw, names=NameIndex(frozenset({"GitStatus", "Modified", "Renamed"}), frozenset()))
     assert done.text == "The status of a renamed file."
-    assert done.steps == ("echoed-code", "ungrounded-identifier") and done.provenance == "repaired"
+    assert done.steps == ("echoed-code", "over-length") and done.provenance == "repaired"
 
 
 # --- the real model's failure modes (issue 19): the 1.5B's answers on clap_lex and eza, as quoted ---
