@@ -1,7 +1,10 @@
 """The checker agrees with the real clippy: on the fixture crate tests/fixtures/clippy/doc_lints
-(one item per rule, named after what clippy does with it), `rustdoc-gen check`'s section and
-doc_markdown findings land on the same items, lines and columns as clippy 0.1.95's
-missing_errors_doc, missing_panics_doc, missing_safety_doc and doc_markdown.
+(one item per rule, named after what clippy does with it), every `rustdoc-gen check` finding
+named after a clippy lint lands on the same items, lines and columns as clippy 0.1.95's lint
+with all of them on (missing_errors_doc, missing_panics_doc, missing_safety_doc, doc_markdown,
+empty_docs, too_long_first_doc_paragraph, needless_doctest_main, four_forward_slashes), with
+the lint levels the crate sets in its code (crate, module file, `mod` line, impl, item).
+`python -m bench clippy` measures the same on real crates.
 
 The truth comes from running `cargo clippy` offline on a copy of the crate; without
 cargo-clippy the tests skip and say so.
@@ -17,18 +20,16 @@ from pathlib import Path
 
 import pytest
 
+from rustdoc_core.docs.findings import FINDINGS
+from rustdoc_core.docs.four_slashes import four_slash_rows
 from rustdoc_core.docs.lint import lint_paths
-from rustdoc_core.docs.section_rules import SECTION_RULES
 from rustdoc_core.rust.items import RustSource
 from rustdoc_core.rust.macros import macro_items
 from tests.conftest import FIXTURES
 
 FIXTURE = FIXTURES / "clippy" / "doc_lints"
-LINTS = {rule.code: rule.clippy_lint for rule in SECTION_RULES} | {
-    "doc-markdown": "clippy::doc_markdown",
-    "empty-doc": "clippy::empty_docs",
-}
-"""Our finding code -> the clippy lint with the same meaning."""
+LINTS = {code: rule.source for code, rule in FINDINGS.items() if rule.source.startswith("clippy::") and rule.stage == "check"}
+"""Our finding code -> the clippy lint with the same meaning (from the findings table)."""
 
 Place = tuple[str, int, int, str]  # file (relative to the crate), line, column, clippy lint
 
@@ -36,12 +37,13 @@ Place = tuple[str, int, int, str]  # file (relative to the crate), line, column,
 def _item_spans() -> dict[str, list[tuple[str, int, int]]]:
     """Item name -> (file, first line, last line) of its doc and code, 1-based, macro-defined fns too."""
     spans: dict[str, list[tuple[str, int, int]]] = {}
-    for path in sorted((FIXTURE / "src").glob("*.rs")):
+    for path in sorted((FIXTURE / "src").rglob("*.rs")):
         source = RustSource(path.read_bytes())
+        lines = source.text.split("\n")
         for item in source.items() + macro_items(source):
-            if item.doc is None or item.kind in ("mod", "macro"):
+            if item.doc is None or item.kind == "mod":
                 continue
-            first = min(item.doc.start_line, item.start_line) + 1
+            first = min(item.doc.start_line, item.start_line, *four_slash_rows(lines, item.start_line)) + 1
             # A trait's span stops at its head, so its members' findings are theirs, not its.
             last = item.start_line + 1 if item.kind == "trait" else item.end_line + 1
             spans.setdefault(item.name, []).append((path.name, first, last))
