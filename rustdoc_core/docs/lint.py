@@ -402,10 +402,11 @@ def update_edit(
     the doc is certainly stale, or the doc is not written with `///`.
 
     The edit spans the doc's lines; the lines it keeps are copied byte for byte. `sections`:
-    bodies for missing sections by name (a model's), instead of the template's."""
+    bodies for missing sections by name (a model's), instead of the template's. `off`: codes
+    not to fix (`FileRules.off_codes`: what the crate's rules turn off on the item)."""
     if item.doc is None or any(f.style != "line" for f in item.doc.fragments):
         return None
-    update = update_doc(item, item.doc.text, exported, sections)
+    update = update_doc(item, item.doc.text, exported, sections, off=off)
     if not update:
         return None
     line_map = doc_line_map(item.doc)
