@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from corpus_miner.dataset import CARD_FILE, STATS_FILE, split_file
+from corpus_miner.dataset import CARD_FILE, STATS_FILE, load_records, split_file
 from corpus_miner.extract import SPLITS, TYPED_FIELDS, record_id
 from rustdoc_core.docs.text import normalize_doc
 from rustdoc_core.generation.prompt import PromptContext
@@ -216,3 +217,15 @@ def _check_counts(stats: dict[str, Any], counts: Counter[str]) -> list[Problem]:
     if isinstance(repos, list) and sum(r.get("kept", 0) for r in repos if isinstance(r, dict)) != total:
         out.append(Problem(STATS_FILE, None, "per-repo kept counts do not add up to the records"))
     return out
+
+
+def checked_records(directory: str | Path, split: str) -> Iterator[dict[str, Any]]:
+    """The records of one split, each checked as `validate` checks it; raises ValueError naming
+    the file, line and first problem of a bad record (a missing field, a wrong type), so a
+    reader fails in one line instead of deep inside, on whatever the record broke."""
+    path = split_file(Path(directory), split)
+    for number, record in enumerate(load_records(directory, split), 1):
+        problems = check_record(record)
+        if problems:
+            raise ValueError(f"{path}: record {number}: {problems[0]}")
+        yield record

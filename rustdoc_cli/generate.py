@@ -221,10 +221,10 @@ def _examples_index(examples_from: Path | None):
 
     index = RetrievalIndex()
     if examples_from is not None:
-        from corpus_miner.dataset import load_records
+        from corpus_miner.validate import checked_records
 
         try:
-            index.add_records(load_records(examples_from, "train"))
+            index.add_records(checked_records(examples_from, "train"))
         except (OSError, ValueError, KeyError) as err:
             raise UserError(f"--examples-from {examples_from}: {str(err).splitlines()[0]}") from None
     return index

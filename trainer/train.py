@@ -128,12 +128,12 @@ def load_split(directory: Path, split: str, *, limit: int | None, seed: int, exa
 
 def rag_examples(directory: Path) -> Any:
     """What `train --rag` shows each prompt: an index of the training split's documented items."""
-    from corpus_miner.dataset import load_records
+    from corpus_miner.validate import checked_records
     from rustdoc_core.generation.retrieval import RetrievalIndex
 
     index = RetrievalIndex()
     try:
-        index.add_records(load_records(directory, "train"))
+        index.add_records(checked_records(directory, "train"))
     except (OSError, ValueError, KeyError) as error:
         raise UserError(f"dataset {directory}: {str(error).splitlines()[0]}") from None
     return index

@@ -112,13 +112,13 @@ class RagSystem(GeneratorSystem):
 def rag_index(dataset: Path, split: str):
     """What a `+rag` system draws on: the documented items of the train split and of the evaluated
     split (a query never gets its own item back)."""
-    from corpus_miner.dataset import load_records
+    from corpus_miner.validate import checked_records
     from rustdoc_core.generation.retrieval import RetrievalIndex
 
     index = RetrievalIndex()
     for name in dict.fromkeys(("train", split)):
         try:
-            index.add_records(load_records(dataset, name))
+            index.add_records(checked_records(dataset, name))
         except (OSError, ValueError, KeyError) as exc:
             raise UserError(f"retrieval index from {dataset} ({name}): {str(exc).splitlines()[0]}") from None
     return index
