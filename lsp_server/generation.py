@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lsp_server.settings import ModelSettings
+from rustdoc_core.generation.backend import BackendUnavailable
 from rustdoc_core.generation.crate_context import CrateContext
 from rustdoc_core.generation.generators import (
     DocGenerator,
@@ -33,14 +34,15 @@ from rustdoc_core.generation.generators import (
     TemplateGenerator,
     make_generator,
 )
-from rustdoc_core.generation.pipeline import DocRequest, document_item, document_items, request_context
+from rustdoc_core.generation.pipeline import DocRequest, ItemDoc, document_item, document_items, request_context
 
 log = logging.getLogger(__name__)
 
 NOT_LOADED_YET = "The model loads when a Rust file opens."
 
 HOW_TO_SET_A_MODEL = (
-    "Set `rustdocGen.model.path` to a GGUF file (`rustdoc-gen model pull` downloads one and prints its path)."
+    "Set `rustdocGen.model.path` to a GGUF file (`rustdoc-gen model pull` downloads one and prints its path) "
+    "or to a model server's URL (http://HOST:PORT/v1)."
 )
 
 
@@ -116,6 +118,8 @@ class GenerationWorker:
         settings = self._settings
         if settings.path is None:
             return None
+        if settings.is_server:
+            return settings.path
         return Path(settings.path).name + (f"@{Path(settings.adapter).name}" if settings.adapter else "")
 
     @property
@@ -149,9 +153,10 @@ class GenerationWorker:
         if not announce:
             return
         self._on_status(self.idle_status())
-        if settings.path is not None and not Path(settings.path).expanduser().is_file():
+        local = settings.path is not None and not settings.is_server  # a server is asked when it loads
+        if local and not Path(settings.path).expanduser().is_file():
             self._fail(f"model file not found: {settings.path}")
-        elif settings.path is not None and settings.adapter and not Path(settings.adapter).expanduser().is_file():
+        elif local and settings.adapter and not Path(settings.adapter).expanduser().is_file():
             self._fail(f"adapter file not found: {settings.adapter}")
 
     def idle_status(self) -> Status:
@@ -297,6 +302,9 @@ class GenerationWorker:
                     should_stop=request.should_stop,
                     on_progress=(lambda index, tokens, text: report(index, total, tokens, text)) if report is not None else None,
                 )
+            except BackendUnavailable as err:  # the model server went away: this request gets the template's docs
+                self._tell(f"rustdoc-gen: {err}. This request's docs come from the template engine; the next one asks the server again.")
+                results = [ItemDoc(item, None, str(err)) for item in request.items]
             finally:
                 if is_model:
                     self._on_status(self.idle_status())

@@ -10,6 +10,10 @@ The decode options (`maxTokens`, `contextSize`, ...) and their defaults and boun
 are `rustdoc_core.generation.decode.DECODE_FIELDS`; the VS Code and Neovim settings follow
 that table (tests check it).
 
+`model.path` is a GGUF file or the URL of a model server with the OpenAI API
+(`http://HOST:PORT/v1`, `#NAME` after it naming the served model; the API key from the
+server's environment variable `RUSTDOC_GEN_API_KEY`); an adapter goes with a GGUF only.
+
 A bad value falls back to its default and is reported by name, so the user can
 be told which setting was ignored.
 """
@@ -17,11 +21,11 @@ be told which setting was ignored.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from rustdoc_core.generation.decode import DECODE_FIELDS, DecodeOptions
 from rustdoc_core.generation.generators import GeneratorSpec
+from rustdoc_core.generation.openai_backend import is_endpoint, parse_endpoint
 
 SECTION = "rustdocGen"
 
@@ -29,15 +33,18 @@ SECTION = "rustdocGen"
 @dataclass(frozen=True)
 class ModelSettings:
     path: str | None = None
-    """A GGUF model; None: the template engine."""
+    """A GGUF model, or a model server's URL (`http://HOST:PORT/v1[#NAME]`); None: the template engine."""
     adapter: str | None = None
     """A GGUF LoRA adapter applied on top of `path` (the base it was trained on)."""
     decode: DecodeOptions = field(default_factory=DecodeOptions)
 
+    @property
+    def is_server(self) -> bool:
+        """Whether `path` names a model server rather than a GGUF file."""
+        return is_endpoint(self.path)
+
     def generator_spec(self) -> GeneratorSpec:
-        if self.path is None:
-            return GeneratorSpec()
-        return GeneratorSpec(Path(self.path).expanduser(), Path(self.adapter).expanduser() if self.adapter else None)
+        return GeneratorSpec.of_model(self.path, self.adapter)
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,15 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
                 model_values[name] = _path(model_raw[name])
             else:
                 problems.append(f"`{SECTION}.model.{name}` must be a file path or null, got {model_raw[name]!r}; using null")
+    if is_endpoint(model_values.get("path")):
+        try:
+            parse_endpoint(model_values["path"])
+        except ValueError as err:
+            problems.append(f"`{SECTION}.model.path`: {err}; using null")
+            model_values["path"] = None
+        if model_values.get("adapter") and model_values.get("path"):
+            problems.append(f"`{SECTION}.model.adapter` is for a GGUF file; a model server applies its own (name it with URL#NAME); using null")
+            model_values["adapter"] = None
     decode: dict[str, Any] = {}
     for f in DECODE_FIELDS:
         if f.wire not in model_raw:

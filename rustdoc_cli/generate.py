@@ -21,6 +21,7 @@ Examples:
   rustdoc-gen generate src/lib.rs --all --write    # private items too
   rustdoc-gen generate src/ --model model.gguf     # docs from a local GGUF model
   rustdoc-gen generate src/ --model base.gguf --adapter adapter.gguf   # a LoRA adapter on its base
+  rustdoc-gen generate src/ --model http://127.0.0.1:8000/v1 --jobs 4   # a model server, 4 items at once
   rustdoc-gen generate src/ --model model.gguf --rag   # the crate's own docs as examples in each prompt
   rustdoc-gen generate src/ --model model.gguf --examples-from data/   # ... and a mined dataset's too
   rustdoc-gen generate src/ --update --write       # also mend stale docs: sections, dead parameters
@@ -47,9 +48,28 @@ Examples:
 @click.option(
     "--model",
     "model_path",
-    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="GGUF|URL",
     default=None,
-    help="GGUF model to write the docs (llama-cpp-python); default: the template engine.",
+    help="GGUF model to write the docs (llama-cpp-python), or the URL of a model server with the OpenAI API "
+    "(http://HOST:PORT/v1: vLLM, llama-server, llama-cpp-python, Ollama; its API key from $RUSTDOC_GEN_API_KEY); "
+    "default: the template engine.",
+)
+@click.option(
+    "--model-name",
+    "served_model",
+    metavar="NAME",
+    default=None,
+    help="With a server URL: the model to ask for (a vLLM LoRA module, an Ollama model); default: the one it serves.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    "asked_at_once",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="With a server URL: items asked for at once (the server answers them side by side where it can); "
+    "each file's docs still go in in order.",
 )
 @click.option(
     "--adapter",
@@ -96,7 +116,9 @@ def generate(
     check: bool,
     include_private: bool,
     overwrite: bool,
-    model_path: Path | None,
+    model_path: str | None,
+    served_model: str | None,
+    asked_at_once: int,
     adapter_path: Path | None,
     rag: bool,
     examples_from: Path | None,
@@ -148,7 +170,7 @@ def generate(
     if check:
         _report_missing(jobs, len(files), unreadable)
         return
-    generator = _load_generator(model_path, adapter_path, options_from_kwargs(decode))
+    generator = _load_generator(model_path, adapter_path, options_from_kwargs(decode), served_model=served_model, jobs=asked_at_once)
     try:
         outcomes, changed, unwritten = _document(jobs, generator, crate, write=write, force=force)
     finally:
@@ -252,7 +274,7 @@ def _document(jobs, generator, crate, *, write: bool, force: bool = False):
     from rustdoc_core.docs.example_verify import BuildFailed
     from rustdoc_core.errors import os_error_text
     from rustdoc_core.generation.document import document_file
-    from rustdoc_core.generation.generators import GenerationCancelled
+    from rustdoc_core.generation.generators import GenerationCancelled, ModelLoadError
 
     outcomes = []
     diffs: list[str] = []
@@ -295,6 +317,11 @@ def _document(jobs, generator, crate, *, write: bool, force: bool = False):
             + ("; files finished so far are written, run again to continue" if write else "")
         ) from None
     for diff in diffs:
+    except ModelLoadError as err:  # the model server went away (BackendUnavailable): no later item can be answered
+        raise UserError(
+            f"{err}; stopped after {len(outcomes)} of {total} item(s)"
+            + ("; files finished so far are written, run again to continue" if write else "")
+        ) from None
         click.echo(diff, nl=False)
     return outcomes, changed, unwritten
 

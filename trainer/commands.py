@@ -245,7 +245,8 @@ Answers are cached in PREFS/cache: run the same command again to continue an int
               help="Local, offline-buildable crate of a dataset repo: answers' examples run as doctests "
                    "and a failing one costs its answer. Repeatable.")
 @click.option("--model", "model_spec", metavar="SPEC", default=None,
-              help="Sample this generator (model:PATH.gguf or model:BASE.gguf@ADAPTER.gguf) instead of the run's "
+              help="Sample this generator (model:PATH.gguf, model:BASE.gguf@ADAPTER.gguf, or a model server: "
+                   "openai:URL#MODEL) instead of the run's "
                    "own export.  [default: RUN exported once into PREFS/cache]")
 @decode_click_options(defaults={"temperature": SAMPLE_TEMPERATURE})
 @verbosity_options

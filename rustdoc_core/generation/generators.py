@@ -8,9 +8,10 @@ pipeline (`pipeline.document_items`): a backend only answers, with the raw text 
 model trained without one -> decoding with `DecodeOptions`); the pipeline puts every
 answer through the output guard.
 
-A spec names a backend: `template`, `model:PATH.gguf`, or
+A spec names a backend: `template`, `model:PATH.gguf`,
 `model:BASE.gguf@ADAPTER.gguf` (a LoRA adapter exported with `export --adapter-only`,
-applied to the base it was trained on).
+applied to the base it was trained on), or `openai:http://HOST:PORT/v1[#MODEL]` (a model
+server: `openai_backend`).
 """
 
 from __future__ import annotations
@@ -21,11 +22,21 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from rustdoc_core.errors import one_line
 from rustdoc_core.generation import llama_log
+from rustdoc_core.generation.backend import (  # the backend protocol and its errors, here for every importer
+    Answer,
+    AnswerEnd,
+    DocGenerator,
+    GenerationCancelled,
+    GenerationError,
+    ModelLoadError,
+    OnToken,
+)
 from rustdoc_core.generation.decode import DecodeOptions
+from rustdoc_core.generation.openai_backend import API_KEY_VARIABLE, OpenAIGenerator, is_endpoint, parse_endpoint
 from rustdoc_core.generation.prompt import GGUF_RENDERING_KEY, PLAIN_STOP, PromptContext, build_messages, render_plain
 from rustdoc_core.generation.provenance import Provenance
 from rustdoc_core.rust.items import RustItem
@@ -50,14 +61,6 @@ ADAPTER_BASE_KEYS = {
 
 
 @dataclass(frozen=True)
-class Answer:
-    """What a backend wrote for an item, before the output guard."""
-
-    text: str
-    tokens: int = 0  # generated tokens (0 for the template)
-
-
-@dataclass(frozen=True)
 class GeneratedDoc:
     """A doc ready to insert, with what it came from."""
 
@@ -79,55 +82,6 @@ class GeneratedDoc:
             data["text"], data["raw"], Provenance(data["origin"]), int(data["tokens"]), float(data["seconds"]),
             tuple(data.get("steps", ())),
         )
-
-
-class GenerationCancelled(Exception):
-    """`should_stop` said stop: the user cancelled (editor request cancelled, Ctrl+C)."""
-
-
-class ModelLoadError(Exception):
-    """A GGUF that cannot be used: missing, not a GGUF, or refused by llama.cpp. One line for the user."""
-
-
-class GenerationError(Exception):
-    """The model could not answer for this item (e.g. the prompt does not fit the context)."""
-
-
-OnToken = Callable[[int, str], None]
-"""Hears an answer as it forms: the tokens generated so far and the text they make."""
-
-AnswerEnd = Callable[[str], "int | None"]
-"""Where a partial answer is complete: the offset in it after which the output guard would keep
-nothing more (the backend stops there and answers with the text before it), or None to go on
-(`answer_end.answer_end(item)`)."""
-
-
-class DocGenerator(Protocol):
-    """A backend. `load` does the slow part (and raises ModelLoadError); `answer` loads on first use.
-    `pipeline.document_item` is how a doc is asked for: it builds the context, asks, guards.
-
-    `answer` checks `should_stop` (cancellation) as often as it can, reports the answer as it
-    forms to `on_token`, and ends it where `ends_at` says it is complete."""
-
-    name: str
-    is_model: bool  # False: deterministic docs from the item alone
-
-    @property
-    def loaded(self) -> bool: ...
-
-    def load(self) -> None: ...
-
-    def answer(
-        self,
-        item: RustItem,
-        context: PromptContext,
-        *,
-        should_stop: Callable[[], bool] | None = None,
-        on_token: OnToken | None = None,
-        ends_at: AnswerEnd | None = None,
-    ) -> Answer: ...
-
-    def close(self) -> None: ...
 
 
 class TemplateGenerator:
@@ -604,10 +558,35 @@ def _common_prefix(a: list[int], b: list[int]) -> int:
 
 @dataclass(frozen=True)
 class GeneratorSpec:
-    """`template`, `model:PATH.gguf` or `model:BASE.gguf@ADAPTER.gguf`, parsed."""
+    """`template`, `model:PATH.gguf`, `model:BASE.gguf@ADAPTER.gguf` or `openai:URL[#MODEL]`, parsed."""
 
     model: Path | None = None
     adapter: Path | None = None
+    endpoint: str | None = None
+    """An OpenAI-compatible server's base URL (`openai:http://HOST:PORT/v1`); `model` is then None."""
+    served_model: str | None = None
+    """The model to ask that server for (`openai:URL#MODEL`, `--model-name`); None: the one it serves."""
+
+    @property
+    def kind(self) -> str:
+        """The `GENERATOR_KINDS` key of the backend this spec names."""
+        return "openai" if self.endpoint is not None else "model" if self.model is not None else "template"
+
+    @classmethod
+    def of_model(cls, model: str | Path | None, adapter: str | Path | None = None, served_model: str | None = None) -> "GeneratorSpec":
+        """The spec of a model argument (`generate --model`, the editor's `model.path`): a GGUF file,
+        or an http(s) URL naming a server (its `#MODEL` or `served_model` naming the model there).
+        Raises ValueError with one line."""
+        if model is None:
+            return cls()
+        if is_endpoint(str(model)):
+            if adapter is not None:
+                raise ValueError("an adapter is for a local GGUF; a server applies its own (name it with --model-name or URL#NAME)")
+            endpoint, from_url = parse_endpoint(str(model))
+            return cls(endpoint=endpoint, served_model=served_model or from_url)
+        if served_model is not None:
+            raise ValueError("a served model name is for a server URL (--model http://HOST:PORT/v1)")
+        return cls(Path(model).expanduser(), Path(adapter).expanduser() if adapter else None)
 
     @classmethod
     def parse(cls, text: str) -> "GeneratorSpec":
@@ -618,6 +597,10 @@ class GeneratorSpec:
             if argument:
                 raise ValueError(f"generator {text!r}: `template` takes no argument")
             return cls()
+        if kind == "openai":
+            if not is_endpoint(argument):
+                raise ValueError(f"generator {text!r}: give the server's URL, as in openai:http://HOST:PORT/v1")
+            return cls.of_model(argument)
         if not argument:
             raise ValueError(f"generator {text!r}: give the GGUF file, as in model:PATH.gguf or model:BASE.gguf@ADAPTER.gguf")
         model, _, adapter = argument.partition("@")
@@ -626,6 +609,8 @@ class GeneratorSpec:
         return cls(Path(model).expanduser(), Path(adapter).expanduser() if adapter else None)
 
     def __str__(self) -> str:
+        if self.endpoint is not None:
+            return f"openai:{self.endpoint}" + (f"#{self.served_model}" if self.served_model else "")
         if self.model is None:
             return "template"
         return f"model:{self.model}" + (f"@{self.adapter}" if self.adapter else "")
@@ -635,21 +620,30 @@ GENERATOR_HELP = {
     "template": "the deterministic template engine (no model; the baseline every model must beat)",
     "model:PATH.gguf": "a GGUF model through llama-cpp-python, base or fine-tuned (merged)",
     "model:BASE.gguf@ADAPTER.gguf": "a GGUF LoRA adapter (`export --adapter-only`) on the base it was trained on",
+    "openai:URL[#MODEL]": "a model server with the OpenAI API (vLLM, llama-server, llama-cpp-python, Ollama), e.g. "
+    f"openai:http://127.0.0.1:8000/v1#rustdoc; its API key from ${API_KEY_VARIABLE}",
 }
 """Each spec form and what it is: the help text `--help` and errors show."""
 
-GENERATOR_KINDS: dict[str, Callable[[GeneratorSpec, DecodeOptions], DocGenerator]] = {
-    "template": lambda spec, options: TemplateGenerator(),
-    "model": lambda spec, options: LlamaGenerator(spec.model, adapter_path=spec.adapter, options=options),  # type: ignore[arg-type]
+GeneratorFactory = Callable[[GeneratorSpec, DecodeOptions, int], DocGenerator]
+"""(spec, decode options, answers that may be asked for at once) -> a backend."""
+
+GENERATOR_KINDS: dict[str, GeneratorFactory] = {
+    "template": lambda spec, options, jobs: TemplateGenerator(),
+    "model": lambda spec, options, jobs: LlamaGenerator(spec.model, adapter_path=spec.adapter, options=options),  # type: ignore[arg-type]
+    "openai": lambda spec, options, jobs: OpenAIGenerator(
+        spec.endpoint, served_model=spec.served_model, options=options, concurrent_requests=jobs  # type: ignore[arg-type]
+    ),
 }
 """Spec prefix -> backend factory: register new backends here."""
 
 
-def make_generator(spec: GeneratorSpec | str | None = None, options: DecodeOptions | None = None) -> DocGenerator:
-    """The backend a spec names (None: the template engine); models load lazily. Raises ValueError for a bad spec."""
+def make_generator(spec: GeneratorSpec | str | None = None, options: DecodeOptions | None = None, *, jobs: int = 1) -> DocGenerator:
+    """The backend a spec names (None: the template engine); models load lazily. Raises ValueError
+    for a bad spec. `jobs`: answers asked for at once, by a backend that can take several (a
+    model server); the others answer one at a time."""
     if spec is None:
         spec = GeneratorSpec()
     elif isinstance(spec, str):
         spec = GeneratorSpec.parse(spec)
-    kind = "template" if spec.model is None else "model"
-    return GENERATOR_KINDS[kind](spec, options or DecodeOptions())
+    return GENERATOR_KINDS[spec.kind](spec, options or DecodeOptions(), jobs)

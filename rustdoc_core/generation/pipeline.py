@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from rustdoc_core.docs.fixes import drop_empty_section
 from rustdoc_core.docs.text import code_blocks, normalize_doc
 from rustdoc_core.errors import one_line
 from rustdoc_core.generation.answer_end import answer_end
+from rustdoc_core.generation.backend import Answer, BackendUnavailable
 from rustdoc_core.generation.crate_context import CrateContext
 from rustdoc_core.generation.generators import DocGenerator, GeneratedDoc, GenerationCancelled, OnToken
 from rustdoc_core.generation.grounding import context_code
@@ -81,17 +83,28 @@ def document_item(
 
     Raises GenerationCancelled when `should_stop` says stop, and whatever the generator raises."""
     crate = crate if crate is not None else CrateContext()
+    item, context = _prepared(request, crate)
+    start = time.perf_counter()
+    answer = generator.answer(item, context, should_stop=should_stop, on_token=on_token, ends_at=answer_end(item))
+    return _guarded(item, context, answer, generator, crate, time.perf_counter() - start)
+
+
+def _prepared(request: DocRequest, crate: CrateContext) -> tuple[RustItem, PromptContext]:
+    """The item as the generator sees it (its doc dropped, its types resolved) and its prompt context."""
     path = Path(request.path) if request.path is not None else None
     item = crate.resolve(request.item.with_doc(None), path)
     context = request_context(request, crate)
     if crate.retrieval is not None:
         log.debug("%s: examples %s", item.label, "; ".join(f"`{e.signature}`" for e in context.examples) or "none")
-    start = time.perf_counter()
-    answer = generator.answer(item, context, should_stop=should_stop, on_token=on_token, ends_at=answer_end(item))
+    return item, context
+
+
+def _guarded(item: RustItem, context: PromptContext, answer: Answer, generator: DocGenerator, crate: CrateContext, seconds: float) -> GeneratedDoc:
+    """The doc made of an answer: the output guard's for a model's, the template's as it is."""
     if not generator.is_model:  # the guard is for model answers: it changes no template doc (3,460 of Debian's items)
-        return GeneratedDoc(normalize_doc(answer.text), answer.text, Provenance.TEMPLATE, 0, time.perf_counter() - start)
+        return GeneratedDoc(normalize_doc(answer.text), answer.text, Provenance.TEMPLATE, 0, seconds)
     done = finish(item, answer.text, names=crate.names, context_code=context_code(context), examples=[e.doc for e in context.examples])
-    return GeneratedDoc(done.text, answer.text, done.provenance, answer.tokens, time.perf_counter() - start, done.steps)
+    return GeneratedDoc(done.text, answer.text, done.provenance, answer.tokens, seconds, done.steps)
 
 
 def document_items(
@@ -108,35 +121,113 @@ def document_items(
     doc's examples are run first. Items that share prompt context (a file, a container) are
     asked for one after the other, so the model evaluates what they share once.
 
+    A backend that takes several answers at once (`concurrent_requests` > 1: a model server)
+    is asked that many at a time (`_asked_concurrently`); the results still come in order.
+
     `on_progress(index, tokens, text)` hears each token of request `index` with the answer so
     far (and 0, "" as it starts); `on_item` each result as it is done. Raises GenerationCancelled
-    when `should_stop` says stop; a crate that cannot build its examples does not stop the run
-    (`_verified`)."""
+    when `should_stop` says stop, BackendUnavailable when the backend has gone (no later item
+    could be answered); a crate that cannot build its examples does not stop the run (`_verified`)."""
     crate = crate if crate is not None else CrateContext()
+    order = _sharing_context_first(requests)
+    jobs = max(1, int(getattr(generator, "concurrent_requests", 1)))
+    if jobs > 1 and len(order) > 1:
+        asked = _asked_concurrently(requests, order, generator, crate, jobs, should_stop, on_progress)
+    else:
+        asked = _asked_in_turn(requests, order, generator, crate, should_stop, on_progress)
     done: dict[int, ItemDoc] = {}
-    for index in _sharing_context_first(requests):
-        request = requests[index]
-        if should_stop is not None and should_stop():
-            raise GenerationCancelled()
-        if on_progress is not None:
-            report = on_progress
-            report(index, 0, "")
-            on_token: OnToken | None = lambda tokens, text, i=index: report(i, tokens, text)  # noqa: E731
-        else:
-            on_token = None
-        try:
-            result = ItemDoc(request, document_item(request, generator, crate, should_stop=should_stop, on_token=on_token))
-        except GenerationCancelled:
-            raise
-        except Exception as err:  # one bad item must not sink the others: say which, go on
-            log.debug("generation failed for %s", request.item.label, exc_info=True)
-            result = ItemDoc(request, None, f"{type(err).__name__}: {one_line(err)}")
-        if result.doc is not None and crate.verifiers is not None and request.path is not None:
+    for index, result in asked:
+        if result.doc is not None and crate.verifiers is not None and result.request.path is not None:
             result = _verified(result, crate)
         done[index] = result
         if on_item is not None:
             on_item(result)
     return [done[index] for index in range(len(requests))]
+
+
+def _token_reporter(on_progress: Callable[[int, int, str], None] | None, index: int) -> OnToken | None:
+    """`on_progress` for request `index` as the generator's `on_token`, told first that it starts."""
+    if on_progress is None:
+        return None
+    on_progress(index, 0, "")
+    return lambda tokens, text: on_progress(index, tokens, text)
+
+
+def _failed(request: DocRequest, err: Exception) -> ItemDoc:
+    """One bad item must not sink the others: its result says why, and the run goes on."""
+    log.debug("generation failed for %s", request.item.label, exc_info=err)
+    return ItemDoc(request, None, f"{type(err).__name__}: {one_line(err)}")
+
+
+def _asked_in_turn(
+    requests: Sequence[DocRequest],
+    order: list[int],
+    generator: DocGenerator,
+    crate: CrateContext,
+    should_stop: Callable[[], bool] | None,
+    on_progress: Callable[[int, int, str], None] | None,
+) -> Iterator[tuple[int, ItemDoc]]:
+    """Each request's result, one after the other in `order`."""
+    for index in order:
+        request = requests[index]
+        if should_stop is not None and should_stop():
+            raise GenerationCancelled()
+        on_token = _token_reporter(on_progress, index)
+        try:
+            yield index, ItemDoc(request, document_item(request, generator, crate, should_stop=should_stop, on_token=on_token))
+        except (GenerationCancelled, BackendUnavailable):
+            raise
+        except Exception as err:  # noqa: BLE001 - recorded in the item's place
+            yield index, _failed(request, err)
+
+
+def _asked_concurrently(
+    requests: Sequence[DocRequest],
+    order: list[int],
+    generator: DocGenerator,
+    crate: CrateContext,
+    jobs: int,
+    should_stop: Callable[[], bool] | None,
+    on_progress: Callable[[int, int, str], None] | None,
+) -> Iterator[tuple[int, ItemDoc]]:
+    """Each request's result as it comes, `jobs` answers asked for at once in `order`. Only the
+    backend's `answer` runs on the pool's threads; contexts are built and answers guarded here,
+    on the caller's thread, so the crate context is never used from two threads at once."""
+    pending: dict[Future, tuple[int, RustItem, PromptContext, float]] = {}
+    waiting = iter(order)
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="rustdoc-gen-ask") as pool:
+        try:
+            while True:
+                while len(pending) < jobs and (index := next(waiting, None)) is not None:
+                    if should_stop is not None and should_stop():
+                        raise GenerationCancelled()
+                    try:
+                        item, context = _prepared(requests[index], crate)
+                    except Exception as err:  # noqa: BLE001 - recorded in the item's place
+                        yield index, _failed(requests[index], err)
+                        continue
+                    future = pool.submit(
+                        generator.answer, item, context, should_stop=should_stop,
+                        on_token=_token_reporter(on_progress, index), ends_at=answer_end(item),
+                    )
+                    pending[future] = (index, item, context, time.perf_counter())
+                if not pending:
+                    return
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    index, item, context, start = pending.pop(future)
+                    request = requests[index]
+                    try:
+                        answer = future.result()
+                        result = ItemDoc(request, _guarded(item, context, answer, generator, crate, time.perf_counter() - start))
+                    except (GenerationCancelled, BackendUnavailable):
+                        raise
+                    except Exception as err:  # noqa: BLE001 - recorded in the item's place
+                        result = _failed(request, err)
+                    yield index, result
+        finally:  # cancelled, the backend gone, or the caller stopped listening: ask nothing more
+            for future in pending:
+                future.cancel()
 
 
 def _sharing_context_first(requests: Sequence[DocRequest]) -> list[int]:

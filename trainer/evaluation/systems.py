@@ -1,6 +1,6 @@
 """The systems an evaluation compares, named on the command line by a spec: the
 generator specs of `rustdoc_core.generation.generators` (`template`, `model:PATH.gguf`,
-`model:BASE.gguf@ADAPTER.gguf`), each also with retrieval (`+rag`), and `human`,
+`model:BASE.gguf@ADAPTER.gguf`, `openai:URL[#MODEL]`), each also with retrieval (`+rag`), and `human`,
 the human doc itself.
 
 Every generator system answers through the same registry, prompt format and
@@ -176,8 +176,10 @@ def make_system(spec: str, options: DecodeOptions, rag_dataset: tuple[Path, str]
     except ValueError as exc:
         raise UserError(str(exc)) from None
     digest = post_processing_digest()
-    if parsed.model is None:
+    if parsed.kind == "template":
         return GeneratorSystem(spec, "template", f"template:{digest}", make_generator(parsed, options))
+    if parsed.kind == "openai":
+        return _server_system(spec, parsed, options, digest)
     try:
         check_gguf_file(parsed.model)  # before any work starts; llama.cpp itself loads on first use
         if parsed.adapter is not None:
@@ -187,6 +189,20 @@ def make_system(spec: str, options: DecodeOptions, rag_dataset: tuple[Path, str]
     files = [_file_identity(parsed.model)] + ([_file_identity(parsed.adapter)] if parsed.adapter else [])
     fingerprint = f"model:{'@'.join(files)}:{options.fingerprint()}:{digest}"
     generator = make_generator(parsed, options)
+    return GeneratorSystem(spec, generator.name, fingerprint, generator)
+
+
+def _server_system(spec: str, parsed, options: DecodeOptions, digest: str) -> "GeneratorSystem":
+    """A model server's system: asked now (one line if it does not answer), and named in the cache
+    by its URL and the model it serves (a different model behind the same URL and name is not seen)."""
+    from rustdoc_core.generation.generators import ModelLoadError, make_generator
+
+    generator = make_generator(parsed, options)
+    try:
+        generator.load()
+    except ModelLoadError as exc:
+        raise UserError(f"system {spec!r}: {exc}") from None
+    fingerprint = f"openai:{parsed.endpoint}#{generator.model_id}:{generator.rendering}:{options.fingerprint()}:{digest}"
     return GeneratorSystem(spec, generator.name, fingerprint, generator)
 
 
