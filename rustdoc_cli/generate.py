@@ -252,10 +252,16 @@ def _examples_index(examples_from: Path | None):
     return index
 
 
-def _load_generator(model_path: Path | None, adapter_path: Path | None, options):
+def _load_generator(model_path: str | None, adapter_path: Path | None, options, *, served_model: str | None = None, jobs: int = 1):
     from rustdoc_core.generation.generators import GeneratorSpec, ModelLoadError, make_generator
 
-    generator = make_generator(GeneratorSpec(model_path, adapter_path), options)
+    try:
+        spec = GeneratorSpec.of_model(model_path, adapter_path, served_model)
+    except ValueError as err:
+        raise UserError(f"--model {model_path}: {err}") from None
+    if jobs > 1 and spec.kind != "openai":
+        raise UserError("--jobs asks a model server (--model http://HOST:PORT/v1) for several items at once; a GGUF or the template answers one at a time")
+    generator = make_generator(spec, options, jobs=jobs)
     try:
         generator.load()
     except ModelLoadError as err:
@@ -311,17 +317,17 @@ def _document(jobs, generator, crate, *, write: bool, force: bool = False):
                     diffs.append(unified_diff(job.path, result.old_text, result.new_text, result.edits))
     except BuildFailed as err:
         raise UserError(f"--verify-examples: the crate does not build, so its examples cannot be checked: {err}") from None
+    except ModelLoadError as err:  # the model server went away (BackendUnavailable): no later item can be answered
+        raise UserError(
+            f"{err}; stopped after {len(outcomes)} of {total} item(s)"
+            + ("; files finished so far are written, run again to continue" if write else "")
+        ) from None
     except (KeyboardInterrupt, GenerationCancelled):
         raise Interrupted(
             f"interrupted after {len(outcomes)} of {total} item(s)"
             + ("; files finished so far are written, run again to continue" if write else "")
         ) from None
     for diff in diffs:
-    except ModelLoadError as err:  # the model server went away (BackendUnavailable): no later item can be answered
-        raise UserError(
-            f"{err}; stopped after {len(outcomes)} of {total} item(s)"
-            + ("; files finished so far are written, run again to continue" if write else "")
-        ) from None
         click.echo(diff, nl=False)
     return outcomes, changed, unwritten
 
