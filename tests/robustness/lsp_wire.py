@@ -24,6 +24,7 @@ class WireSession:
         self.process = subprocess.Popen(server_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self.frames: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.stderr: list[bytes] = []
+        self._writing = threading.Lock()
         threading.Thread(target=self._read_frames, daemon=True).start()
         threading.Thread(target=self._read_stderr, daemon=True).start()
         self._held: list[dict[str, Any]] = []
@@ -36,8 +37,9 @@ class WireSession:
 
     def send_raw(self, data: bytes) -> None:
         assert self.process.stdin is not None
-        self.process.stdin.write(data)
-        self.process.stdin.flush()
+        with self._writing:  # the reader thread answers the server's requests too
+            self.process.stdin.write(data)
+            self.process.stdin.flush()
 
     def send(self, message: dict[str, Any]) -> None:
         self.send_body(json.dumps(message).encode("utf-8"))
@@ -98,7 +100,17 @@ class WireSession:
                 if name.lower() == "content-length":
                     length = int(value.strip())
             body = out.read(length or 0)
-            self.frames.put(json.loads(body))
+            frame = json.loads(body)
+            if isinstance(frame, dict) and "method" in frame and "id" in frame:
+                self._answer_server_request(frame)  # as an editor would; the server may wait on it
+            self.frames.put(frame)
+
+    def _answer_server_request(self, request: dict[str, Any]) -> None:
+        result = {"workspace/applyEdit": {"applied": True}, "workspace/configuration": [None] * len((request.get("params") or {}).get("items", []))}
+        try:
+            self.send({"jsonrpc": "2.0", "id": request["id"], "result": result.get(request["method"])})
+        except (BrokenPipeError, ValueError):
+            pass
 
     def _read_stderr(self) -> None:
         assert self.process.stderr is not None
