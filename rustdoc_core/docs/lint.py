@@ -26,6 +26,7 @@ from rustdoc_core.docs.rule_config import CommandLineRules, FileRules, file_rule
 from rustdoc_core.docs.section_rules import SEVERITIES
 from rustdoc_core.rust.crate_index import CrateIndexes
 from rustdoc_core.rust.files import InputError, read_rust_file, rust_files
+from rustdoc_core.rust.inner_docs import inner_doc, joined_doc
 from rustdoc_core.rust.items import DocComment, RustItem, RustSource
 from rustdoc_core.rust.macros import macro_items
 from rustdoc_core.rust.manifest import nearest_manifest
@@ -130,6 +131,37 @@ def _documented(source: RustSource) -> list[RustItem]:
     return [i for i in source.items() if i.doc is not None and not i.in_error]
 
 
+def module_docs(path: Path, source: RustSource, indexes: CrateIndexes) -> list[tuple[RustItem, bool | None]]:
+    """The inner docs of a file as items to check, with whether each is exported: the crate's
+    (`//!` atop its root) or the module's (atop its own file), and each inline `mod x { ... }`
+    whose body opens with one, its outer doc and inner doc read as one, as rustdoc joins them."""
+    out: list[tuple[RustItem, bool | None]] = []
+    doc = inner_doc(source)
+    if doc is not None:
+        module = indexes.module_of(path)
+        root = module == () or (module is None and path.name in ("lib.rs", "main.rs"))
+        name = (module[-1] if module else None) or (path.parent.name if path.name == "mod.rs" else path.stem)
+        first = doc.fragments[0]
+        item = RustItem(
+            kind="crate" if root else "mod", name=name, signature="", source="", start_byte=first.start_byte,
+            end_byte=doc.fragments[-1].end_byte, start_line=first.start_line, end_line=doc.end_line, doc_line=first.start_line,
+            head_byte=first.start_byte, indent="", visibility="pub", doc=doc,
+        )
+        out.append((item, True if root else indexes.module_exported(path)))
+    for item in source.items():
+        if item.kind != "mod" or item.body is None or item.in_error:
+            continue
+        node = source.tree.root_node.descendant_for_byte_range(item.start_byte, item.start_byte)
+        while node is not None and node.type != "mod_item":
+            node = node.parent
+        body = node.child_by_field_name("body") if node is not None else None
+        inner = inner_doc(source, body) if body is not None else None
+        if inner is not None:
+            fragments = (item.doc.fragments if item.doc is not None else ()) + inner.fragments
+            out.append((replace(item, doc=joined_doc(list(fragments))), indexes.exported(path, item)))
+    return out
+
+
 def lint_source(
     path: Path,
     text: str,
@@ -149,13 +181,15 @@ def lint_source(
     rules = rules if rules is not None else file_rules(indexes, path, source, command_line)
     lines = text.split("\n")
     out: list[LintFinding] = []
+    modules = module_docs(path, source, indexes)
+    joined = {item.start_byte for item, _ in modules}  # inline modules whose inner doc joins their outer one
     # Fns a local `macro_rules!` defines are linted at the macro body's lines, as clippy does.
-    items = _documented(source) + [i for i in macro_items(source) if i.doc is not None]
+    items = [(i, indexes.exported(path, i)) for i in _documented(source) if i.start_byte not in joined or i.kind != "mod"]
+    items += [(i, indexes.exported(path, i)) for i in macro_items(source) if i.doc is not None] + modules
     aliases = indexes.result_aliases(path, source)
     slashes = {f.item_byte: f for f in four_slash_comments(source)}
-    for item in items:
+    for item, exported in items:
         assert item.doc is not None
-        exported = indexes.exported(path, item)
         item = resolve_result_alias(item, aliases)  # noqa: PLW2901 - `Fallible<T>` is a `Result`, as clippy sees it
         line_map = doc_line_map(item.doc)
         findings = check_doc(item, item.doc.text, exported)
@@ -213,17 +247,17 @@ def _place(item: RustItem, finding: Finding, line_map: list[int], lines: list[st
         return item.start_line + 1, len(item.indent) + 1
     row = line_map[finding.line]
     text = lines[row] if row < len(lines) else ""
-    marker = text.find("///")
-    start = marker + 3 if marker != -1 else len(text) - len(text.lstrip())
+    found = re.search(r"//[/!]", text)
+    marker = found.start() + 3 if found else 0  # a `/** */` block's line or a `#[doc]`: the whole line
+    start = marker if found else len(text) - len(text.lstrip())
     while start < len(text) and text[start] == " ":
         start += 1
-    if marker != -1 and finding.col is not None:
+    if finding.col is not None and item.doc is not None:
         # The doc text is unindented by the common indent; the word sits that far in.
-        doc_line = item.doc.text.split("\n")[finding.line] if item.doc is not None else ""
-        body = text[marker + 3 :].rstrip("\r")
-        offset = body.find(doc_line) if doc_line else -1
+        doc_line = item.doc.text.split("\n")[finding.line]
+        offset = text[marker:].rstrip("\r").find(doc_line) if doc_line else -1
         if offset != -1:
-            return row + 1, marker + 3 + offset + finding.col + 1
+            return row + 1, marker + offset + finding.col + 1
     return row + 1, start + 1
 
 

@@ -101,6 +101,12 @@ class CrateIndex:
             return any(self._item_exported(m, self_type) for m in homes)
         return self._item_exported(mods, item.name)
 
+    def module_exported(self, path: Path) -> bool | None:
+        """Whether the module file `path` holds is reachable public API (the crate root is); None
+        when the file is not in the crate's module tree."""
+        module = self.module_of(path)
+        return None if module is None else module in self._exported_modules
+
     def resolves(self, path: Path, link: str) -> bool | None:
         """Whether an intra-doc link path in file `path` names something that exists: an item of
         the crate, a name the file imports, std, a dependency, the prelude or a primitive. None
@@ -363,6 +369,7 @@ class CrateIndexes:
         self._by_folder: dict[Path, CrateIndex | None] = {}  # a source folder -> its crate's index
         self._tool_by_folder: dict[Path, ToolSettings] = {}  # outside any crate
         self._scopes: dict[tuple[Path, bytes], FileLintScopes] = {}  # the last files' own lint levels, by text
+        self._own_aliases: dict[bytes, dict[str, ResultAlias]] = {}  # the last texts' own Result aliases
 
     def index_for(self, path: Path) -> CrateIndex | None:
         folder = path.parent.resolve()
@@ -380,6 +387,15 @@ class CrateIndexes:
     def exported(self, path: Path, item: RustItem) -> bool | None:
         index = self.index_for(path)
         return index.exported(path, item) if index is not None else None
+
+    def module_of(self, path: Path) -> tuple[str, ...] | None:
+        """The module file `path` holds (`()`: the crate root), None outside a crate's module tree."""
+        index = self.index_for(path)
+        return index.module_of(path) if index is not None else None
+
+    def module_exported(self, path: Path) -> bool | None:
+        index = self.index_for(path)
+        return index.module_exported(path) if index is not None else None
 
     def lint_settings(self, path: Path, source: RustSource) -> FileLints:
         """The lint levels over file `path` (of text `source`): the crate's Cargo `[lints]`, what
@@ -411,7 +427,13 @@ class CrateIndexes:
         index = self.index_for(path)
         aliases = dict(index.result_aliases) if index is not None else {}
         if source is not None:
-            aliases.update(collect_result_aliases([source]))
+            own = self._own_aliases.get(source.data)  # the editor asks again and again about an unchanged buffer
+            if own is None:
+                own = collect_result_aliases([source])
+                if len(self._own_aliases) >= 8:
+                    self._own_aliases.clear()
+                self._own_aliases[source.data] = own
+            aliases.update(own)
         return aliases
 
 

@@ -41,9 +41,10 @@ def _item_spans() -> dict[str, list[tuple[str, int, int]]]:
         source = RustSource(path.read_bytes())
         lines = source.text.split("\n")
         for item in source.items() + macro_items(source):
-            if item.doc is None or item.kind == "mod":
-                continue
-            first = min(item.doc.start_line, item.start_line, *four_slash_rows(lines, item.start_line)) + 1
+            if (item.doc is None and item.kind != "mod") or (item.kind == "mod" and item.body is None):
+                continue  # an inline module's span holds its inner doc's findings
+            doc_start = item.doc.start_line if item.doc is not None else item.start_line
+            first = min(doc_start, item.start_line, *four_slash_rows(lines, item.start_line)) + 1
             # A trait's span stops at its head, so its members' findings are theirs, not its.
             last = item.start_line + 1 if item.kind == "trait" else item.end_line + 1
             spans.setdefault(item.name, []).append((path.name, first, last))
