@@ -129,15 +129,14 @@ def document_diagnostics(
     for item in items:
         if not wants_doc(item, include_private=include_private, path=path_of(uri)):
             continue
-        severity = rules.severity(MISSING_DOC, item.start_byte)
-        if severity is None:
-            continue  # `#[allow(missing_docs)]`
+        if rules.severity(MISSING_DOC, item.start_byte) is None:
+            continue  # `#![allow(missing_docs)]`: a hint whatever else the level (rustc's own error says more)
         data = ActionData.for_item(uri, version, item, lines.byte_to_position(item.start_byte, encoding)).to_wire()
         out.append(
             types.Diagnostic(
                 range=line_range(lines, item.start_line, encoding),
                 message=f"{item.label} has no rustdoc",
-                severity=types.DiagnosticSeverity.Hint if severity == "info" else SEVERITY[severity],
+                severity=types.DiagnosticSeverity.Hint,
                 code=MISSING_DOC,
                 source=SOURCE,
                 data=data,

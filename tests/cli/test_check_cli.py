@@ -228,3 +228,36 @@ def test_doctests_reports_each_failing_example_at_its_fence(tmp_path):
     failing = [(f["line"], f["item"], f["message"]) for f in json.loads(out.stdout)["findings"] if f["code"] == "failing-doctest"]
     assert [(line, item) for line, item, _ in failing] == [(openings[0], "checked_add"), (openings[1], "parse_number")]
     assert "left == right" in failing[0][2] and "E0308" in failing[1][2]
+
+
+def test_rules_are_selected_as_in_ruff_and_style_rules_are_off_by_default(crate_copy):
+    crate = crate_copy("globset")
+    codes = lambda *args: {f["code"] for f in json_findings(crate, *args)[1]}  # noqa: E731
+    default = codes()
+    assert "summary-not-sentence" not in default and "doc-markdown" in default
+    assert "summary-not-sentence" in codes("--extend-select", "summary-not-sentence")
+    assert codes("--select", "clippy") == default & {"doc-markdown", "missing-errors", "missing-panics"}
+    assert "doc-markdown" not in codes("--ignore", "doc-markdown,missing-errors")
+
+
+def test_the_crate_s_lint_levels_and_settings_are_followed(crate_copy):
+    crate = crate_copy("globset")
+    lib = crate / "src" / "lib.rs"
+    lib.write_text(lib.read_text().replace("#![deny(missing_docs)]", "#![deny(missing_docs)]\n#![allow(clippy::doc_markdown)]", 1))
+    assert "doc-markdown" not in {f["code"] for f in json_findings(crate)[1]}
+    manifest = crate / "Cargo.toml"
+    manifest.write_text(manifest.read_text() + '\n[package.metadata.rustdoc-gen]\nrules = { missing-errors = "error" }\n')
+    out, found = json_findings(crate)
+    assert out.returncode == 1 and {f["severity"] for f in found if f["code"] == "missing-errors"} == {"error"}
+
+
+def test_a_bad_rule_name_is_one_line_and_non_zero(crate_copy):
+    crate = crate_copy("globset")
+    out = run_check(".", "--select", "no-such-rule", cwd=crate)
+    assert out.returncode != 0 and out.stdout == "" and "unknown rule 'no-such-rule'" in out.stderr
+    (crate / "rustdoc-gen.toml").write_text("ignore = 3\n")
+    out = run_check(".", cwd=crate)
+    assert out.returncode != 0 and out.stdout == ""
+    assert [line for line in out.stderr.splitlines() if line.strip()] == [
+        next(line for line in out.stderr.splitlines() if "rustdoc-gen.toml" in line and "`ignore` must be a list of codes" in line)
+    ]

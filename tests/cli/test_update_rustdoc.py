@@ -96,3 +96,24 @@ def test_a_missing_section_takes_the_text_given_for_it_else_the_templates():
     assert "/// Fails when `path` names no file." in new
     safety = section_text(item, "Safety").split("\n")[0]
     assert f"/// {safety}" in new  # no text given for `# Safety`: the template's
+
+
+def test_update_never_adds_a_section_whose_lint_the_crate_allows(crate_copy, tmp_path):
+    """A crate that allows clippy::missing_errors_doc (in its code, or in Cargo's `[lints]`) gets
+    no `# Errors` from `--update`; the other stale docs are still mended."""
+    for how in ("code", "cargo"):
+        crate = crate_copy("globset")
+        crate = crate.rename(tmp_path / f"globset-{how}")
+        plant(crate)
+        if how == "code":
+            lib = crate / "src" / "lib.rs"
+            lib.write_text(lib.read_text().replace("#![deny(missing_docs)]", "#![deny(missing_docs)]\n#![allow(clippy::missing_errors_doc)]", 1))
+        else:
+            manifest = crate / "Cargo.toml"
+            manifest.write_text(manifest.read_text() + '\n[lints.clippy]\nmissing_errors_doc = "allow"\n')
+        glob = crate / "src" / "glob.rs"
+        out = run_generate("src/glob.rs", "--update", "--write", cwd=crate)
+        assert out.returncode == 0, out.stderr
+        after = glob.read_text()
+        assert "    /// # Errors" not in after.split("\n")  # the planted needless one is gone, and none is added
+        assert "    /// * `strict` - gone since 0.4." not in after  # the dead entry is still dropped

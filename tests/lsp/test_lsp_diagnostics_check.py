@@ -102,3 +102,26 @@ async def test_update_rustdoc_at_the_cursor_rewrites_only_the_stale_lines(crate_
         line = lines.index("    pub fn is_match_candidate(&self, path: &Candidate<'_>) -> bool {")
         actions = await client.code_actions(uri, (line, 8))
         assert not [a for a in actions if a.title.startswith("Update rustdoc")]
+
+
+async def test_the_editor_follows_the_crate_s_lint_levels(crate_copy):
+    """A crate-level `#![allow(clippy::missing_errors_doc)]` silences that finding in the editor as in
+    `check`, and the cursor's "Update rustdoc" then adds no `# Errors`; `#![allow(missing_docs)]`
+    silences the missing-doc hints."""
+    crate = crate_copy("globset")
+    plant(crate)
+    lib = crate / "src" / "lib.rs"
+    lib.write_text(lib.read_text().replace("#![deny(missing_docs)]", "#![allow(missing_docs, clippy::missing_errors_doc)]", 1))
+    path = crate / "src" / "glob.rs"
+    text = path.read_text()
+    lines = text.split("\n")
+    uri = path.as_uri()
+    expected = lint_paths([path]).findings
+    assert "missing-errors" not in {f.code for f in expected}
+    async with server_session(initialization_options=ON) as client:
+        client.open(uri, text)
+        found = await client.wait_for(lambda: client.diagnostics.get(uri), timeout=60, what="diagnostics")
+        assert sorted((d.range.start.line + 1, d.code) for d in found) == sorted((f.line, f.code) for f in expected)
+        line = lines.index("    pub fn regex(&self) -> Result<&str, Error> {")
+        actions = await client.code_actions(uri, (line, lines[line].index("fn ")))
+        assert not [a for a in actions if a.title.startswith("Update rustdoc")]  # nothing else is stale in its doc
