@@ -65,13 +65,18 @@ def load_run(path: Path) -> RunFigures:
     except json.JSONDecodeError as err:
         raise UserError(f"{run_json}: not JSON ({err.msg})") from None
     history = read_metrics(Path(path))
+    # What a run wrote by hand or half: rows that are not objects and figures that are not
+    # numbers are left out, not shown as a traceback.
+    run = run if isinstance(run, dict) else {}
+    history = [{k: v for k, v in r.items() if k not in _FIGURES or _number(v) is not None} for r in history if isinstance(r, dict)]
     losses = [r["loss"] for r in history if r.get("loss") is not None]
     eval_rows = [r for r in history if r.get("eval_loss") is not None]
     evals = [r["eval_loss"] for r in eval_rows]
     speeds = [r["tokens_per_second"] for r in history if r.get("tokens_per_second")]
-    results = run.get("results") or {}
+    results = {k: v for k, v in (run.get("results") or {}).items() if _number(v) is not None} if isinstance(run.get("results"), dict) else {}
     final_eval = results.get("eval_loss", evals[-1] if evals else None)
-    base = str(run.get("config", {}).get("base_model") or "?")
+    config = run.get("config") if isinstance(run.get("config"), dict) else {}
+    base = str(config.get("base_model") or "?")
     metrics_file = Path(path) / METRICS
     return RunFigures(
         name=Path(path).name,
@@ -90,18 +95,33 @@ def load_run(path: Path) -> RunFigures:
     )
 
 
+_FIGURES = ("step", "loss", "eval_loss", "perplexity", "tokens_per_second", "steps", "epoch", "learning_rate")
+
+
+def _number(value: Any) -> float | None:
+    """A figure as logged, if it is a finite number (not a bool, a string or a list)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value or value in (float("inf"), float("-inf")):
+        return None
+    return value
+
+
 def _wall_seconds(run: dict[str, Any], metrics_file: Path) -> float | None:
     started = run.get("started")
-    if not started:
+    if not started or not isinstance(started, str):
         return None
-    begin = datetime.fromisoformat(started)
-    if run.get("finished"):
-        end = datetime.fromisoformat(run["finished"])
-    elif metrics_file.is_file():
+    try:
+        begin = datetime.fromisoformat(started)
+        end = datetime.fromisoformat(run["finished"]) if isinstance(run.get("finished"), str) else None
+    except ValueError:
+        return None
+    if end is None and metrics_file.is_file():
         end = datetime.fromtimestamp(metrics_file.stat().st_mtime, tz=begin.tzinfo)
-    else:
+    if end is None:
         return None
-    return max(0.0, (end - begin).total_seconds())
+    try:
+        return max(0.0, (end - begin).total_seconds())
+    except TypeError:  # one time with a zone, one without
+        return None
 
 
 def duration(seconds: float | None) -> str:

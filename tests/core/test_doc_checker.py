@@ -316,3 +316,61 @@ def test_intra_doc_links_are_the_paths_rustdoc_would_resolve():
     )
     assert [path for _, _, path in intra_doc_links(doc)] == ["Foo", "Foo::bar", "crate::x::Y", "std::fs::File", "run"]
     assert intra_doc_links(doc)[0][:2] == (0, 4)
+
+
+# --- `////` lines --------------------------------------------------------------------------
+
+
+def test_a_four_slash_line_is_its_own_finding_named_in_the_summary_s_and_fixed(tmp_path):
+    from rustdoc_core.docs.lint import fix_source, lint_source
+    from rustdoc_core.docs.rule_config import CommandLineRules
+
+    text = "/// Returns the total\n//// of the values.\npub fn total() -> u32 {\n    1\n}\n"
+    path = tmp_path / "lib.rs"
+    path.write_text(text)
+    found, _ = lint_source(path, text, command_line=CommandLineRules(extend_select=("summary-not-sentence",)))
+    four = next(f for f in found if f.code == "four-slashes")
+    assert (four.line, four.column, four.severity, four.fixable) == (1, 1, "warning", True)
+    assert "`////`" in four.message and "line 2" in four.message
+    summary = next(f for f in found if f.code == "summary-not-sentence")
+    assert "`////`" in summary.message  # the cause of "should end with a period", named
+    fixed, count = fix_source(path, text)
+    assert (fixed, count) == ("/// Returns the total\n/// of the values.\npub fn total() -> u32 {\n    1\n}\n", 1)
+    assert lint_source(path, fixed)[0] == []
+
+
+def test_four_slash_lines_are_found_where_clippy_looks():
+    from rustdoc_core.docs.four_slashes import four_slash_comments
+
+    source = RustSource(
+        "//// above\n/// Doc.\npub fn a() {}\n\n"  # above the doc: reported at the `////` line
+        "/// Doc.\n#[inline]\n//// below an attribute\npub fn b() {}\n\n"  # reported at the doc
+        "///// five slashes are a doc line\npub fn c() {}\n\n"
+        "pub struct S;\nimpl S {\n    //// a method's: clippy does not look\n    pub fn d(&self) {}\n}\n"
+        "fn e() {\n    //// a statement's\n    let x = 1;\n}\n"
+    )
+    assert [(f.label, f.rows, f.line, f.col) for f in four_slash_comments(source)] == [
+        ("fn a", (0,), 0, 0), ("fn b", (6,), 4, 0),
+    ]
+
+
+def test_long_first_paragraph_only_where_clippy_looks():
+    """clippy::too_long_first_doc_paragraph looks at exported items of a module page only: not at
+    fields, variants, an impl's methods or crate-visible items (issue 22); rustdoc-gen's own
+    `long-summary` (off in `check`) still sees them all, for repair."""
+    words = "Word " * 25
+    doc = f"/// {words}\n/// {words.strip()}.\n"
+    source = RustSource(
+        f"{doc}pub fn free() {{}}\n{doc}pub(crate) fn crate_only() {{}}\n"
+        f"pub struct S {{\n    {doc.replace(chr(10) + '///', chr(10) + '    ///')}    field: u8,\n}}\n"
+        f"pub enum E {{\n    {doc.replace(chr(10) + '///', chr(10) + '    ///')}    V,\n}}\n"
+        f"impl S {{\n    {doc.replace(chr(10) + '///', chr(10) + '    ///')}    pub fn method(&self) {{}}\n}}\n"
+    )
+    found = {i.name: codes(check_doc(i, i.doc.text)) for i in source.items() if i.doc is not None}
+    assert found == {
+        "free": ["long-first-paragraph", "long-summary"],
+        "crate_only": ["long-summary"],
+        "field": ["long-summary"],
+        "V": ["long-summary"],
+        "method": ["long-summary"],
+    }
