@@ -33,6 +33,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import load as load_bench
 from bench.harness import Report, debian_crates
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -433,11 +434,12 @@ def run(args: list[str]) -> Report:
         "more threads than idle cores makes llama.cpp's spinning threads crawl)",
     )
     parser.add_argument(
-        "--only", action="append", choices=("startup", "actions", "template", "model"),
+        "--only", action="append", choices=("startup", "actions", "template", "model", "load"),
         help="measure only these parts (repeatable; default: all)",
     )
+    load_bench.add_arguments(parser)
     options = parser.parse_args(args)
-    parts = set(options.only or ("startup", "actions", "template", "model"))
+    parts = set(options.only or ("startup", "actions", "template", "model"))  # `load` only when asked for
     if options.no_model:
         parts.discard("model")
 
@@ -456,4 +458,6 @@ def run(args: list[str]) -> Report:
             await model_figures(report, gguf, options.tokens, options.repeat, options.threads)
 
     asyncio.run(main())
+    if "load" in parts:
+        load_bench.figures(report, options)
     return report

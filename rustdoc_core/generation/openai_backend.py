@@ -25,9 +25,12 @@ never from a flag or a URL, so it is in no command line, log or report.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import queue
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -66,6 +69,8 @@ RETRIES = 2
 """Tries after the first, on connection errors and 5xx answers only."""
 RETRY_BACKOFF_S = 0.5
 """Wait before the first retry; doubled for each next one."""
+STOP_POLL_S = 0.1
+"""Seconds between two looks at `should_stop` while the server sends nothing."""
 ANSWER_END_CHECK_EVERY = 4
 """Pieces of an answer between two asks of `ends_at` within a line (as the in-process loop does)."""
 
@@ -356,35 +361,26 @@ class OpenAIGenerator:
         on_token: OnToken | None,
         ends_at: AnswerEnd | None,
     ) -> Answer:
-        import httpx2
-
+        """One try: the stream is read on a thread of its own, so that this one can give up at once
+        when `should_stop` says stop, even while the server has sent nothing yet (a queue ahead of
+        us there): the stream's socket is shut, the server sees its client go and stops."""
+        stream = _Stream(self._client, f"{self.base_url}{route}", body)
         answer = _StreamedAnswer(body.get("stop") or [], ends_at)
         try:
-            with self._client.sse(f"{self.base_url}{route}", method="POST", json=body) as events:
-                response = events.response
-                if response.status_code != 200:
-                    response.read()
-                    message = _error_message(response) or response.reason_phrase
-                    if response.status_code == 404 and route == "/completions":
-                        raise _NoCompletions()
-                    if response.status_code >= 500:
-                        raise _Retryable(f"{response.status_code} {message}", connection=False)
-                    raise GenerationError(f"the model server refused the request: {response.status_code} {message}")
-                for event in events:
-                    if event.data.strip() == "[DONE]":
-                        break
-                    if not answer.take(_event_payload(event.data), route):
-                        break  # complete: leaving the block closes the stream, and the server stops
-                    if on_token is not None and answer.pieces:
-                        on_token(answer.pieces, answer.text)
-                    if should_stop is not None and should_stop():
-                        raise GenerationCancelled()
-        except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.RemoteProtocolError, httpx2.ReadError, httpx2.WriteError) as err:
-            raise _Retryable(_transport_reason(err), connection=True) from None
-        except httpx2.TimeoutException as err:
-            raise GenerationError(f"the model server sent nothing for {READ_TIMEOUT_S:.0f}s ({_transport_reason(err)})") from None
-        except httpx2.SSEError as err:
-            raise GenerationError(f"the model server's answer is not an event stream: {one_line(err)}") from None
+            while True:
+                if should_stop is not None and should_stop():
+                    raise GenerationCancelled()
+                data = stream.next_event(STOP_POLL_S)
+                if data is None:
+                    continue  # nothing yet: look at `should_stop` again
+                if data is _END or data.strip() == "[DONE]":
+                    break
+                if not answer.take(_event_payload(data), route):
+                    break  # complete: closing the stream stops the server
+                if on_token is not None and answer.pieces:
+                    on_token(answer.pieces, answer.text)
+        finally:
+            stream.close()
         if not answer.finished:
             raise GenerationError(INTERRUPTED_HINT)
         return Answer(answer.text, answer.pieces)
@@ -395,6 +391,82 @@ class OpenAIGenerator:
                 self._client.close()
                 self._client = None
             self._rendering = None
+
+
+_END = object()
+"""What `_Stream.next_event` gives when the stream has ended."""
+
+
+class _Stream:
+    """One streamed request, read on a daemon thread into a queue: its events' data, then `_END`,
+    or the error that ended it (raised by `next_event` as `_Retryable`, `_NoCompletions` or
+    GenerationError). `close` shuts the connection's socket, which ends a read in progress."""
+
+    def __init__(self, client: Any, url: str, body: dict[str, Any]):
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._closed = threading.Event()
+        self._socket: Any = None
+        self._reading = threading.Lock()
+        self._released = False  # the connection goes back to the pool: its socket is no longer ours to shut
+        self._route_is_completions = url.endswith("/completions") and not url.endswith("/chat/completions")
+        threading.Thread(target=self._read, args=(client, url, body), daemon=True, name="rustdoc-gen-stream").start()
+
+    def next_event(self, timeout: float) -> Any:
+        """The next event's data, `_END`, or None when nothing came within `timeout` seconds."""
+        try:
+            item = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def close(self) -> None:
+        self._closed.set()
+        with self._reading:
+            if self._socket is not None and not self._released:
+                with contextlib.suppress(OSError):
+                    self._socket.shutdown(socket.SHUT_RDWR)
+
+    def _read(self, client: Any, url: str, body: dict[str, Any]) -> None:
+        import httpx2
+
+        try:
+            with client.sse(url, method="POST", json=body) as events:
+                response = events.response
+                stream = response.extensions.get("network_stream")
+                self._socket = stream.get_extra_info("socket") if stream is not None else None
+                if self._closed.is_set():
+                    return
+                try:
+                    if response.status_code != 200:
+                        response.read()
+                        self._queue.put(self._refusal(response))
+                        return
+                    for event in events:
+                        if self._closed.is_set():
+                            return
+                        self._queue.put(event.data)
+                finally:
+                    with self._reading:
+                        self._released = True
+            self._queue.put(_END)
+        except (httpx2.ConnectError, httpx2.ConnectTimeout, httpx2.RemoteProtocolError, httpx2.ReadError, httpx2.WriteError) as err:
+            self._queue.put(_Retryable(_transport_reason(err), connection=True))
+        except httpx2.TimeoutException as err:
+            self._queue.put(GenerationError(f"the model server sent nothing for {READ_TIMEOUT_S:.0f}s ({_transport_reason(err)})"))
+        except httpx2.SSEError as err:
+            self._queue.put(GenerationError(f"the model server's answer is not an event stream: {one_line(err)}"))
+        except Exception as err:  # noqa: BLE001 - whatever ends the read reaches the caller
+            self._queue.put(GenerationError(f"reading the model server's answer failed: {type(err).__name__}: {one_line(err)}"))
+
+    def _refusal(self, response: Any) -> Exception:
+        message = _error_message(response) or response.reason_phrase
+        if response.status_code == 404 and self._route_is_completions:
+            return _NoCompletions()
+        if response.status_code >= 500:
+            return _Retryable(f"{response.status_code} {message}", connection=False)
+        return GenerationError(f"the model server refused the request: {response.status_code} {message}")
 
 
 class _StreamedAnswer:
