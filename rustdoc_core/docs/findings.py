@@ -98,8 +98,8 @@ FINDINGS: dict[str, FindingRule] = {rule.code: rule for rule in (
     FindingRule("fn-main-in-doctest", "warning", "drop the `fn main() { ... }` wrapper: rustdoc adds one",
                 "clippy::needless_doctest_main", _STYLE),
     # rustdoc-gen's style for the docs it writes (repair mends them); off in `check` unless selected
-    FindingRule("long-summary", "warning", "keep the summary under 201 characters (rustdoc-gen's style for any item; "
-                "clippy's too_long_first_doc_paragraph only looks at exported module items)", default_on=False),
+    FindingRule("long-summary", "warning", "keep the summary under 201 characters (rustdoc-gen's style where "
+                "clippy's too_long_first_doc_paragraph does not look: members, private items, one-line docs)", default_on=False),
     FindingRule("doctest-declares-main", "warning", "let rustdoc wrap the example in `fn main` (rustdoc-gen's style; "
                 "clippy's needless_doctest_main only flags an example that is nothing but `fn main`)", default_on=False),
     # the source's, around a doc
