@@ -457,9 +457,13 @@ def needs_backticks(word: str) -> bool:
     return has_underscore or "::" in word or _is_camel_case(word) or word.endswith("()")
 
 
+def _is_bare_url(word: str) -> bool:
+    return bool(_URL.match(word)) and len(word.split("://", 1)[1]) > 0
+
+
 def bare_urls(doc: str | MarkdownDoc) -> list[ProseWord]:
     """URLs in prose outside `<...>` and links: clippy's doc_markdown and rustdoc's bare_urls flag them."""
-    return [w for w in prose_words(doc) if _URL.match(w.word) and len(w.word.split("://", 1)[1]) > 0]
+    return [w for w in prose_words(doc) if _is_bare_url(w.word)]
 
 
 def code_like_words(doc: str | MarkdownDoc) -> list[ProseWord]:
@@ -485,10 +489,13 @@ def _mask_code(line: str) -> str:
 
 def _markdown_findings(doc: MarkdownDoc) -> list[Finding]:
     findings = []
-    for w in code_like_words(doc):  # each occurrence, as clippy reports them
-        findings.append(_finding("doc-markdown", f"item in documentation is missing backticks: `{w.word}`", w.line, w.col))
-    for w in bare_urls(doc):
-        findings.append(_finding("doc-markdown", f"bare URL; write it as `<{w.word}>`", w.line, w.col))
+    words = prose_words(doc)
+    for w in words:  # each occurrence, as clippy reports them
+        if needs_backticks(w.word):
+            findings.append(_finding("doc-markdown", f"item in documentation is missing backticks: `{w.word}`", w.line, w.col))
+    for w in words:
+        if _is_bare_url(w.word):
+            findings.append(_finding("doc-markdown", f"bare URL; write it as `<{w.word}>`", w.line, w.col))
     for line, col in unbalanced_backticks(doc):
         findings.append(_finding("doc-markdown", "backticks are unbalanced; a backtick may be missing a pair", line, col))
     for line, col, text in generic_types_in_prose(doc):

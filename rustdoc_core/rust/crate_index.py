@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from tree_sitter import Node
@@ -27,6 +28,13 @@ from rustdoc_core.rust.manifest import nearest_manifest
 from rustdoc_core.rust.result_aliases import ResultAlias, collect_result_aliases
 
 ModPath = tuple[str, ...]
+
+
+@lru_cache(maxsize=8192)
+def _resolved(path: Path) -> Path:
+    """`path.resolve()`, once per path: a crate's files are asked about again and again (each
+    item of each file, each code action), and resolving walks the file system."""
+    return path.resolve()
 
 
 @dataclass
@@ -77,7 +85,7 @@ class CrateIndex:
         return index
 
     def module_of(self, path: Path) -> ModPath | None:
-        return self.files.get(path.resolve())
+        return self.files.get(_resolved(path))
 
     def exported(self, path: Path, item: RustItem) -> bool | None:
         """Whether `item` of file `path` is reachable public API; None if the file is not in the
@@ -111,7 +119,7 @@ class CrateIndex:
         """Whether an intra-doc link path in file `path` names something that exists: an item of
         the crate, a name the file imports, std, a dependency, the prelude or a primitive. None
         when the file is not part of the crate's module tree (nothing to resolve against)."""
-        uses = self.file_uses.get(path.resolve())
+        uses = self.file_uses.get(_resolved(path))
         if uses is None:
             return None
         segments = [s for s in link.split("::") if s]
@@ -372,7 +380,7 @@ class CrateIndexes:
         self._own_aliases: dict[bytes, dict[str, ResultAlias]] = {}  # the last texts' own Result aliases
 
     def index_for(self, path: Path) -> CrateIndex | None:
-        folder = path.parent.resolve()
+        folder = _resolved(path.parent)
         if folder not in self._by_folder:
             manifest = nearest_manifest(folder, package_only=True)
             index = None
@@ -401,7 +409,7 @@ class CrateIndexes:
         """The lint levels over file `path` (of text `source`): the crate's Cargo `[lints]`, what
         its module gets from the crate root and the `mod` lines above it, and the file's own."""
         index = self.index_for(path)
-        outside = (index.cargo_lints + index.lint_base.get(path.resolve(), ())) if index is not None else ()
+        outside = (index.cargo_lints + index.lint_base.get(_resolved(path), ())) if index is not None else ()
         key = (path, source.data)  # the editor asks again and again about an unchanged buffer
         scopes = self._scopes.get(key)
         if scopes is None:
@@ -416,7 +424,7 @@ class CrateIndexes:
         index = self.index_for(path)
         if index is not None:
             return index.tool
-        folder = path.parent.resolve()
+        folder = _resolved(path.parent)
         if folder not in self._tool_by_folder:
             self._tool_by_folder[folder] = tool_settings(folder)
         return self._tool_by_folder[folder]
