@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rustdoc_core.docs.edits import DocEdit, DocEditError, apply_edits, crate_doc_edit, doc_edits_for, line_ending
+from rustdoc_core.docs.findings import CERTAIN_FIXES
 from rustdoc_core.docs.fixes import section_body
 from rustdoc_core.docs.lint import update_edit
 from rustdoc_core.docs.rule_config import update_rules
@@ -239,7 +240,8 @@ def _model_sections(
     }
     if not sections or generated.origin == Provenance.TEMPLATE:
         return stale.edit, Provenance.TEMPLATE
-    found = update_edit(resolved, job.text.split("\n"), line_ending(job.text), stale.exported, sections)
+    off = CERTAIN_FIXES - set(stale.codes)  # what the plan fixes, no more (a section the crate allows stays out)
+    found = update_edit(resolved, job.text.split("\n"), line_ending(job.text), stale.exported, sections, off=off)
     return (found[0], generated.origin) if found is not None else (stale.edit, Provenance.TEMPLATE)
 
 
