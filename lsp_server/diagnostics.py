@@ -190,7 +190,11 @@ def _item_of(finding: LintFinding, items: Sequence[RustItem], starts: dict[int, 
     for item in items:
         if item.doc is not None and item.label == finding.item and item.doc.start_line <= row <= item.start_line:
             return item
-    return starts.get(row)
+    if row in starts:
+        return starts[row]
+    # A `////` line above an item's doc (or above an undocumented item): the first such item below it.
+    below = [i for i in items if i.label == finding.item and i.start_line >= row]
+    return min(below, key=lambda i: i.start_line) if below else None
 
 
 def finding_range(lines: LineIndex, text_lines: list[str], finding: LintFinding, encoding: str) -> types.Range:

@@ -125,3 +125,18 @@ async def test_the_editor_follows_the_crate_s_lint_levels(crate_copy):
         line = lines.index("    pub fn regex(&self) -> Result<&str, Error> {")
         actions = await client.code_actions(uri, (line, lines[line].index("fn ")))
         assert not [a for a in actions if a.title.startswith("Update rustdoc")]  # nothing else is stale in its doc
+
+
+async def test_a_four_slash_line_is_a_diagnostic_whose_quick_fix_makes_it_a_doc_line(tmp_path):
+    path = tmp_path / "lib.rs"
+    text = "//// Returns the total.\npub fn total() -> u32 {\n    1\n}\n"
+    path.write_text(text)
+    uri = path.as_uri()
+    async with server_session(initialization_options=ON) as client:
+        found = await _diagnostics(client, uri, text)
+        four = next(d for d in found if d.code == "four-slashes")
+        assert four.range.start.line == 0 and "`////`" in four.message
+        actions = await client.code_actions(uri, (0, 0), diagnostics=[four])
+        fix = next(a for a in actions if a.kind == types.CodeActionKind.QuickFix)
+        assert fix.title == "Update rustdoc for `fn total`"
+        assert apply_text_edits(text, edits_for(fix.edit, uri)) == "/// Returns the total.\npub fn total() -> u32 {\n    1\n}\n"
