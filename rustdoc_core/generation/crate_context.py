@@ -3,6 +3,7 @@ per crate (per `generate` run, per eval, per editor workspace) and kept current 
 as files are saved:
 
 - the crate's name index (a name the crate defines is real, so the guard keeps it);
+- the docs of its documented items (a new doc copies none of them: `guard.DocRuns`);
 - its `Result` aliases (`fn f() -> Fallible<u32>` returns a `Result`, so it needs `# Errors`);
 - its module trees (which items are exported API, which module a file is);
 - the retrieval index of its documented items, when examples go into prompts;
@@ -21,8 +22,9 @@ from pathlib import Path
 
 from rustdoc_core.docs.example_verify import ExampleVerifier
 from rustdoc_core.generation.grounding import NameIndex
+from rustdoc_core.generation.guard import DocRuns
 from rustdoc_core.generation.prompt import FilePrompts, PromptContext
-from rustdoc_core.generation.retrieval import RetrievalIndex
+from rustdoc_core.generation.retrieval import RetrievalIndex, indexable, item_key
 from rustdoc_core.rust.crate_index import CrateIndexes
 from rustdoc_core.rust.items import RustItem, RustSource
 from rustdoc_core.rust.manifest import nearest_manifest
@@ -85,11 +87,14 @@ class CrateContext:
     verifiers: ExampleVerifiers | None = None
     extra_names: NameIndex = field(default_factory=NameIndex)
     """Names known besides the files' own (an eval's repository, a dependency's crate name)."""
+    extra_docs: DocRuns | None = None
+    """Docs known besides the files' own (an eval's dataset): a new doc may copy none of them."""
     _files: dict[str, RustSource] = field(default_factory=dict)
     _prompts: weakref.WeakKeyDictionary[RustSource, FilePrompts] = field(default_factory=weakref.WeakKeyDictionary)
     _folders: set[Path] = field(default_factory=set)
     _manifests: set[Path] = field(default_factory=set)
     _names: NameIndex | None = None
+    _docs: DocRuns | None = None
     _aliases: dict[str, ResultAlias] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -126,7 +131,7 @@ class CrateContext:
             manifest = nearest_manifest(folder, package_only=True)
         with self._lock:
             self._files[key] = source
-            self._names = self._aliases = None
+            self._names = self._aliases = self._docs = None
             if manifest is not None and manifest.directory not in self._manifests:
                 self._manifests.add(manifest.directory)
                 self.extra_names = self.extra_names | NameIndex.of_manifest(manifest)
@@ -140,6 +145,7 @@ class CrateContext:
             files = {**self._files, str(path): source}
         return CrateContext(
             indexes=self.indexes, retrieval=self.retrieval, verifiers=self.verifiers, extra_names=self.extra_names,
+            extra_docs=self.extra_docs,
             _files=files, _folders=set(self._folders), _manifests=set(self._manifests),
         )
 
@@ -156,7 +162,7 @@ class CrateContext:
         key = str(path)
         with self._lock:
             self._files.pop(key, None)
-            self._names = self._aliases = None
+            self._names = self._aliases = self._docs = None
         if self.retrieval is not None:
             self.retrieval.remove_file(key)
 
@@ -169,6 +175,18 @@ class CrateContext:
             if self._names is None:
                 self._names = NameIndex.from_sources(self._files.values()) | self.extra_names
             return self._names
+
+    @property
+    def docs(self) -> DocRuns:
+        """The docs of the crate's documented items (and `extra_docs`), by `retrieval.item_key`:
+        what the output guard does not let a new doc copy."""
+        with self._lock:
+            if self._docs is None:
+                self._docs = DocRuns(
+                    ((item_key(path, item), item.doc.text) for path, source in self._files.items() for item in source.items() if indexable(item)),
+                    base=self.extra_docs,
+                )
+            return self._docs
 
     @property
     def result_aliases(self) -> dict[str, ResultAlias]:

@@ -452,6 +452,13 @@ def budget_end(item: RustItem, doc: str, budget: Budget | None = None) -> int | 
     return None if full_at is None else sum(len(block.lines) for block in blocks[:full_at])
 
 
+def _drop_lead_in(kept: list[_Block]) -> None:
+    """Drop the paragraph that introduces a code block the budget cut ("Adding a string:")."""
+    last = next((i for i in range(len(kept) - 1, -1, -1) if kept[i].kind != "blank"), None)
+    if last is not None and kept[last].kind == "prose" and kept[last].lines[-1].rstrip().endswith(":"):
+        del kept[last]
+
+
 def _within_budget(budget: Budget, blocks: list[_Block]) -> tuple[list[_Block], int | None]:
     """The blocks `budget` keeps, and the index of the block from which it keeps no more (None: all fit)."""
     paragraphs = chars = codes = 0
@@ -468,9 +475,10 @@ def _within_budget(budget: Budget, blocks: list[_Block]) -> tuple[list[_Block], 
             codes += 1
             if len(block.lines) > budget.code_lines + 2:
                 full_at = index  # a block this long is an echo of the item, not an example
-                continue
-            if codes <= budget.code_blocks:
+            if codes <= budget.code_blocks and full_at is None:
                 out.append(block)
+            else:
+                _drop_lead_in(out)
             continue
         if block.kind == "heading":
             if budget.code_blocks == 0:
@@ -775,25 +783,63 @@ def word_runs(text: str, size: int = COPY_RUN) -> set[tuple[str, ...]]:
     return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
 
 
-def copied_sentences(doc: str, others: Iterable[str], size: int = COPY_RUN) -> list[tuple[int, str]]:
+class DocRuns:
+    """Every run of COPY_RUN words of a set of docs, with the items whose doc holds it (keyed as
+    `retrieval.item_key`): what a new doc may not copy from. The crate context keeps one of the
+    crate's documented items (a small model recalls a neighbour's doc from its pretraining even
+    when no prompt showed it); the eval's measure is one of the whole dataset."""
+
+    def __init__(self, docs: Iterable[tuple[str, str]] = (), size: int = COPY_RUN, *, base: "DocRuns | None" = None) -> None:
+        self.size = size
+        self.base = base
+        """More docs looked at too (the eval's dataset under a crate context's own files)."""
+        self._owners: dict[tuple[str, ...], set[str]] = {}
+        for key, doc in docs:
+            self.add(key, doc)
+
+    def add(self, key: str, doc: str) -> None:
+        for run in word_runs(doc, self.size):
+            self._owners.setdefault(run, set()).add(key)
+
+    def _owners_of(self, run: tuple[str, ...]) -> set[str]:
+        owners = self._owners.get(run, set())
+        return owners | self.base._owners_of(run) if self.base is not None else owners
+
+    def others(self, run: tuple[str, ...], own: str | None) -> bool:
+        """Whether an item other than `own` has this run in its doc."""
+        return bool(self._owners_of(run) - {own})
+
+    def copied_from(self, own: str | None, doc: str, own_doc: str = "") -> set[str]:
+        """The items other than `own` whose doc `doc` shares a run with (runs of `own_doc`, the
+        item's own human doc, are not copies)."""
+        mine = word_runs(own_doc, self.size)
+        return {k for run in word_runs(doc, self.size) - mine for k in self._owners_of(run) if k != own}
+
+
+def copied_sentences(
+    doc: str, others: Iterable[str] = (), size: int = COPY_RUN, *, known: DocRuns | None = None, own: str | None = None
+) -> list[tuple[int, str]]:
     """Sentences and list entries of `doc` that hold words of a run of `size` words shared with
-    one of `others` (the retrieved examples' docs); a run across two sentences marks both."""
+    one of `others` (the retrieved examples' docs) or with another item's doc in `known` (`own`
+    is the item's key there); a run across two sentences marks both."""
     runs = set().union(*(word_runs(o, size) for o in others)) if others else set()
-    if not runs:
+    if not runs and known is None:
         return []
     prose = _prose_sentences(doc)
     words = [(index, word) for index, (_, sentence) in enumerate(prose) for word in _words(sentence)]
     marked: set[int] = set()
     for start in range(len(words) - size + 1):
         window = words[start : start + size]
-        if tuple(word for _, word in window) in runs:
+        run = tuple(word for _, word in window)
+        if run in runs or (known is not None and known.size == size and known.others(run, own)):
             marked.update(index for index, _ in window)
     return [prose[index] for index in sorted(marked)]
 
 
-def remove_copied(doc: str, others: Iterable[str]) -> tuple[str, str | None]:
-    """The doc without what it copied from the retrieved examples, and what that did to the summary."""
-    marked = {s for _, s in copied_sentences(doc, tuple(others))}
+def remove_copied(doc: str, others: Iterable[str], known: DocRuns | None = None, own: str | None = None) -> tuple[str, str | None]:
+    """The doc without what it copied from the retrieved examples or another item of the crate,
+    and what that did to the summary."""
+    marked = {s for _, s in copied_sentences(doc, tuple(others), known=known, own=own)}
     return _drop_sentences(doc, lambda s: s in marked) if marked else (doc, None)
 
 
@@ -909,7 +955,14 @@ def opens_with_summary(doc: str) -> bool:
 
 
 def guard_findings(
-    item: RustItem, doc: str, names: NameIndex | None = None, context_code: Iterable[str] = (), examples: Iterable[str] = ()
+    item: RustItem,
+    doc: str,
+    names: NameIndex | None = None,
+    context_code: Iterable[str] = (),
+    examples: Iterable[str] = (),
+    *,
+    known: DocRuns | None = None,
+    own: str | None = None,
 ) -> list[Finding]:
     """The guard's findings on a doc or a raw answer: chat leftovers, echoed code, repetition,
     ungrounded names, a summary of the wrong shape, claims the signature contradicts, words copied
@@ -931,7 +984,7 @@ def guard_findings(
         findings.append(guard_finding("misshapen-summary", f"the summary of {item.label} says what a function does, not what the {item.kind} is", 0))
     for line, text in contradicted_sentences(item, doc)[:1]:
         findings.append(guard_finding("contradicted-claim", f"the signature contradicts {text[:60]!r}: {contradicted(item, text)}", line))
-    for line, text in copied_sentences(doc, tuple(examples))[:1]:
+    for line, text in copied_sentences(doc, tuple(examples), known=known, own=own)[:1]:
         findings.append(guard_finding("copied-doc", f"copied from another item's doc: {text[:60]!r}", line))
     for line, title in needless_sections(doc)[:1]:
         findings.append(guard_finding("needless-section", f"the `# {title.title()}` section says nothing the doc needs", line))
@@ -964,14 +1017,22 @@ def repeats_itself(text: str) -> bool:
 
 
 def finish(
-    item: RustItem, raw: str, *, names: NameIndex | None = None, context_code: Iterable[str] = (), examples: Iterable[str] = ()
+    item: RustItem,
+    raw: str,
+    *,
+    names: NameIndex | None = None,
+    context_code: Iterable[str] = (),
+    examples: Iterable[str] = (),
+    known: DocRuns | None = None,
+    own: str | None = None,
 ) -> FinishedDoc:
     """The doc to insert for `item`, from a generator's raw answer.
 
     `names` is the crate's name index (None: only the item, its context and std count as
     real); `context_code` is code around the item the prompt showed (sibling signatures,
     `use` lines), whose names are real too; `examples` are the docs of the retrieved examples
-    the prompt showed, which the doc may not copy.
+    the prompt showed, and `known` the docs of the crate's documented items (`own`: the item's
+    key among them), none of which the doc may copy.
     """
     from rustdoc_core.generation.prompt import parse_completion
     from rustdoc_core.generation.repair import repair_doc
@@ -1005,7 +1066,7 @@ def finish(
     text = cut("wrong-kind", text, remove_wrong_kind(item, text))
     text = cut("meta-talk", text, remove_meta_talk(item, text))
     text = cut("ungrounded-identifier", text, remove_ungrounded(item, text, names, context_code))
-    text = cut("copied-doc", text, remove_copied(text, examples))
+    text = cut("copied-doc", text, remove_copied(text, examples, known, own))
     text = cut("contradicted-claim", text, remove_contradicted(item, text))
     for _ in range(3):  # a cut summary lets its next sentence up, which may be misshapen too
         before = text
@@ -1022,7 +1083,7 @@ def finish(
     if repaired.origin == Provenance.TEMPLATE:
         return FinishedDoc(repaired.text, Provenance.TEMPLATE, tuple(steps))
     final = normalize_doc(step("malformed-markdown", repaired.text, well_formed(repaired.text)))
-    if any(f.severity == "error" for f in guard_findings(item, final, names, context_code, examples)):
+    if any(f.severity == "error" for f in guard_findings(item, final, names, context_code, examples, known=known, own=own)):
         return FinishedDoc(template_doc(item), Provenance.TEMPLATE, tuple(steps))
     if steps and final == normalize_doc(template_doc(item)):
         return FinishedDoc(final, Provenance.TEMPLATE, tuple(steps))  # nothing of the answer is left

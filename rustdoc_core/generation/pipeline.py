@@ -31,6 +31,7 @@ from rustdoc_core.generation.grounding import context_code
 from rustdoc_core.generation.guard import finish
 from rustdoc_core.generation.prompt import PromptContext
 from rustdoc_core.generation.provenance import Provenance
+from rustdoc_core.generation.retrieval import item_key
 from rustdoc_core.rust.items import RustItem, RustSource
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def document_item(
     item, context = _prepared(request, crate)
     start = time.perf_counter()
     answer = generator.answer(item, context, should_stop=should_stop, on_token=on_token, ends_at=answer_end(item))
-    return _guarded(item, context, answer, generator, crate, time.perf_counter() - start)
+    return _guarded(request, item, context, answer, generator, crate, time.perf_counter() - start)
 
 
 def _prepared(request: DocRequest, crate: CrateContext) -> tuple[RustItem, PromptContext]:
@@ -99,11 +100,18 @@ def _prepared(request: DocRequest, crate: CrateContext) -> tuple[RustItem, Promp
     return item, context
 
 
-def _guarded(item: RustItem, context: PromptContext, answer: Answer, generator: DocGenerator, crate: CrateContext, seconds: float) -> GeneratedDoc:
-    """The doc made of an answer: the output guard's for a model's, the template's as it is."""
+def _guarded(
+    request: DocRequest, item: RustItem, context: PromptContext, answer: Answer, generator: DocGenerator, crate: CrateContext, seconds: float
+) -> GeneratedDoc:
+    """The doc made of an answer: the output guard's for a model's, the template's as it is. The
+    guard lets it copy no retrieved example and no other documented item of the crate."""
     if not generator.is_model:  # the guard is for model answers: it changes no template doc (3,460 of Debian's items)
         return GeneratedDoc(normalize_doc(answer.text), answer.text, Provenance.TEMPLATE, 0, seconds)
-    done = finish(item, answer.text, names=crate.names, context_code=context_code(context), examples=[e.doc for e in context.examples])
+    own = item_key(str(request.path), request.item) if request.path is not None else None
+    done = finish(
+        item, answer.text, names=crate.names, context_code=context_code(context), examples=[e.doc for e in context.examples],
+        known=crate.docs, own=own,
+    )
     return GeneratedDoc(done.text, answer.text, done.provenance, answer.tokens, seconds, done.steps)
 
 
@@ -219,7 +227,7 @@ def _asked_concurrently(
                     request = requests[index]
                     try:
                         answer = future.result()
-                        result = ItemDoc(request, _guarded(item, context, answer, generator, crate, time.perf_counter() - start))
+                        result = ItemDoc(request, _guarded(request, item, context, answer, generator, crate, time.perf_counter() - start))
                     except (GenerationCancelled, BackendUnavailable):
                         raise
                     except Exception as err:  # noqa: BLE001 - recorded in the item's place

@@ -32,6 +32,7 @@ from rustdoc_core.generation.guard import (
     well_formed,
 )
 from rustdoc_core.generation.prompt import PromptContext, prompt_context
+from rustdoc_core.generation.retrieval import item_key
 from rustdoc_core.generation.template import template_doc
 from rustdoc_core.rust.doc_policy import needs_doc
 from rustdoc_core.rust.items import RustItem, RustSource, parse_items
@@ -327,3 +328,21 @@ def test_every_doc_the_guard_writes_is_well_formed_markdown():
     done = finish(item, raw)
     assert not malformed(done.text)
     assert well_formed("A `b` c.\n\nD `e f.\n\n```rust\nlet x = 1;") == "A `b` c.\n\n```rust\nlet x = 1;\n```"
+
+
+def test_a_doc_recalled_from_another_item_of_the_crate_is_cut_though_no_prompt_showed_it():
+    # The 0.5B wrote globset's `Literal` variant's doc for `enum MatchStrategy` with no retrieval:
+    # it knows the crate from its pretraining. The crate's documented items are known to the guard.
+    source = RustSource(
+        "pub enum MatchStrategy {\n"
+        "    /// A pattern matches if and only if the entire file path matches this\n    /// literal string.\n"
+        "    Literal(String),\n}\n"
+    )
+    crate = CrateContext.of_files([("src/glob.rs", source)])
+    item = next(i for i in source.items() if i.name == "MatchStrategy")
+    raw = "A pattern matches if and only if the entire file path matches this literal string."
+    own = item_key("src/glob.rs", item)
+    assert [f.code for f in guard_findings(item, raw, known=crate.docs, own=own)] == ["copied-doc"]
+    assert finish(item, raw, known=crate.docs, own=own).provenance == "template"
+    literal = next(i for i in source.items() if i.name == "Literal")  # its own doc is no copy
+    assert copied_sentences(raw, known=crate.docs, own=item_key("src/glob.rs", literal)) == []

@@ -132,8 +132,7 @@ mod glob {
 USER_PROMPT = (
     "Module: `glob`\n\nImports:\nuse std::path::Path;\n\n"
     "Inside: `impl Glob`\n\nNearby items:\n- `pub fn regex(&self) -> &str`\n- `pub fn is_empty(&self) -> bool`\n\n"
-    "Write the rustdoc comment for `fn regex`. Its summary says what it does, in the third person "
-    "(\"Returns ...\", \"Creates ...\", \"Parses ...\").\n\n"
+    "Write the rustdoc comment for `fn regex`. Its summary says what it does, in the third person: \"Returns ...\".\n\n"
     "Item:\n```rust\npub fn regex(&self) -> &str {\n    &self.re\n}\n```"
 )
 """What prompt format v5 asks for `Glob::regex` of _SMALL, without examples: what the file's

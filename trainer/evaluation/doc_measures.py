@@ -3,28 +3,24 @@ findings (on the final doc and on the raw answer), required sections,
 hallucinated parameters, whether its examples are valid Rust, and whether it is
 true to the item: a summary of the item's shape, no claim the signature
 contradicts, no needless section, well-formed Markdown, named items that exist,
-no run of words copied from another item's doc (`CopyIndex`).
+no run of words copied from another item's doc (`guard.DocRuns`).
 Cheap (milliseconds), so computed afresh from cached docs on every run and
 always in step with the current checker and guard."""
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rustdoc_core.docs.checker import check_doc, required_sections
 from rustdoc_core.docs.text import CodeBlock, code_blocks, doc_sections, prose_lines
 from rustdoc_core.generation.grounding import IDENT, NameIndex, code_mentions
 from rustdoc_core.generation.guard import (
-    COPY_RUN,
     contradicted_sentences,
     guard_findings,
     malformed,
     misshapen_summary,
     needless_sections,
-    word_runs,
 )
 from rustdoc_core.rust.items import RustItem, RustSource
 from rustdoc_core.rust.items import parser as _parser
@@ -49,7 +45,7 @@ class DocMeasures:
     malformed: bool = False  # a code span or fence left open
     named: int = 0  # names the doc presents as code (backticks, link targets)
     named_real: int = 0  # ... of which exist (the item, the crate, std, a dependency)
-    copied: bool = False  # shares a run of COPY_RUN words with another item's doc (`CopyIndex`)
+    copied: bool = False  # shares a run of 10 words with another item's doc (`guard.DocRuns`)
 
     @property
     def clean(self) -> bool:
@@ -93,7 +89,7 @@ def measure_doc(
 ) -> DocMeasures:
     """The doc's measures; with `raw` (the generator's answer before post-processing) also the
     guard's findings on what the model wrote. `names` is the crate's name index for grounding;
-    `copied` whether the doc copies another item's (the caller's `CopyIndex` knows the dataset)."""
+    `copied` whether the doc copies another item's (the caller's `DocRuns` knows the dataset)."""
     guard_found = guard_findings(item, doc, names, context_code) if doc.strip() else []
     guard = sorted({f.code for f in guard_found})
     raw_guard = guard if raw is None or raw == doc else sorted({f.code for f in guard_findings(item, raw, names, context_code)})
@@ -120,20 +116,3 @@ def measure_doc(
         named_real=len(named) - sum(1 for m in named if (m.line, m.col) in ungrounded),
         copied=copied,
     )
-
-
-class CopyIndex:
-    """Every run of COPY_RUN words of a dataset's docs, with the items whose doc holds it: a doc
-    copies another item's when it shares a run with one, and not with its own item's doc."""
-
-    def __init__(self, docs: Iterable[tuple[str, str]], size: int = COPY_RUN) -> None:
-        self.size = size
-        self._items: dict[tuple[str, ...], set[str]] = defaultdict(set)
-        for item_id, doc in docs:
-            for run in word_runs(doc, size):
-                self._items[run].add(item_id)
-
-    def copied_from(self, item_id: str, doc: str, own_doc: str = "") -> set[str]:
-        """The other items whose doc `doc` (of item `item_id`, whose human doc is `own_doc`) copies from."""
-        own = word_runs(own_doc, self.size)
-        return {other for run in word_runs(doc, self.size) - own for other in self._items.get(run, ()) if other != item_id}

@@ -16,12 +16,13 @@ from rustdoc_console import UserError, task_progress
 from rustdoc_core.generation.decode import DecodeOptions
 from rustdoc_core.generation.generators import GeneratedDoc
 from rustdoc_core.generation.grounding import NameIndex
+from rustdoc_core.generation.guard import DocRuns
 from rustdoc_core.generation.prompt import PROMPT_FORMAT_VERSION
 from rustdoc_core.generation.provenance import Provenance
 from trainer.evaluation import metrics
 from trainer.evaluation.cache import JsonlCache
 from trainer.evaluation.dataset import EvalExample, load_examples, select_examples
-from trainer.evaluation.doc_measures import CopyIndex, measure_doc
+from trainer.evaluation.doc_measures import measure_doc
 from trainer.evaluation.doctests import DoctestRunner
 from trainer.evaluation.metrics import ItemResult
 from trainer.evaluation.systems import System, cache_key, make_systems
@@ -54,7 +55,11 @@ class SystemRun:
 
 
 def generate_all(
-    system: System, examples: Sequence[EvalExample], cache: JsonlCache, names: dict[str, NameIndex] | None = None
+    system: System,
+    examples: Sequence[EvalExample],
+    cache: JsonlCache,
+    names: dict[str, NameIndex] | None = None,
+    docs: dict[str, DocRuns] | None = None,
 ) -> tuple[list[GeneratedDoc], int]:
     """Each example's output, from the cache or generated now (and cached at once)."""
     outputs: list[GeneratedDoc] = []
@@ -67,7 +72,7 @@ def generate_all(
             key = cache_key(system, example)
             entry = cache.get(key)
             if entry is None:
-                output = _generate(system, example, (names or {}).get(example.repo))
+                output = _generate(system, example, (names or {}).get(example.repo), (docs or {}).get(example.repo))
                 entry = cache.put(key, {"system": system.spec, "item": example.id, **output.to_dict()})
                 generated += 1
                 advance(1)
@@ -75,11 +80,11 @@ def generate_all(
     return outputs, generated
 
 
-def _generate(system: System, example: EvalExample, names: NameIndex | None = None) -> GeneratedDoc:
+def _generate(system: System, example: EvalExample, names: NameIndex | None = None, docs: DocRuns | None = None) -> GeneratedDoc:
     from rustdoc_core.generation.generators import GenerationError, ModelLoadError
 
     try:
-        return system.generate(example, names)
+        return system.generate(example, names, docs)
     except ModelLoadError as exc:
         raise UserError(f"system {system.spec}: {exc}") from None
     except GenerationError as exc:
@@ -106,12 +111,13 @@ def run_eval(config: EvalConfig) -> dict[str, Any]:
     doctests = DoctestRunner(config.crate_dirs, cache_dir / "doctest-work", JsonlCache(cache_dir / "doctests.jsonl"))
     log.info("evaluating %d system(s) on %d item(s) of %s/%s", len(systems), len(examples), config.dataset, config.split)
     names = repo_names(split)
+    docs = repo_docs(split)
     copies = dataset_copy_index(config.dataset)
 
     runs: list[SystemRun] = []
     for system in systems:
         try:
-            outputs, generated = generate_all(system, examples, generations, names)
+            outputs, generated = generate_all(system, examples, generations, names, docs)
         finally:
             system.close()  # frees a model's memory before the next one loads
         docs = [(example, output.text) for example, output in zip(examples, outputs)]
@@ -143,25 +149,43 @@ def repo_names(examples: Sequence[EvalExample]) -> dict[str, NameIndex]:
     }
 
 
-def dataset_copy_index(dataset: Path) -> CopyIndex:
-    """The human docs of every split of the dataset, by item id: what a doc may not copy from."""
-    from corpus_miner.dataset import SPLITS, load_records, split_file
+def example_key(example: EvalExample) -> str:
+    """An example's identity among documented items, as the pipeline keys its request (`item_key`)."""
+    from rustdoc_core.generation.retrieval import item_key
 
-    return CopyIndex(
-        (str(record["id"]), str(record["doc"]))
+    return item_key(f"{example.repo}/{example.path}", example.item)
+
+
+def repo_docs(examples: Sequence[EvalExample]) -> dict[str, DocRuns]:
+    """Each repo's human docs from the split's records: the crate's documented items the guard
+    knows while it documents one of them, as `generate` knows a crate's (none may be copied)."""
+    by_repo: dict[str, list[EvalExample]] = defaultdict(list)
+    for example in examples:
+        by_repo[example.repo].append(example)
+    return {repo: DocRuns((example_key(e), e.reference) for e in group) for repo, group in by_repo.items()}
+
+
+def dataset_copy_index(dataset: Path) -> DocRuns:
+    """The human docs of every split of the dataset, by item key: the measure of a doc copied from
+    another item (any crate of the dataset)."""
+    from corpus_miner.dataset import SPLITS, load_records, split_file
+    from rustdoc_core.generation.retrieval import item_key, record_file, record_item
+
+    return DocRuns(
+        (item_key(record_file(record), record_item(record)), str(record["doc"]))
         for split in SPLITS
         if split_file(dataset, split).is_file()
         for record in load_records(dataset, split)
     )
 
 
-def _result(example: EvalExample, output: GeneratedDoc, names: NameIndex | None, doctest, copies: CopyIndex | None = None) -> ItemResult:
+def _result(example: EvalExample, output: GeneratedDoc, names: NameIndex | None, doctest, copies: DocRuns | None = None) -> ItemResult:
     """One doc measured: the checker and the guard on the final doc, the guard on the raw answer,
     whether it copies another item's doc, and whether its summary was promoted from its next sentence."""
     from rustdoc_core.generation.grounding import context_code
 
     code = context_code(example.context)
-    copied = copies is not None and bool(copies.copied_from(example.id, output.text, example.reference))
+    copied = copies is not None and bool(copies.copied_from(example_key(example), output.text, example.reference))
     measures = measure_doc(example.item, output.text, raw=output.raw, names=names, context_code=code, copied=copied)
     promoted = output.origin == Provenance.REPAIRED and "promoted-summary" in output.steps
     return ItemResult(example, output, measures, doctest, promoted)

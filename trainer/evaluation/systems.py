@@ -18,6 +18,7 @@ from rustdoc_core.generation.crate_context import CrateContext
 from rustdoc_core.generation.decode import DecodeOptions
 from rustdoc_core.generation.generators import GENERATOR_HELP, GENERATOR_KINDS, GeneratedDoc
 from rustdoc_core.generation.grounding import NameIndex
+from rustdoc_core.generation.guard import DocRuns
 from rustdoc_core.generation.pipeline import DocRequest, document_item
 from rustdoc_core.generation.prompt import PROMPT_FORMAT_VERSION
 from rustdoc_core.generation.provenance import Provenance
@@ -29,7 +30,7 @@ class System(Protocol):
     name: str  # column title in the report
     fingerprint: str  # in the cache key: changes whenever the outputs could
 
-    def generate(self, example: EvalExample, names: NameIndex | None = None) -> GeneratedDoc: ...
+    def generate(self, example: EvalExample, names: NameIndex | None = None, docs: DocRuns | None = None) -> GeneratedDoc: ...
 
     def close(self) -> None: ...
 
@@ -64,9 +65,10 @@ class GeneratorSystem:
     retrieval = None
     """Where the system's examples come from (`+rag` systems: the dataset's documented items)."""
 
-    def generate(self, example: EvalExample, names: NameIndex | None = None) -> GeneratedDoc:
-        # The human doc never reaches the generator: the pipeline asks as for an undocumented item.
-        crate = CrateContext(extra_names=names or NameIndex(), retrieval=self.retrieval)
+    def generate(self, example: EvalExample, names: NameIndex | None = None, docs: DocRuns | None = None) -> GeneratedDoc:
+        # The human doc never reaches the generator: the pipeline asks as for an undocumented item;
+        # the crate's other documented items are known, as in `generate` (`docs`: none may be copied).
+        crate = CrateContext(extra_names=names or NameIndex(), retrieval=self.retrieval, extra_docs=docs)
         request = DocRequest(example.item, f"{example.repo}/{example.path}", context=example.context)
         return document_item(request, self.generator, crate)
 
@@ -80,7 +82,7 @@ class HumanSystem:
     spec = name = "human"
     fingerprint = "human"
 
-    def generate(self, example: EvalExample, names: NameIndex | None = None) -> GeneratedDoc:  # noqa: ARG002
+    def generate(self, example: EvalExample, names: NameIndex | None = None, docs: DocRuns | None = None) -> GeneratedDoc:  # noqa: ARG002
         start = time.perf_counter()
         text = example.reference
         return GeneratedDoc(text, text, Provenance.HUMAN, 0, time.perf_counter() - start)
