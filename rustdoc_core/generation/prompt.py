@@ -313,7 +313,7 @@ def parse_completion(text: str) -> str:
     """The model's answer to clean doc text: no chat tokens, wrapping fences, `///` or echoed code."""
     text = text.replace("<|im_end|>", "").replace("<|endoftext|>", "").strip()
     wrapped = _WRAPPING_FENCE.match(text)
-    if wrapped and (wrapped.group(1).lstrip().startswith("///") or not text.startswith("```rust")):
+    if wrapped and (wrapped.group(1).lstrip().startswith("///") or not text.startswith("```rust") or _is_prose(wrapped.group(1))):
         text = wrapped.group(1)
     lines = text.split("\n")
     if any(_MARKER.match(line) for line in lines):
@@ -329,6 +329,16 @@ def parse_completion(text: str) -> str:
         while lines and _CODE_START.match(lines[-1]):
             lines.pop()
     return normalize_doc("\n".join(line.rstrip() for line in lines))
+
+
+def _is_prose(text: str) -> bool:
+    """Whether a block a model fenced as Rust is English (the 0.5B wraps its one-line answers so)."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    return (
+        bool(lines)
+        and re.match(r"^[A-Z][a-z]+\s", lines[0]) is not None
+        and not any(_CODE_START.match(line) or line.endswith((";", "{", "}", ",")) for line in lines)
+    )
 
 
 def _clip(text: str) -> str:
