@@ -263,8 +263,9 @@ def _place(item: RustItem, finding: Finding, line_map: list[int], lines: list[st
 
 # --- doctests --------------------------------------------------------------------------
 
-_DOCTEST_NAME = re.compile(r"^\s*(?P<file>\S.*?\.rs) - (?P<name>.+?) \(line (?P<line>\d+)\)(?: - compile fail)?$")
-_DOCTEST_OUTPUT = re.compile(r"^---- (?P<file>\S.*?\.rs) - (?P<name>.+?) \(line (?P<line>\d+)\) stdout ----$")
+# The name is empty for a crate's own doc (`//!`, `#![doc = include_str!("../README.md")]`): `src/lib.rs - (line 3)`.
+_DOCTEST_NAME = re.compile(r"^\s*(?P<file>\S.*?\.rs) - (?:(?P<name>.+?) )?\(line (?P<line>\d+)\)(?: - compile fail)?$")
+_DOCTEST_OUTPUT = re.compile(r"^---- (?P<file>\S.*?\.rs) - (?:(?P<name>.+?) )?\(line (?P<line>\d+)\) stdout ----$")
 
 
 def doctest_findings(files: Sequence[Path], target_dir: Path | None = None, timeout_s: float = 1800) -> list[LintFinding]:
@@ -328,13 +329,23 @@ def _failing_doctests(crate: Path, target_dir: Path | None, timeout_s: float) ->
             match = _DOCTEST_NAME.match(line)
             if match:
                 key = (match.group("file"), int(match.group("line")))
-                failures.append((key[0], key[1], match.group("name"), errors.get(key, "it fails")))
+                failures.append((key[0], key[1], match.group("name") or "the crate doc", errors.get(key, "it fails")))
             elif line.strip() and not line.startswith(" "):
                 in_list = False
     if run.returncode != 0 and not failures:
-        failures_text = (run.stderr.strip().splitlines() or ["cargo test --doc failed"])[-1]
-        raise DoctestRunFailed(failures_text)
+        raise DoctestRunFailed(_cargo_failure(run.stderr))
     return failures
+
+
+def _cargo_failure(stderr: str) -> str:
+    """Why `cargo test --doc` failed, in its own words: its first error, not the closing
+    "error: doctest failed, to rerun pass `--doc`" that ends every failed run."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    closing = ("to rerun pass", "target failed", "targets failed")  # cargo's summary: `error: 1 target failed:` / `--doc`
+    errors = [line for line in lines if line.startswith("error") and not any(c in line for c in closing)]
+    if errors:
+        return errors[0]
+    return "examples failed where they cannot be placed in a .rs file; `cargo test --doc` shows them"
 
 
 class DoctestRunFailed(Exception):
