@@ -61,7 +61,7 @@ def create_app(generators: Sequence[DocGenerator], crate: CrateFiles | None = No
             return JSONResponse({"path": request.query_params.get("path", ""),
                                  "code": crate.read(request.query_params.get("path", ""))})
         except DemoInputError as err:
-            return _error(404, str(err))
+            return _error(err.status, str(err))
 
     async def document(request: Request) -> Response:
         try:
@@ -74,7 +74,7 @@ def create_app(generators: Sequence[DocGenerator], crate: CrateFiles | None = No
             items = await run_in_threadpool(document_text, body["code"], generators,
                                             include_private=bool(body.get("includePrivate")), crate=crate_context)
         except DemoInputError as err:
-            return _error(413, str(err))
+            return _error(err.status, str(err))
         return JSONResponse({"generators": names, "items": items})
 
     return Starlette(middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))], routes=[

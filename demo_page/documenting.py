@@ -25,7 +25,12 @@ MAX_CODE_BYTES = 512 * 1024
 
 
 class DemoInputError(ValueError):
-    """Input the page cannot document (too big, not a file of the crate): shown to the user as is."""
+    """Input the page cannot document (too big, not text, not a file of the crate): shown to the
+    user as is, with the HTTP status that says which (400 unless given)."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -52,8 +57,14 @@ class CrateFiles:
 
     def read(self, relative: str) -> str:
         if relative not in self.files:
-            raise DemoInputError(f"not a file of the crate: {relative}")
-        return (self.root / relative).read_text(encoding="utf-8", errors="replace")
+            raise DemoInputError(f"not a file of the crate: {relative!r}", 404)
+        path = self.root / relative
+        if not path.is_file():  # gone, or no longer a regular file, since the scan
+            raise DemoInputError(f"{relative} is no longer a file of the crate", 404)
+        try:
+            return path.read_text(encoding="utf-8", errors="replace")
+        except OSError as err:
+            raise DemoInputError(f"cannot read {relative}: {err.strerror or err}", 404) from None
 
 
 def _doc_view(item: RustItem, doc: GeneratedDoc) -> dict[str, Any]:
@@ -82,8 +93,12 @@ def document_text(
 ) -> list[dict[str, Any]]:
     """One entry per undocumented item of `code`: where it is, and each generator's doc (by generator name).
     With `crate` (the `--crate` files' context), names of the crate count as real in the docs."""
-    if len(code.encode("utf-8")) > MAX_CODE_BYTES:
-        raise DemoInputError(f"the code is over {MAX_CODE_BYTES // 1024} KiB; document big files with `rustdoc-gen generate`")
+    try:
+        size = len(code.encode("utf-8"))
+    except UnicodeEncodeError as err:  # JSON can carry a lone surrogate ("\ud800"); no file can
+        raise DemoInputError(f"the code is not text: a lone surrogate at character {err.start}") from None
+    if size > MAX_CODE_BYTES:
+        raise DemoInputError(f"the code is over {MAX_CODE_BYTES // 1024} KiB; document big files with `rustdoc-gen generate`", 413)
     source = RustSource(code)
     context = (crate or CrateContext()).with_file(PASTED, source)
     items = undocumented_items(source, include_private)
