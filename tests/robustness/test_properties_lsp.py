@@ -25,8 +25,9 @@ METHODS = [
 ]
 COMMANDS = ["rustdocGen.generateAtCursor", "rustdocGen.generateFile", "rustdocGen.examplesAtCursor", "rm -rf /", ""]
 
+any_text = st.text(st.characters(exclude_categories=()), max_size=30)  # lone surrogates too: JSON can carry "\ud800"
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**63), 2**64) | st.floats(allow_nan=False) | st.text(max_size=30),
+    st.none() | st.booleans() | st.integers(-(2**63), 2**64) | st.floats(allow_nan=False) | any_text,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
     max_leaves=12,
 )
@@ -85,7 +86,7 @@ def test_every_request_is_answered(server, method, data, shape):
 
 
 @seeded
-@given(text=rust_texts(), version=st.integers(-5, 2**31), place=positions, kind=st.sampled_from([None, ["source"], ["refactor"]]))
+@given(text=st.one_of(rust_texts(), rust_texts().map(lambda t: t + "\ud800 pub fn after() {}\n")), version=st.integers(-5, 2**31), place=positions, kind=st.sampled_from([None, ["source"], ["refactor"]]))
 def test_any_document_gets_answers_at_any_position(server, text, version, place, kind):
     uri = "file:///work/odd/src/any.rs"
     server.send({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
