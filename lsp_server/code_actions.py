@@ -1,8 +1,10 @@
 """The "Generate rustdoc" code actions and commands.
 
-Listing is instant: it only finds the items at the cursor or selection. The doc is
-generated when the client resolves the chosen action (`codeAction/resolve`), or
-when it runs one of the commands, which apply their edit with `workspace/applyEdit`.
+Listing is instant: it only finds the items at the cursor or selection, and right
+after a keystroke it answers from the last parse (`rust.last_parse`: no parse on the
+request). The doc is generated when the client resolves the chosen action
+(`codeAction/resolve`), or when it runs one of the commands, which apply their edit
+with `workspace/applyEdit`; those read the document as it is then.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from rustdoc_core.docs.edits import DocEdit, DocEditError, doc_edit
 from rustdoc_core.generation.generators import GenerationCancelled
 from rustdoc_core.generation.pipeline import DocRequest
 from rustdoc_core.rust.items import RustItem, RustSource
+from rustdoc_core.rust.last_parse import as_last_parsed
 
 log = logging.getLogger(__name__)
 
@@ -106,21 +109,23 @@ def code_action(ls: RustdocServer, params: types.CodeActionParams) -> list[types
     only = params.context.only
     encoding = ls.position_encoding
     actions: list[types.CodeAction] = []
+    known = as_last_parsed(doc.source)  # edits that wait for their parse are not parsed here
 
     fixed: set[tuple[str, tuple[int, int]]] = set()  # (what, item position) offered as a quick fix
     if _wants(only, types.CodeActionKind.QuickFix):
-        for action, position in _quick_fixes(ls, doc, params.context.diagnostics):
+        for action, position in _quick_fixes(ls, doc, known, params.context.diagnostics):
             actions.append(action)
             fixed.add(position)
 
     if _wants(only, ITEM_KIND):
-        at_cursor = action_items(doc.source, params.range, encoding)
-        _prefill(ls, doc, at_cursor)
+        at_cursor = action_items(known, params.range, encoding)
+        if known is doc.source:  # else the worker would parse; the list after the pause prefills
+            _prefill(ls, doc, at_cursor)
         for item in at_cursor:
             position = doc.position(item.start_byte, encoding)
             at = (position.line, position.character)
             if ("update", at) not in fixed:
-                update = _update_action(ls, doc, item, ITEM_KIND)
+                update = _update_action(ls, doc, known, item, ITEM_KIND)
                 if update is not None:
                     actions.append(update)
             if ("generate", at) in fixed:
@@ -166,10 +171,11 @@ def _item_action(
 
 
 def _quick_fixes(
-    ls: RustdocServer, doc: OpenDocument, diagnostics: Sequence[types.Diagnostic]
+    ls: RustdocServer, doc: OpenDocument, source: RustSource, diagnostics: Sequence[types.Diagnostic]
 ) -> list[tuple[types.CodeAction, tuple[str, tuple[int, int]]]]:
     """Per item among our own diagnostics in the request: "Update rustdoc" for those its
-    certain fixes mend, "Generate"/"Regenerate rustdoc" for the others."""
+    certain fixes mend, "Generate"/"Regenerate rustdoc" for the others; the items as
+    `source` has them (the document, as far as its last parse knew it)."""
     by_item: dict[tuple[str, tuple[int, int]], tuple[ActionData, list[types.Diagnostic]]] = {}
     for diagnostic in diagnostics:
         data = ActionData.from_wire(diagnostic.data) if diagnostic.source == DIAGNOSTIC_SOURCE else None
@@ -179,12 +185,12 @@ def _quick_fixes(
         by_item.setdefault((what, data.position), (data, []))[1].append(diagnostic)
     out = []
     for (what, _), (data, group) in by_item.items():
-        item = _locate(doc, data, ls.position_encoding)
-        if item is None or doc.source.shares_line(item):
+        item = _locate(source, data, ls.position_encoding)
+        if item is None or source.shares_line(item):
             continue
         position = doc.position(item.start_byte, ls.position_encoding)
         if what == "update":
-            action = _update_action(ls, doc, item, types.CodeActionKind.QuickFix, group)
+            action = _update_action(ls, doc, source, item, types.CodeActionKind.QuickFix, group)
             if action is None:
                 continue  # mended meanwhile
         else:
@@ -196,12 +202,14 @@ def _quick_fixes(
 def _update_action(
     ls: RustdocServer,
     doc: OpenDocument,
+    source: RustSource,
     item: RustItem,
     kind: str,
     diagnostics: list[types.Diagnostic] | None = None,
 ) -> types.CodeAction | None:
-    """"Update rustdoc for `fn x`" with its edit (no model, so no resolve); None when the doc is not stale."""
-    edit = stale_doc_edit(ls, doc, item)
+    """"Update rustdoc for `fn x`" with its edit (no model, so no resolve); None when the doc is not
+    stale, or an edit that waits for its parse touched the lines it would change."""
+    edit = stale_doc_edit(ls, doc, item, source)
     if edit is None:
         return None
     return types.CodeAction(
@@ -213,18 +221,18 @@ def _update_action(
     )
 
 
-def _locate(doc: OpenDocument, data: ActionData, encoding: str) -> RustItem | None:
-    """The item an action's data points at: at its position, else by its label nearby."""
+def _locate(source: RustSource, data: ActionData, encoding: str) -> RustItem | None:
+    """The item an action's data points at in `source`: at its position, else by its label nearby."""
     line = 0
     item = None
     if data.position is not None:
         line, character = data.position
-        item = doc.source.item_at(line, character, encoding)
+        item = source.item_at(line, character, encoding)
     if item is not None and (data.item is None or item.label == data.item):
         return item
     if data.item is None:
         return item
-    same = [other for other in doc.source.items() if other.label == data.item]
+    same = [other for other in source.items() if other.label == data.item]
     return min(same, key=lambda other: abs(other.start_line - line)) if same else None
 
 
@@ -247,7 +255,7 @@ async def resolve_code_action(ls: RustdocServer, action: types.CodeAction) -> ty
             ls.show("rustdoc-gen: every item in this file already has rustdoc.")
             return action
     else:
-        item = _locate(doc, data, ls.position_encoding)
+        item = _locate(doc.source, data, ls.position_encoding)  # the document as it is now, parsed here
         if item is None:
             ls.show(
                 f"rustdoc-gen: {data.item or 'the item'} is no longer there; ask for the action again.",

@@ -1,6 +1,13 @@
-"""Open documents, synced incrementally: each `didChange` edits the RustSource,
-which re-parses its tree-sitter tree incrementally, and tells the document's
-`UndocumentedIndex` what moved.
+"""Open documents, synced incrementally: each `didChange` edits the RustSource and
+tells the document's `UndocumentedIndex` what moved.
+
+A keystroke's edit is not parsed in the handler: py-tree-sitter's parse holds the GIL,
+and a half-typed word can cost it milliseconds of error recovery. The code-action list
+answers from the last parse meanwhile (`rust.last_parse`), and the server parses once
+typing pauses for `PARSE_PAUSE_S` (`lifecycle`), or at once where something needs
+the tree as it is (resolving an action, a command, diagnostics). An edit bigger than a
+keystroke (lines pasted, deleted or inserted by an applied action) is parsed at once,
+so the list right after it is right.
 
 This store is the server's only copy of the text (pygls's own workspace copy is
 bypassed, see `server.RustdocProtocol`).
@@ -8,6 +15,7 @@ bypassed, see `server.RustdocProtocol`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Iterator, Sequence
@@ -23,6 +31,9 @@ from rustdoc_core.rust.items import RustSource
 log = logging.getLogger(__name__)
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+PARSE_PAUSE_S = 0.1
+"""A pause in typing this long, and the server parses the edits (an editor's own delayed
+code-action request then sees the parse)."""
 
 
 def clean_text(text: str) -> str:
@@ -41,6 +52,8 @@ class OpenDocument:
     source: RustSource
     language_id: str = "rust"
     undocumented: UndocumentedIndex = field(default_factory=UndocumentedIndex)
+    parse_timer: asyncio.TimerHandle | None = None
+    """The parse that waits for a pause in typing (`lifecycle.parse_after_pause`)."""
 
     def position(self, byte_offset: int, encoding: str) -> types.Position:
         line, character = self.source.lines.byte_to_position(byte_offset, encoding)
@@ -75,29 +88,46 @@ class DocumentStore:
         if doc is None:
             log.warning("didChange for a document that is not open: %s", identifier.uri)
             return None
+        keystrokes = True
         for change in changes:
             text = clean_text(change.text)
             if isinstance(change, types.TextDocumentContentChangePartial):
                 start, end = change.range.start, change.range.end
                 if (end.line, end.character) < (start.line, start.character):
                     start, end = end, start
-                _edit(doc, (start.line, start.character), (end.line, end.character), text, encoding)
+                keystrokes = _edit(doc, (start.line, start.character), (end.line, end.character), text, encoding) and keystrokes
             else:
                 doc.source = RustSource(text, doc.source.parser)
                 doc.undocumented = UndocumentedIndex()
+        if not keystrokes:
+            doc.source.parse()
         doc.version = identifier.version
         return doc
 
     def close(self, uri: str) -> None:
-        self._documents.pop(uri, None)
+        doc = self._documents.pop(uri, None)
+        if doc is not None and doc.parse_timer is not None:
+            doc.parse_timer.cancel()
 
 
-def _edit(doc: OpenDocument, start: tuple[int, int], end: tuple[int, int], text: str, encoding: str) -> None:
+def _edit(doc: OpenDocument, start: tuple[int, int], end: tuple[int, int], text: str, encoding: str) -> bool:
+    """Apply one change, its parse left for later; whether it was a keystroke's size."""
     source = doc.source
     start_byte = source.lines.position_to_byte(*start, encoding=encoding)
     end_byte = max(start_byte, source.lines.position_to_byte(*end, encoding=encoding))
-    source.edit(start_byte, end_byte, text)
+    keystroke = is_keystroke(source.data[start_byte:end_byte], text)
+    source.edit(start_byte, end_byte, text, parse=False)
     doc.undocumented.edited(start_byte, end_byte, start_byte + len(text.encode("utf-8")))
+    return keystroke
+
+
+def is_keystroke(removed: bytes, inserted: str) -> bool:
+    """An edit of typing's size: within a line (a key, a word, a completion), or Enter with
+    its indentation; not lines pasted, deleted or inserted whole."""
+    if b"\n" in removed:
+        return False
+    head, newline, indentation = inserted.partition("\n")
+    return not newline or (not head.strip() and not indentation.strip())
 
 
 def path_of(uri: str) -> Path | None:

@@ -10,7 +10,7 @@ from typing import Any
 from lsprotocol import types
 
 from lsp_server import diagnostics, examples
-from lsp_server.documents import OpenDocument, path_of
+from lsp_server.documents import PARSE_PAUSE_S, OpenDocument, path_of
 from lsp_server.server import RustdocServer
 from lsp_server.settings import SECTION, merge, parse_settings, unwrap_section
 from lsp_server.undocumented import wanting_doc
@@ -110,7 +110,29 @@ def _first_request(ls: RustdocServer, doc: OpenDocument) -> DocRequest | None:
 def did_change(ls: RustdocServer, params: types.DidChangeTextDocumentParams) -> None:
     doc = ls.documents.change(params.text_document, params.content_changes, ls.position_encoding)
     if doc is not None:
+        parse_after_pause(ls, doc)
         diagnostics.schedule(ls, doc.uri)
+
+
+def parse_after_pause(ls: RustdocServer, doc: OpenDocument) -> None:
+    """Parse the document's edits once typing pauses for `PARSE_PAUSE_S`, and read what they
+    touched for the source action's answer; until then the code-action list answers from
+    the last parse (`documents`)."""
+    if doc.parse_timer is not None:
+        doc.parse_timer.cancel()
+    doc.parse_timer = asyncio.get_running_loop().call_later(PARSE_PAUSE_S, _parse_paused, ls, doc)
+
+
+def _parse_paused(ls: RustdocServer, doc: OpenDocument) -> None:
+    doc.parse_timer = None
+    if ls.documents.get(doc.uri) is not doc:
+        return  # closed or opened anew meanwhile
+    try:
+        doc.source.parse()
+        if doc.undocumented.read_once:
+            doc.undocumented.catch_up(doc.source, ls.settings.generate.include_private, path_of(doc.uri))
+    except Exception:  # noqa: BLE001 - a failed read must not take the server down; the next request reads again
+        log.exception("parsing %s after a pause failed", doc.uri)
 
 
 def did_close(ls: RustdocServer, params: types.DidCloseTextDocumentParams) -> None:

@@ -9,6 +9,11 @@ What an edit can change farther away (a container's header or attributes, a brac
 that reshapes the code after it, or a parse error that puts a whole impl out of
 reach) shows after the next full read, which runs on the first question once typing
 has paused for `SETTLE_S`.
+
+While an edit waits for its parse (`RustSource.parsed` is false), the question reads
+nothing: the answer is what the last read knew, an item it found wanting a doc still
+wanting one where an edit since touched it. The server re-parses after a short pause
+and then reads the edited places (`catch_up`).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from __future__ import annotations
 import time
 from bisect import bisect_left
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from tree_sitter import Node
@@ -29,6 +35,15 @@ MAX_WINDOWS = 32
 """More separate edited places than this, and the whole file is read again."""
 
 Span = tuple[int, int]  # byte offsets [start, end], both inclusive for touching
+
+
+@dataclass(frozen=True)
+class Window:
+    """An edited place, to read again once parsed; `wanting`: an item there wanted a doc."""
+
+    start: int
+    end: int
+    wanting: bool = False
 
 
 def documentable(source: RustSource, item: RustItem, include_private: bool, path: Path | None = None) -> bool:
@@ -51,7 +66,7 @@ class UndocumentedIndex:
         self.settle_s = settle_s
         self._include_private: bool | None = None  # None: no full read yet
         self._spans: list[Span] = []  # from a wanting item's line start to its end
-        self._windows: list[Span] = []  # edited since the last question, to read again
+        self._windows: list[Window] = []  # edited since the last read of them, to read again
         self._edited_since_read = False
         self._last_edit = 0.0
 
@@ -62,28 +77,44 @@ class UndocumentedIndex:
             return
         self._edited_since_read = True
         delta = new_end - old_end
-        self._spans = [moved for span in self._spans if (moved := _past(span, start, old_end, delta)) is not None]
-        windows = [(start, new_end)]
-        for a, b in self._windows:
-            moved = _past((a, b), start, old_end, delta)
-            windows.append(moved if moved is not None else (min(a, start), max(b + delta if b > old_end else new_end, new_end)))
+        kept = [(span, _past(span, start, old_end, delta)) for span in self._spans]
+        self._spans = [moved for _, moved in kept if moved is not None]
+        windows = [Window(start, new_end, wanting=any(moved is None for _, moved in kept))]
+        for window in self._windows:
+            moved = _past((window.start, window.end), start, old_end, delta)
+            if moved is None:
+                end = window.end + delta if window.end > old_end else new_end
+                moved = (min(window.start, start), max(end, new_end))
+            windows.append(Window(*moved, wanting=window.wanting))
         self._windows = _merged(windows)
         if len(self._windows) > MAX_WINDOWS:
             self._include_private = None
 
+    @property
+    def read_once(self) -> bool:
+        """Whether the whole file has been read (for the settings in force)."""
+        return self._include_private is not None
+
     def any_wanting(self, source: RustSource, include_private: bool, path: Path | None = None) -> bool:
-        """Whether some item in `source` (as edited) `wants_doc`."""
+        """Whether some item in `source` (as edited) `wants_doc`; while edits wait for a parse,
+        as far as the last read knew (no parse here)."""
+        if not source.parsed and include_private == self._include_private:
+            return bool(self._spans) or any(window.wanting for window in self._windows)
+        self.catch_up(source, include_private, path)
+        return bool(self._spans)
+
+    def catch_up(self, source: RustSource, include_private: bool, path: Path | None = None) -> None:
+        """Read what the edits touched (the whole file, once typing has paused for `settle_s`)."""
         settled = time.monotonic() - self._last_edit >= self.settle_s
         if include_private != self._include_private or (self._edited_since_read and settled):
             self._read_all(source, include_private, path)
         # What the edits touched is read now, once: its items replace the spans there.
-        for start, end in self._windows:
-            end = _item_ahead(source, end)
+        for window in self._windows:
+            start, end = window.start, _item_ahead(source, window.end)
             fresh = [_span(source, i) for i in source.items_overlapping(start, end) if documentable(source, i, include_private, path)]
             kept = [span for span in self._spans if span[1] < start or span[0] > end]
             self._spans = sorted({*kept, *fresh})
         self._windows = []
-        return bool(self._spans)
 
     def _read_all(self, source: RustSource, include_private: bool, path: Path | None = None) -> None:
         self._include_private = include_private
@@ -127,11 +158,12 @@ def _past(span: Span, start: int, old_end: int, delta: int) -> Span | None:
     return None
 
 
-def _merged(spans: list[Span]) -> list[Span]:
-    out: list[Span] = []
-    for a, b in sorted(spans):
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
+def _merged(windows: list[Window]) -> list[Window]:
+    out: list[Window] = []
+    for window in sorted(windows, key=lambda w: (w.start, w.end)):
+        if out and window.start <= out[-1].end:
+            last = out[-1]
+            out[-1] = Window(last.start, max(last.end, window.end), last.wanting or window.wanting)
         else:
-            out.append((a, b))
+            out.append(window)
     return out

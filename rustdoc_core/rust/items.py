@@ -7,6 +7,7 @@ Line numbers are 0-based; byte offsets index the UTF-8 source.
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 from bisect import bisect_left, bisect_right
@@ -18,6 +19,7 @@ from typing import Any
 from tree_sitter import Language, Node, Parser, Point, Tree
 
 from rustdoc_core.rust.comments import decode_string_literal, strip_block_comment
+from rustdoc_core.rust.edit_map import EditMap
 from rustdoc_core.rust.positions import UTF16, LineIndex
 
 ITEM_KINDS = (
@@ -336,24 +338,62 @@ def _squash(text: str) -> str:
 
 
 class RustSource:
-    """A parsed Rust file: text, tree, line index; edited incrementally."""
+    """A parsed Rust file: text, tree, line index; edited incrementally.
+
+    An edit can leave the parse for later (`edit(..., parse=False)`): the tree is brought up
+    to the text when something reads it (`tree`, and so every item read), or by `parse()`.
+    Until then `last_parse` is the source as last parsed and `edits_since_parse` where its
+    bytes went, for answers from what that parse knew (`rust.last_parse`).
+
+    The language server edits on its event loop while its worker thread reads (a prompt's
+    context): edits, parses and item reads take turns (a lock), and a tree once handed out
+    is never edited in place (an edit works on a copy).
+    """
 
     def __init__(self, text: str | bytes, parser: Parser | None = None):
         self.parser = parser or new_parser()
         self.data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
-        self.tree: Tree = self.parser.parse(self.data)
+        self._tree: Tree = self.parser.parse(self.data)
+        self._tree_behind = False  # edited since the tree was parsed
+        self._turns = threading.RLock()
         self.lines = LineIndex.of(self.data)
         self._items: list[RustItem] | None = None
         self._near: dict[tuple[Any, ...], RustItem | None] = {}  # items the window reader built, until the next edit
+        self.last_parse: RustSource | None = None
+        """While edits wait for a parse: this source as it was parsed last (text, tree, lines, items read)."""
+        self.edits_since_parse: EditMap | None = None
+        """While edits wait for a parse: where the bytes of `last_parse` are now."""
 
     @property
     def text(self) -> str:
         return self.data.decode("utf-8", errors="replace")
 
+    @property
+    def tree(self) -> Tree:
+        """The syntax tree of the text as it is now (parsed here if edits wait for it)."""
+        with self._turns:
+            if self._tree_behind:
+                self.parse()
+            return self._tree
+
+    @property
+    def parsed(self) -> bool:
+        """Whether the tree is up to date with the text (no edit waits for a parse)."""
+        return not self._tree_behind
+
     # --- editing -------------------------------------------------------------------
 
-    def edit(self, start_byte: int, old_end_byte: int, new_text: str) -> None:
-        """Replace bytes [start, old_end) with `new_text` and re-parse incrementally."""
+    def edit(self, start_byte: int, old_end_byte: int, new_text: str, *, parse: bool = True) -> None:
+        """Replace bytes [start, old_end) with `new_text` and re-parse incrementally, now or,
+        with `parse=False`, when the tree is next needed."""
+        with self._turns:
+            self._edit(start_byte, old_end_byte, new_text, parse)
+
+    def _edit(self, start_byte: int, old_end_byte: int, new_text: str, parse: bool) -> None:
+        if not self._tree_behind:  # the tree as parsed: kept (parse=False) or in a reader's hands
+            if not parse:
+                self._keep_last_parse()
+            self._tree = self._tree.copy()
         new_bytes = new_text.encode("utf-8")
         start_point = self._point(start_byte)
         old_end_point = self._point(old_end_byte)
@@ -361,7 +401,7 @@ class RustSource:
         new_end_byte = start_byte + len(new_bytes)
         self.data = data
         self.lines = self.lines.edited(data, start_byte, old_end_byte, new_end_byte)
-        self.tree.edit(
+        self._tree.edit(
             start_byte=start_byte,
             old_end_byte=old_end_byte,
             new_end_byte=new_end_byte,
@@ -369,9 +409,30 @@ class RustSource:
             old_end_point=old_end_point,
             new_end_point=self._point(new_end_byte),
         )
-        self.tree = self.parser.parse(self.data, self.tree)
+        self._tree_behind = True
+        if self.edits_since_parse is not None:
+            self.edits_since_parse.add(start_byte, old_end_byte, new_end_byte)
         self._items = None
         self._near = {}
+        if parse:
+            self.parse()
+
+    def parse(self) -> None:
+        """Bring the tree up to the text (an incremental parse of what the edits changed)."""
+        with self._turns:
+            if self._tree_behind:
+                self._tree = self.parser.parse(self.data, self._tree)
+                self._tree_behind = False
+            self.last_parse = None
+            self.edits_since_parse = None
+
+    def _keep_last_parse(self) -> None:
+        # The parsed tree stays with the copy, this source goes on with a copy of the tree (a
+        # tree edited but not parsed again reads its old text at shifted offsets: no one reads it).
+        last = copy.copy(self)
+        last._turns = threading.RLock()
+        self.last_parse = last
+        self.edits_since_parse = EditMap()
 
     def edit_lsp(self, start: tuple[int, int], end: tuple[int, int], new_text: str, encoding: str = UTF16) -> None:
         self.edit(
@@ -388,9 +449,16 @@ class RustSource:
 
     def items(self) -> list[RustItem]:
         """Every documentable item, in document order (containers before members)."""
-        if self._items is None:
-            self._items = list(_ItemReader(self).read())
-        return self._items
+        with self._turns:
+            if self._items is None:
+                self._items = list(_ItemReader(self).read())
+            return self._items
+
+    def items_inside(self, containers: tuple[Container, ...], in_test: bool = False, in_error: bool = False) -> list[RustItem]:
+        """The items of this text read as a piece of a file inside `containers` (an item
+        cut out of its impl, say), the flags given as its walk there would have them."""
+        with self._turns:
+            return list(_ItemReader(self).read(containers, in_test, in_error))
 
     def items_overlapping(self, start_byte: int, end_byte: int) -> list[RustItem]:
         """The items whose span (head to end) touches bytes [start, end], in document order.
@@ -398,11 +466,12 @@ class RustSource:
         Without the full list at hand (right after an edit) only these items are built,
         so a cursor's item costs a walk of the tree, not a read of every item.
         """
-        if self._items is not None:
-            found: Iterator[RustItem] = iter(self._items)
-        else:
-            found = _WindowReader(self, start_byte, end_byte).read()
-        return [i for i in found if i.head_byte <= end_byte and i.end_byte >= start_byte]
+        with self._turns:
+            if self._items is not None:
+                found: Iterator[RustItem] = iter(self._items)
+            else:
+                found = _WindowReader(self, start_byte, end_byte).read()
+            return [i for i in found if i.head_byte <= end_byte and i.end_byte >= start_byte]
 
     def item_at(self, line: int, character: int, encoding: str = UTF16) -> RustItem | None:
         """The item a cursor is on: its attributes or doc, its signature, or the body of a small item.
@@ -466,10 +535,11 @@ class _ItemReader:
         self.src = source
         self.data = source.data
 
-    def read(self) -> Iterator[RustItem]:
+    def read(self, containers: tuple[Container, ...] = (), in_test: bool = False, in_error: bool = False) -> Iterator[RustItem]:
+        """The items of the text, read as standing inside `containers` (a file: none)."""
         # A stack of list walks, not recursion: modules nest as deep as a file likes (rustc's
         # own parser overflows near 1,000 levels; a reader of untrusted text must not).
-        walks = [self._walk_list(self.src.tree.root_node, (), in_test=False, in_error=False)]
+        walks = [self._walk_list(self.src.tree.root_node, containers, in_test=in_test, in_error=in_error)]
         while walks:
             step = next(walks[-1], None)
             if step is None:
