@@ -111,13 +111,13 @@ def run_eval(config: EvalConfig) -> dict[str, Any]:
     doctests = DoctestRunner(config.crate_dirs, cache_dir / "doctest-work", JsonlCache(cache_dir / "doctests.jsonl"))
     log.info("evaluating %d system(s) on %d item(s) of %s/%s", len(systems), len(examples), config.dataset, config.split)
     names = repo_names(split)
-    docs = repo_docs(split)
+    crate_docs = repo_docs(split)
     copies = dataset_copy_index(config.dataset)
 
     runs: list[SystemRun] = []
     for system in systems:
         try:
-            outputs, generated = generate_all(system, examples, generations, names, docs)
+            outputs, generated = generate_all(system, examples, generations, names, crate_docs)
         finally:
             system.close()  # frees a model's memory before the next one loads
         docs = [(example, output.text) for example, output in zip(examples, outputs)]
