@@ -23,7 +23,8 @@ from rustdoc_core.rust.edit_map import EditMap, EditRegion
 from rustdoc_core.rust.items import DocComment, DocFragment, RustItem, RustSource, parser
 
 MEMBER_KINDS = ("field", "variant")
-"""Items that cannot be read alone: an edit in one reads its struct or enum again."""
+"""Items that are read again inside a struct or enum of their own (a field of a variant: with
+its variant)."""
 BODY_KINDS = ("fn", "method", "trait_method", "mod", "trait")
 """Items whose body is code or a list of items: an edit inside it does not read the item again
 (its name, doc and head are as they were; what the body says shows after the parse)."""
@@ -75,8 +76,10 @@ class LastParse(RustSource):
         return self._items
 
     def items_overlapping(self, start_byte: int, end_byte: int) -> list[RustItem]:
-        edits = self.edits
-        parsed = self.parsed_source.items_overlapping(edits.before(start_byte), edits.before(end_byte, end=True))
+        edits, old = self.edits, self.parsed_source.lines
+        end = edits.before(end_byte, end=True)
+        end = old.line_starts[old.line_of_byte(end) + 1] - 1 if old.line_of_byte(end) + 1 < old.line_count else len(old.data)
+        parsed = self.parsed_source.items_overlapping(edits.before(start_byte), end)  # (and the heads later on its line)
         return [i for i in self._moved(parsed) if i.head_byte <= end_byte and i.end_byte >= start_byte]
 
     def parsed_item(self, item: RustItem) -> RustItem | None:
@@ -109,16 +112,16 @@ class LastParse(RustSource):
         return out
 
     def _edited_units(self, parsed: list[RustItem]) -> list[RustItem]:
-        """The items to read again: per edited place, the innermost items it touches that can
-        be read alone (a field's struct), where the edit is in their head (doc, attributes,
+        """The items to read again: per edited place, the innermost items it touches (from the
+        start of their head's line), where the edit is in their head (doc, attributes,
         signature) or they have no body of code or items; none longer than READ_AGAIN_BYTES."""
         by_region: dict[EditRegion, list[RustItem]] = {}
+        old = self.parsed_source.lines
         for item in parsed:
-            if item.kind in MEMBER_KINDS:
-                continue
-            if item.end_byte - item.head_byte > READ_AGAIN_BYTES:
-                continue
-            for region in self.edits.touched(item.head_byte, item.end_byte):
+            if item.end_byte - item.head_byte > READ_AGAIN_BYTES or _in_variant(item):
+                continue  # too long to read on a keystroke; a variant's field is read with its variant
+            head_line = old.line_starts[old.line_of_byte(item.head_byte)]
+            for region in self.edits.touched(head_line, item.end_byte):
                 if item.kind in BODY_KINDS and self._in_body(item, region):
                     continue
                 by_region.setdefault(region, []).append(item)
@@ -164,23 +167,37 @@ class LastParse(RustSource):
         return replace(fragment, start_byte=start, end_byte=end, start_line=self.lines.line_of_byte(start), end_line=max(last, self.lines.line_of_byte(start)))
 
     def _read_again(self, unit: RustItem) -> list[RustItem]:
-        """The items of `unit`'s current text, parsed alone, in the last parse's containers."""
-        edits = self.edits
-        regions = edits.touched(unit.head_byte, unit.end_byte)
+        """The items of `unit`'s current text, parsed alone, in the last parse's containers (a
+        field or variant inside a struct or enum of the same name, with nothing else in it)."""
+        edits, old = self.edits, self.parsed_source.lines
+        regions = edits.touched(old.line_starts[old.line_of_byte(unit.head_byte)], unit.end_byte)
         start = min(edits.start_after(unit.head_byte), *(r.new_start for r in regions))
         stop = max(edits.end_after(unit.end_byte), *(r.new_end for r in regions))
         first_line = self.lines.line_of_byte(start)
         line_start = self.lines.line_starts[first_line]
-        piece = RustSource(self.data[line_start:stop], parser())
+        text = self.data[line_start:stop]
+        if unit.kind in MEMBER_KINDS:
+            owner = unit.containers[-1]  # `struct S`, `union U` or `enum E`
+            around = f"{'pub ' if owner.is_public else ''}{owner.header.split()[0]} {owner.name} {{\n".encode()
+            piece = RustSource(around + text + b"\n}", parser())
+            read = [i for i in piece.items_inside(unit.containers[:-1], unit.in_test, unit.in_error) if i.kind in MEMBER_KINDS]
+            bytes_down, lines_down = line_start - len(around), first_line - 1
+        else:
+            read = RustSource(text, parser()).items_inside(unit.containers, unit.in_test, unit.in_error)
+            bytes_down, lines_down = line_start, first_line
         found = []
-        for item in piece.items_inside(unit.containers, unit.in_test, unit.in_error):
-            item = shifted(item, line_start, first_line)
+        for item in read:
+            item = shifted(item, bytes_down, lines_down)
             if item.head_byte < start:
                 continue  # code before the unit on its first line
             if item.containers == unit.containers and item.label == unit.label:
                 self._origins[item] = unit
             found.append(item)
         return found
+
+
+def _in_variant(item: RustItem) -> bool:
+    return item.kind == "field" and bool(item.containers) and item.containers[-1].header.startswith("variant ")
 
 
 def _inside(item: RustItem, unit: RustItem) -> bool:

@@ -8,16 +8,21 @@ follows the edits; each is checked against reading everything again, on real cra
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 
+import pytest
 from lsprotocol import types
 
 from lsp_server.code_actions import FILE_KIND, ITEM_KIND
+from lsp_server.documents import PARSE_PAUSE_S, is_keystroke
 from lsp_server.undocumented import SETTLE_S, UndocumentedIndex, wanting_doc
+from rustdoc_core.docs.text import render_doc_comment
+from rustdoc_core.generation.template import template_doc
 from rustdoc_core.rust.items import RustSource
 from rustdoc_core.rust.positions import LineIndex
-from tests.support.lsp_client import server_session
+from tests.support.lsp_client import apply_text_edits, edits_for, server_session
 
 
 def _real_files(debian_crate) -> list:
@@ -148,3 +153,88 @@ async def test_the_served_source_action_appears_and_goes_with_the_edit_that_remo
         actions = await client.code_actions(uri, cursor)
         assert [a.title for a in actions if a.kind == ITEM_KIND] == [f"Regenerate rustdoc for `{target.label}`"]
         assert FILE_KIND not in [a.kind for a in actions]
+
+
+# --- keystrokes: the list answers from the last parse; the parse waits for a pause ---------------------
+
+TYPED_URI = "file:///work/example/src/typed.rs"
+TYPED = """\
+/// Old summary.
+pub fn parse_port(text: &str) -> u16 {
+    text.parse().unwrap()
+}
+
+pub fn second() -> u8 {
+    2
+}
+"""
+
+
+def _keys(uri: str, version: int, line: int, character: int, text: str) -> list[types.DidChangeTextDocumentParams]:
+    """`text` typed at (line, character) as an editor sends it: one change per key, Enter with its indentation."""
+    changes = []
+    for key in text:
+        at = types.Position(line=line, character=character)
+        version += 1
+        changes.append(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangePartial(range=types.Range(start=at, end=at), text=key)],
+        ))
+        line, character = (line + 1, 0) if key == "\n" else (line, character + 1)
+    return changes
+
+
+def _titles(actions) -> list[str]:
+    return [a.title for a in actions or [] if a.kind == ITEM_KIND]
+
+
+async def test_a_list_right_after_a_keystroke_answers_from_the_last_parse_and_is_right_after_the_pause():
+    async with server_session() as client:
+        client.open(TYPED_URI, TYPED)
+        assert _titles(await client.code_actions(TYPED_URI, (5, 8))) == ["Generate rustdoc for `fn second`"]
+        # `/*` at the top makes the whole file a comment: a parse would find no item at all.
+        for change in _keys(TYPED_URI, 1, 0, 0, "/*"):
+            client.text_document_did_change(change)
+        right_after = await client.code_actions(TYPED_URI, (5, 8))
+        assert _titles(right_after) == ["Generate rustdoc for `fn second`"], "the last parse's answer: no parse on the request"
+        await asyncio.sleep(PARSE_PAUSE_S + 0.4)  # typing pauses: the server parses
+        assert _titles(await client.code_actions(TYPED_URI, (5, 8))) == []
+
+
+async def test_an_item_renamed_and_its_doc_typed_into_is_listed_and_documented_as_it_now_is():
+    async with server_session() as client:
+        client.open(TYPED_URI, TYPED)
+        assert _titles(await client.code_actions(TYPED_URI, (1, 8))) == [
+            "Update rustdoc for `fn parse_port`",  # `unwrap`: a # Panics section is missing
+            "Regenerate rustdoc for `fn parse_port`",
+        ]
+        changes = _keys(TYPED_URI, 1, 1, len("pub fn parse_port"), "_number")
+        changes += _keys(TYPED_URI, changes[-1].text_document.version, 0, len("/// Old summary."), "\n/// More.")
+        for change in changes:
+            client.text_document_did_change(change)
+        edited = TYPED.replace("parse_port", "parse_port_number").replace("Old summary.\n", "Old summary.\n/// More.\n")
+        # Right after: the item read again from its own text, so its title is as typed; the
+        # update, worked out on the last parse's doc, is held back: its lines were typed into.
+        actions = await client.code_actions(TYPED_URI, (2, 8), only=[ITEM_KIND])
+        assert _titles(actions) == ["Regenerate rustdoc for `fn parse_port_number`"]
+        # Resolving reads the document as it is: both doc lines are replaced, the new name documented.
+        resolved = await client.code_action_resolve_async(actions[0])
+        new_text = apply_text_edits(edited, edits_for(resolved.edit, TYPED_URI))
+        item = next(i for i in RustSource(edited).items() if i.name == "parse_port_number")
+        assert new_text == render_doc_comment(template_doc(item)) + edited.split("/// More.\n", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("removed", "inserted", "keystroke"),
+    [
+        (b"", "a", True),
+        (b"", "\n        ", True),  # Enter, with the indentation the editor adds
+        (b"value", "", True),  # a word deleted
+        (b"", "completion()", True),
+        (b"", "x\n", False),  # a line pasted
+        (b"/// Old doc.\n", "", False),  # a line deleted
+        (b"", "/// Doc.\n/// More.\n", False),  # an applied action's lines
+    ],
+)
+def test_keystrokes_wait_for_a_pause_and_bigger_edits_are_parsed_at_once(removed, inserted, keystroke):
+    assert is_keystroke(removed, inserted) is keystroke
