@@ -6,11 +6,12 @@ model trained on, side by side in one report, from one command, on the CPU.
 
 The chain, every step what a user runs:
   1. the quality bench's data and SFT run (`bench/quality.py`: `mine` with the test crate
-     held out, `train` on SmolLM2-135M-Instruct.Q4_1.gguf): reused from .cache/bench/quality
+     held out, `train` on its base GGUF, Qwen2.5-Coder-0.5B by default): reused from .cache/bench/quality
      when that bench has produced them, else built here the same way;
   2. `export --adapter-only` of the SFT run;
   3. `prefs`: the SFT model's sampled answers to --prefs-limit training prompts, scored, paired;
-  4. `train --method dpo --from SFT`: --dpo-steps DPO steps on those pairs;
+  4. `train --method dpo --from SFT`: --dpo-steps DPO steps on those pairs; the process's peak RSS is
+     measured (the kernel's count) and printed, against a target of 8 GB;
   5. `export --adapter-only` of the DPO run;
   6. `eval` on the held-out crate: template, base, SFT, DPO, and SFT+RAG / DPO+RAG where the
      eval knows the `+rag` system suffix, with doctests of the crate's examples (not in --smoke).
@@ -27,6 +28,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
+import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -128,15 +131,36 @@ def preference_pairs(args: argparse.Namespace, dataset: Path, run_dir: Path, mod
     return json.loads((out / "stats.json").read_text())
 
 
-def dpo(args: argparse.Namespace, qargs: argparse.Namespace, sft_dir: Path, prefs: Path, out: Path) -> Path:
+DPO_PEAK_FILE = "peak_rss.json"
+DPO_MEMORY_TARGET_GB = 8.0
+
+
+def dpo(args: argparse.Namespace, qargs: argparse.Namespace, sft_dir: Path, prefs: Path, out: Path) -> tuple[Path, float | None]:
+    """The DPO run and the peak resident memory of the `train --method dpo` process, in bytes (as measured when
+    it ran: a finished run keeps the figure in DPO/peak_rss.json; None for a run from before it was kept)."""
+    peak_file = out / DPO_PEAK_FILE
     if (out / "adapter" / "adapter_config.json").is_file():
-        return out
+        return out, json.loads(peak_file.read_text())["peak_rss_bytes"] if peak_file.is_file() else None
     flags = ["--method", "dpo", "--preferences", str(prefs), "--from", str(sft_dir), "--output", str(out),
              "--max-steps", str(args.dpo_steps), "--beta", str(args.beta), "--batch-size", "2", "--gradient-accumulation", "1",
              "--max-seq-len", str(qargs.max_seq_len), "--learning-rate", "1e-4", "--warmup-ratio", "0",
              "--logging-steps", "1", "--save-steps", str(max(1, args.dpo_steps // 4)), "--seed", "0"]
-    quality.rustdoc_gen("-q", "train", *flags, *(["--resume"] if out.exists() else []))
-    return out
+    peak = peak_rss_of("-q", "train", *flags, *(["--resume"] if out.exists() else []))
+    peak_file.write_text(json.dumps({"peak_rss_bytes": peak}) + "\n")
+    return out, peak
+
+
+def peak_rss_of(*args: str) -> int:
+    """Run `rustdoc-gen ARGS` as `quality.rustdoc_gen` does; return the process's peak resident memory in bytes
+    (the kernel's own count, wait4's ru_maxrss, in KiB on Linux)."""
+    command = [sys.executable, "-m", "rustdoc_cli", *args]
+    print("$ rustdoc-gen " + " ".join(args), flush=True)
+    process = subprocess.Popen(command, cwd=ROOT, env={**os.environ, "TOKENIZERS_PARALLELISM": "false"})
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"error: `rustdoc-gen {args[1] if args[0] == '-q' else args[0]}` failed (exit {process.returncode}); its output is above")
+    return usage.ru_maxrss * 1024
 
 
 def evaluate(args: argparse.Namespace, dataset: Path, systems: dict[str, str], out: Path, crate_dir: Path | None) -> dict[str, Any]:
@@ -200,7 +224,7 @@ def run(argv: list[str]) -> Report:
     dataset, sft_dir, gguf = timed("data + SFT", sft_chain, qargs, work)
     sft_adapter = timed("export SFT", adapter_export, sft_dir, work / "tuned-adapter.gguf")
     stats = timed("prefs", preference_pairs, args, dataset, sft_dir, f"model:{gguf}@{sft_adapter}", here / "prefs")
-    dpo_dir = timed("DPO", dpo, args, qargs, sft_dir, here / "prefs", here / "dpo")
+    dpo_dir, dpo_peak = timed("DPO", dpo, args, qargs, sft_dir, here / "prefs", here / "dpo")
     dpo_adapter = timed("export DPO", adapter_export, dpo_dir, here / "dpo-adapter.gguf")
 
     sft_spec, dpo_spec = f"model:{gguf}@{sft_adapter}", f"model:{gguf}@{dpo_adapter}"
@@ -228,7 +252,9 @@ def run(argv: list[str]) -> Report:
     (here / "side_by_side.md").write_text(side_by_side(report, names))
 
     overall = report["figures"]["overall"]
-    result = Report(f"Face to face: SmolLM2-135M-Instruct, SFT and DPO, with and without retrieval ({os.cpu_count()} cores)")
+    result = Report(f"Face to face: {gguf.name}, SFT and DPO, with and without retrieval ({os.cpu_count()} cores)")
+    if dpo_peak is not None:
+        result.add("DPO step, peak RSS", dpo_peak / 1e9, "GB", target=f"< {DPO_MEMORY_TARGET_GB:g} GB")
 
     def fig(label: str, key: str, against: str, *, higher: bool, target: str | None = None) -> None:
         if label in names and against in names and overall[names[label]].get(key) is not None:
@@ -252,7 +278,9 @@ def run(argv: list[str]) -> Report:
         f"prefs: {stats['prompts']} training prompts x {stats['samples_per_prompt']} answers -> {stats['pairs']} pairs "
         f"({stats['ties']} ties); mean score chosen {stats['chosen_mean_score']} / rejected {stats['rejected_mean_score']}; "
         f"guard errors chosen {stats['guard_errors']['chosen']} / rejected {stats['guard_errors']['rejected']}",
-        f"DPO: {dpo_info['results']['steps']} steps, beta {dpo_info['beta']:g}; loss {dpo_info['results']['first_loss']:.3f} -> "
+        f"DPO: {dpo_info['results']['steps']} steps, beta {dpo_info['beta']:g}, peak RSS "
+        + (f"{dpo_peak / 1e9:.2f} GB" if dpo_peak is not None else "not measured (a run from before it was kept)")
+        + f"; loss {dpo_info['results']['first_loss']:.3f} -> "
         f"{dpo_info['results']['final_loss']:.3f}" + (f"; reward margin {margins[0]:.3f} -> {margins[-1]:.3f}" if margins else ""),
         "RAG: " + ("the eval's +rag systems" if rag else "not measured: this eval has no +rag system suffix yet"),
         "time: " + ", ".join(f"{name} {s / 60:.1f} min" for name, s in seconds.items()) + f"; total {(time.perf_counter() - started) / 60:.1f} min",

@@ -35,14 +35,14 @@ def _mine(crate: str, out: Path) -> Path:
 
 def _tokens_per_second(dataset: Path, model: Path, run_dir: Path, args: argparse.Namespace, packing: bool) -> tuple[float, float]:
     from trainer.config import TrainConfig
-    from trainer.train import train
+    from trainer.train import train_sft
 
     config = TrainConfig(
         dataset=dataset, output=run_dir, base_model=str(model), max_steps=args.steps + 1, batch_size=args.batch_size,
         gradient_accumulation=1, max_seq_len=args.max_seq_len, packing=packing, logging_steps=1, eval_limit=0,
         save_steps=10_000, seed=0,
     )
-    summary = train(config)
+    summary = train_sft(config)
     # The first step pays for warm-up (allocations, kernel selection): leave it out.
     speeds = [r["tokens_per_second"] for r in summary.history if r.get("tokens_per_second") and r["step"] > 1]
     return sum(speeds) / len(speeds), summary.seconds

@@ -59,6 +59,7 @@ pytest_plugins = ["tests.support.fixtures", "tests.support.real_models"]
 SLOW_FIXTURES = frozenset({
     "tiny_model_dir", "tiny_gguf_path",  # build a tiny model (cached across runs, minutes the first time)
     "smollm2_finetuned_run", "smollm2_finetuned_gguf", "smollm2_adapter_gguf",  # train and export SmolLM2
+    "smollm2_long_export", "qwen05_long_export",  # 40 LoRA steps of SmolLM2 / Qwen2.5-Coder-0.5B, exported
     "qwen15_gguf",  # the 1.5B: 1.1 GB, seconds a doc
 })
 """A test that uses one of these builds, trains or runs a big model: it is `slow` whether or not

@@ -133,17 +133,61 @@ class ResolvedBase:
     load_from: str  # hub id or model directory for from_pretrained
     gguf: Path | None  # the GGUF file, for a GGUF base
 
+    @property
+    def recorded(self) -> str:
+        """What run.json names as the base: the GGUF file, the model directory, or the hub id (not its cache)."""
+        if self.gguf is not None:
+            return str(self.gguf)
+        return self.load_from if Path(self.given).expanduser().is_dir() else self.given
 
-def resolve_base_model(base_model: str, run_dir: Path | None) -> ResolvedBase:
-    """A hub id stays; a local directory is made absolute; a GGUF file is rebuilt under `run_dir/base/`."""
+
+def locate_base_model(base_model: str) -> str:
+    """Where `base_model` is read from, checked before anything heavy loads: a GGUF file or a model directory
+    (absolute), or a hub id: itself while the Hub answers, its cached snapshot when it does not. ValueError
+    in one line for a missing file or directory, or a hub id neither reachable nor cached."""
     path = Path(base_model).expanduser()
-    if is_gguf_file(base_model):
+    if is_gguf_file(base_model) or path.is_dir():
+        return str(path.resolve())
+    if path.suffix.lower() == ".gguf" or path.exists() or base_model.startswith((".", "/", "~")) or base_model.count("/") > 1:
+        raise ValueError(f"base model {base_model}: no such GGUF file or model directory")
+    return locate_hub_model(base_model)
+
+
+def locate_hub_model(repo_id: str) -> str:
+    """`repo_id` while the Hugging Face Hub answers; its cached snapshot when the Hub cannot be reached (or
+    HF_HUB_OFFLINE is set), so loading it spends no time in retries; ValueError, as `model pull` words it,
+    when it is in neither."""
+    import os
+
+    from lsp_server.model_cache import cache_dir, hub_unreachable, is_offline
+
+    endpoint = os.environ.get("HF_ENDPOINT") or "https://huggingface.co"
+    unreachable = None if is_offline() else hub_unreachable(endpoint)
+    if unreachable is None and not is_offline():
+        return repo_id
+    from huggingface_hub import errors, snapshot_download
+
+    why = "HF_HUB_OFFLINE is set" if unreachable is None else f"the Hugging Face Hub cannot be reached ({unreachable})"
+    try:
+        return snapshot_download(repo_id, local_files_only=True)
+    except errors.HFValidationError:
+        raise ValueError(f"base model {repo_id}: neither a GGUF file, a model directory nor a hub id") from None
+    except (errors.LocalEntryNotFoundError, OSError):
+        raise ValueError(
+            f"cannot get base model {repo_id}: {why} and it is not in the cache ({cache_dir()}); "
+            "give --base-model a GGUF file or a model directory"
+        ) from None
+
+
+def resolve_base_model(base_model: str, run_dir: Path | None, located: str | None = None) -> ResolvedBase:
+    """A hub id stays (or becomes its cached snapshot, offline); a local directory is made absolute; a GGUF
+    file is rebuilt under `run_dir/base/`. `located`: `locate_base_model(base_model)`, when already asked."""
+    located = located or locate_base_model(base_model)
+    if is_gguf_file(located):
         if run_dir is None:
             raise ValueError(f"base model {base_model}: a GGUF base needs a run directory to rebuild it in")
-        directory = materialize_gguf_base(path, run_dir / GGUF_BASE_DIR)
-        return ResolvedBase(base_model, str(directory.resolve()), path.resolve())
-    if path.suffix.lower() == ".gguf" and not path.exists():
-        raise ValueError(f"base model {base_model}: no such file")
-    if path.is_dir():
-        return ResolvedBase(base_model, str(path.resolve()), gguf_source(path))
-    return ResolvedBase(base_model, base_model, None)
+        directory = materialize_gguf_base(Path(located), run_dir / GGUF_BASE_DIR)
+        return ResolvedBase(base_model, str(directory.resolve()), Path(located))
+    if Path(located).is_dir():
+        return ResolvedBase(base_model, located, gguf_source(located))
+    return ResolvedBase(base_model, located, None)

@@ -7,7 +7,6 @@ torch and friends are imported inside them, so the CLI starts fast.
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,9 @@ from rustdoc_console.decode_options import decode_click_options
 from trainer.config import DEFAULT_BASE_MODEL, config_fields, field_type
 from trainer.evaluation.commands import eval_command
 from trainer.preferences import SAMPLE_TEMPERATURE
+
+ACCELERATE_CONFIGS = Path(__file__).resolve().parent / "accelerate_configs"
+"""accelerate launch --config_file configs shipped with the trainer: DDP, FSDP2, DeepSpeed ZeRO-2."""
 
 TRAIN_EPILOG = f"""\b
 Examples:
@@ -39,9 +41,13 @@ Config file (TOML or YAML, keys as the options; flags override it):
   lora_targets = ["q_proj", "k_proj", "v_proj", "o_proj"]
 
 \b
-Several GPUs (data parallel through accelerate; `accelerate config` for FSDP/DeepSpeed):
-  accelerate launch --multi_gpu --num_processes 4 -m rustdoc_cli train \\
-      --dataset data/cli --output runs/r1 --batch-size 8 --gradient-accumulation 2
+Data parallel (accelerate): one process per GPU, the run dir written by the main process.
+Configs shipped in {ACCELERATE_CONFIGS}:
+  ddp.yaml (DDP), fsdp.yaml (FSDP2, sharded), deepspeed_zero2.yaml (DeepSpeed ZeRO-2)
+  accelerate launch --config_file {ACCELERATE_CONFIGS / "ddp.yaml"} --num_processes 4 \\
+      -m rustdoc_cli train --dataset data/cli --output runs/r1 --batch-size 8 --gradient-accumulation 2
+  accelerate launch --multi_gpu --num_processes 2 -m rustdoc_cli train ... # no CUDA: two CPU processes (gloo)
+Relaunch the same command with --resume after a kill.
 
 \b
 The run dir gets adapter/, checkpoints/, metrics.jsonl, run.json and loss.png;
@@ -100,8 +106,8 @@ def train(config_file: Path | None, **flags: Any) -> None:
     runs. Ctrl-C keeps the last checkpoint; --resume continues from it.
     """
     from trainer.config import build_config, read_config_file
-    from trainer.train import RUN_JSON, TrainingInterrupted, print_summary
-    from trainer.train import train as run_training
+    from trainer.run_dir import RunDir
+    from trainer.training_run import TrainingInterrupted, print_summary
 
     try:
         file_values = read_config_file(config_file) if config_file else {}
@@ -109,27 +115,38 @@ def train(config_file: Path | None, **flags: Any) -> None:
         output = flags.get("output") or file_values.get("output")
         if flags.get("resume") and output is not None:
             # Resuming: the run's own settings are the defaults, so `--output RUN --resume` suffices.
-            previous = _previous_config(Path(output) / RUN_JSON)
-            file_values = {**previous, **file_values}
+            file_values = {**_previous_config(RunDir(Path(output))), **file_values}
         config = build_config(file_values, flags, base_dir=base_dir)
-    except (ValueError, OSError) as error:
+    except (ValueError, OSError) as error:  # RunDirError is a ValueError: a corrupt run.json is one line
         raise UserError(str(error)) from None
     try:
-        summary = run_training(config)
+        summary = _training_method(config.method)(config)
     except TrainingInterrupted as stop:
-        where = f"; last checkpoint {stop.checkpoint}" if stop.checkpoint else "; no checkpoint yet"
-        stderr.print(f"[yellow]interrupted[/] at step {stop.step}{where}. Continue with: rustdoc-gen train --output {config.output} --resume")
+        from rich.markup import escape
+
+        where = f"; last checkpoint {escape(str(stop.checkpoint))}" if stop.checkpoint else "; no checkpoint yet"
+        stderr.print(f"[yellow]interrupted[/] at step {stop.step}{where}. "
+                     f"Continue with: rustdoc-gen train --output {escape(str(config.output))} --resume")
         raise click.exceptions.Exit(130) from None
     print_summary(summary, dry_run=config.dry_run)
     if not config.dry_run:
-        stdout.print(str(summary.run_dir / "adapter"))
+        stdout.print(str(RunDir(summary.run_dir).adapter))
 
 
-def _previous_config(run_json: Path) -> dict[str, Any]:
-    if not run_json.is_file():
-        return {}
-    config = json.loads(run_json.read_text()).get("config", {})
-    return {k: v for k, v in config.items() if k not in ("resume", "dry_run", "output") and v is not None}
+def _training_method(method: str):
+    """The function that runs `method` (SFT and DPO are peers: neither imports the other)."""
+    if method == "dpo":
+        from trainer.dpo import train_dpo
+
+        return train_dpo
+    from trainer.train import train_sft
+
+    return train_sft
+
+
+def _previous_config(run) -> dict[str, Any]:
+    """The settings a run started with, for `--resume` to default to."""
+    return {k: v for k, v in run.config().items() if k not in ("resume", "dry_run", "output") and v is not None}
 
 
 @click.command(
@@ -142,6 +159,8 @@ Examples:
   rustdoc-gen export ~/models/Qwen2.5-Coder-1.5B-Instruct -o models/base-q4.gguf   # a plain HF model
   rustdoc-gen export runs/r1 --adapter-only -o models/rustdoc-lora.gguf   # a few MB, for the base GGUF:
   rustdoc-gen generate --model SmolLM2-135M-Instruct.Q4_1.gguf --adapter models/rustdoc-lora.gguf src/
+  rustdoc-gen export runs/r1 --ollama -o models/rustdoc-lora.gguf    # and models/rustdoc-lora.Modelfile:
+  ollama create rustdoc -f models/rustdoc-lora.Modelfile
   rustdoc-gen export runs/r1 -o models/rustdoc-q4.gguf --eval-report reports/r1 --push-to-hub me/rustdoc-q4
   rustdoc-gen serve   # then set rustdocGen.model.path to the .gguf
 """,
@@ -159,6 +178,9 @@ Examples:
 @click.option("--base-gguf", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="With --adapter-only: the base GGUF to check the adapter on.  [default: the GGUF the run was trained from, "
               "else the base converted for the check]")
+@click.option("--ollama", is_flag=True, help="Also write OUTPUT.Modelfile for Ollama (`ollama create NAME -f OUTPUT.Modelfile`): "
+              "FROM the base GGUF, ADAPTER this adapter, the way Ollama takes a Qwen2 LoRA. Implies --adapter-only; the base "
+              "GGUF is --base-gguf or the GGUF the run was trained from.")
 @click.option("--eval-report", type=click.Path(exists=True, file_okay=False, path_type=Path), metavar="REPORT_DIR",
               help="An `eval` report that evaluated this GGUF: its figures go on the model card (README.md, always written "
               "beside the GGUF) and into its model-index.")
@@ -169,7 +191,7 @@ Examples:
 @verbosity_options
 def export(source: Path, output: Path, quant: str, base_model: str | None, merged_dir: Path | None,
            keep_f16: Path | None, no_verify: bool, threads: int | None, adapter_only: bool, base_gguf: Path | None,
-           eval_report: Path | None, push_to_hub: str | None, private: bool, revision: str | None) -> None:
+           ollama: bool, eval_report: Path | None, push_to_hub: str | None, private: bool, revision: str | None) -> None:
     """Turn a training run (or an HF model dir of a supported architecture) into one GGUF file.
 
     Merges the LoRA adapter into its base (merge_and_unload) and writes HF
@@ -177,9 +199,13 @@ def export(source: Path, output: Path, quant: str, base_model: str | None, merge
     once from the llama-cpp-python sdist; tokenizer and chat template included,
     and a base that came as a GGUF keeps its tokenizer metadata as is) and
     quantizes with llama.cpp's quantizer. Before the file is put in place, the
-    f16's greedy output is compared with the HF model's, and the result is
-    loaded, asked to document a held-back item, and its tokenization of sample
-    texts is compared with the HF tokenizer's; a failed check writes nothing.
+    f16's logits are compared with the HF model's on a held-back prompt, as
+    llama.cpp's own conversion check does (NMSE below 1e-2 passes; the figures
+    are printed), and the result is loaded, asked to document a held-back item,
+    and its tokenization of sample texts is compared with the HF tokenizer's.
+    A file that fails its check is kept as OUTPUT.failed-check.gguf, with what
+    was measured in the error, and OUTPUT is left as it was. A kill leaves the
+    old OUTPUT or the new one, never a mix.
     Architectures: Llama (SmolLM2, CodeLlama), Qwen2, Qwen3, Mistral, Gemma 3, StarCoder2.
     """
     from rustdoc_core.hub import HubPushError, check_push, push_export
@@ -197,7 +223,8 @@ def export(source: Path, output: Path, quant: str, base_model: str | None, merge
     try:
         result = export_model(
             source, output, quant=quant, base_model=base_model, merged_dir=merged_dir,
-            keep_f16=keep_f16, verify=not no_verify, threads=threads, adapter_only=adapter_only, base_gguf=base_gguf,
+            keep_f16=keep_f16, verify=not no_verify, threads=threads, adapter_only=adapter_only or ollama, base_gguf=base_gguf,
+            ollama=ollama,
         )
     except ExportError as error:
         raise UserError(str(error)) from None

@@ -20,6 +20,12 @@ DEFAULT_BASE_MODEL = "Qwen/Qwen2.5-Coder-1.5B-Instruct"
 METHODS = ("sft", "dpo")
 # No modules named: LoRA adapts the base architecture's own defaults (trainer.base_models.ARCHITECTURES).
 LORA_TARGETS: tuple[str, ...] = ()
+LR_SCHEDULERS = (
+    "linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup", "inverse_sqrt",
+    "reduce_lr_on_plateau", "cosine_with_min_lr", "cosine_warmup_with_min_lr", "warmup_stable_decay", "greedy",
+)
+"""transformers' SchedulerType values, named here so a bad `--lr-scheduler` fails before transformers loads
+(tests/trainer/test_train_inputs.py holds them equal)."""
 REPORT_TO = {"none": None, "tensorboard": "tensorboard", "trackio": "trackio", "wandb": "wandb"}
 """`--report-to` choices (transformers' integration names) -> the package each needs."""
 
@@ -49,7 +55,8 @@ class TrainConfig:
     packing: bool = _f(False, "Pack several records into each sequence (faster on GPUs; padding-free).")
     qlora: bool = _f(False, "Load the base in 4-bit NF4 with bitsandbytes (QLoRA); needs CUDA.")
     bf16: bool = _f(True, "Use bfloat16 on CUDA devices that support it (ignored on the CPU).")
-    gradient_checkpointing: bool = _f(True, "Recompute activations in the backward pass to save GPU memory (CUDA only).")
+    gradient_checkpointing: bool = _f(True, "Recompute activations in the backward pass to save memory: SFT on CUDA, DPO on "
+                                      "every device (a pair is two sequences; without it DPO's memory grows with batch x length).")
     lora_r: int = _f(16, "LoRA rank.")
     lora_alpha: int = _f(32, "LoRA alpha (scale = alpha / r).")
     lora_dropout: float = _f(0.05, "Dropout on the LoRA branch.")
@@ -107,6 +114,8 @@ class TrainConfig:
             raise ValueError(f"eval_limit: must be 0 or more, got {self.eval_limit}")
         if self.eval_steps is not None and self.eval_steps <= 0:
             raise ValueError(f"eval_steps: must be positive, got {self.eval_steps}")
+        if self.lr_scheduler not in LR_SCHEDULERS:
+            raise ValueError(f"lr_scheduler: {self.lr_scheduler!r} is not one of {', '.join(LR_SCHEDULERS)}")
         if self.report_to not in REPORT_TO:
             raise ValueError(f"report_to: {self.report_to!r} is not one of {', '.join(REPORT_TO)}")
         if REPORT_TO[self.report_to] and importlib.util.find_spec(REPORT_TO[self.report_to]) is None:

@@ -2,18 +2,26 @@
 
 Merged: merge the LoRA adapter into its base (`merge_and_unload`) and write HF
 safetensors; convert to GGUF f16 with llama.cpp's converter (`trainer.gguf_convert`;
-a base that came as a GGUF keeps that GGUF's tokenizer metadata as is); check
-greedy output against the HF model at f16; quantize with llama.cpp's own
-quantizer; check the result (it loads, it tokenizes samples exactly as the HF
-tokenizer does, its chat template is the tokenizer's, it completes a held-back
-prompt); then rename it into place.
+a base that came as a GGUF keeps that GGUF's tokenizer metadata as is); compare the
+f16's logits with the HF model's (f32) on a held-back prompt, as llama.cpp's own
+model-conversion check does (NMSE of the logits; top-1 and top-10 agreement are
+reported beside it); quantize with llama.cpp's own quantizer; check the result (it
+loads, it tokenizes samples exactly as the HF tokenizer does, its chat template is the
+tokenizer's, it completes a held-back prompt); then rename it into place.
 
 Adapter only (`adapter_only=True`): the LoRA adapter as a GGUF LoRA adapter
 that runs on the user's base GGUF, with the base's identity in its metadata so
 a mismatched base can be refused; checked by loading it on that base.
 
+With `ollama=True` the adapter export also writes an Ollama Modelfile beside it: `FROM`
+the base GGUF, `ADAPTER` the GGUF adapter (the way Ollama takes a Qwen2 LoRA).
+
 Every GGUF written records the prompt rendering it was trained with
-(`rustdoc_core.generation.prompt.GGUF_RENDERING_KEY`). A failed check leaves no output behind.
+(`rustdoc_core.generation.prompt.GGUF_RENDERING_KEY`). All work happens in a temporary
+directory beside the output, renamed into place at the end: a kill leaves the old file
+or the new one, never a mix (the next export removes what a killed one left). A failed
+check does not throw the work away: the file is kept as OUTPUT.failed-check.gguf and the
+error says what was measured; OUTPUT itself is left as it was.
 """
 
 from __future__ import annotations
@@ -23,7 +31,6 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -31,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from rustdoc_core.atomic import atomic_path
+from trainer.run_dir import RunDir, RunDirError, read_adapter_config
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +65,13 @@ TOKENIZATION_SAMPLES = (
     "<|im_start|>user\nWrite docs<|im_end|>\n<|im_start|>assistant\n",
     "# Errors\n\nReturns [`Error::Io`] if `path` can't be read (e.g. `ENOENT`).",
 )
-PARITY_TOKENS = 8  # greedy tokens compared between the HF model and the f16 GGUF
+PARITY_TOKENS = 8  # positions (the prompt's last, then the HF model's greedy continuation) whose logits are compared
+PARITY_NMSE_MAX = 1e-2
+"""The logits' normalized mean squared error below which llama.cpp's model-conversion check passes a conversion
+(examples/model-conversion/scripts/utils/check-nmse.py: < 1e-2 "good", < 1e-4 "typical for good conversions").
+Rounding weights to f16 moves logits by about 1e-6 of their variance and flips near-ties in greedy decoding; a
+broken conversion (wrong tensor layout, rope, norm) moves them by 0.1 and more."""
+FAILED_CHECK_SUFFIX = ".failed-check"
 
 # A held-back item for the generation check when the run's dataset is not at hand.
 SAMPLE_RUST = """\
@@ -77,7 +91,37 @@ class ExportError(Exception):
 class ExportSource:
     kind: str  # "adapter" (a run dir or adapter dir) | "model" (a plain HF model dir)
     path: Path  # the adapter dir or the model dir
-    run_dir: Path | None = None
+    run: RunDir | None = None  # the training run it came from
+
+    def run_info(self) -> dict[str, Any]:
+        """The run's run.json ({} without a run); ExportError in one line when it is corrupt."""
+        if self.run is None:
+            return {}
+        try:
+            return self.run.info()
+        except RunDirError as error:
+            raise ExportError(str(error)) from None
+
+
+@dataclass(frozen=True)
+class LogitParity:
+    """How close the converted GGUF's logits are to the HF model's on the same tokens."""
+
+    positions: int
+    vocab: int  # logits compared per position
+    nmse: float  # mean squared difference / variance of the HF logits (llama.cpp's check-nmse measure)
+    max_abs_diff: float
+    top1_agree: int  # positions whose most likely token is the same
+    top10_overlap: float  # mean share of the HF top-10 tokens that are in the GGUF's top-10
+
+    @property
+    def ok(self) -> bool:
+        return self.nmse < PARITY_NMSE_MAX
+
+    def summary(self) -> str:
+        return (f"f16 logits vs HF f32: NMSE {self.nmse:.1e} (passes below {PARITY_NMSE_MAX:g}), "
+                f"max |diff| {self.max_abs_diff:.3f}, top-1 {self.top1_agree}/{self.positions}, "
+                f"top-10 overlap {self.top10_overlap:.0%}")
 
 
 @dataclass
@@ -86,7 +130,7 @@ class ExportCheck:
     tokenization_matches: int = 0
     tokenization_samples: int = 0
     chat_template_matches: bool = False
-    greedy_parity: bool | None = None  # None: not compared
+    parity: LogitParity | None = None  # None: not compared
     generated_tokens: int = 0
     generated_text: str = ""
     problems: list[str] = field(default_factory=list)
@@ -99,8 +143,8 @@ class ExportCheck:
         state = "passed" if self.ok else "FAILED"
         parts = [f"tokenization {self.tokenization_matches}/{self.tokenization_samples} samples identical"]
         parts.append(f"chat template {'identical' if self.chat_template_matches else 'different'}")
-        if self.greedy_parity is not None:
-            parts.append(f"greedy f16 {'identical to' if self.greedy_parity else 'different from'} HF")
+        if self.parity is not None:
+            parts.append(self.parity.summary())
         parts.append(f"generated {self.generated_tokens} tokens")
         return f"{state}: {', '.join(parts)}" + (f" ({'; '.join(self.problems)})" if self.problems else "")
 
@@ -116,6 +160,7 @@ class ExportResult:
     check: ExportCheck | None
     rendering: str = "chat"
     adapter_only: bool = False
+    modelfile: Path | None = None  # the Ollama Modelfile written beside an adapter (--ollama)
 
     @property
     def size_ratio(self) -> float:
@@ -125,11 +170,11 @@ class ExportResult:
 def resolve_source(path: str | Path) -> ExportSource:
     """What `path` is: a training run dir (adapter under `adapter/`), an adapter dir, or a plain HF model dir."""
     path = Path(path)
-    if (path / "adapter" / "adapter_config.json").is_file():
-        return ExportSource("adapter", path / "adapter", run_dir=path)
+    run = RunDir(path)
+    if run.has_adapter():
+        return ExportSource("adapter", run.adapter, run=run)
     if (path / "adapter_config.json").is_file():
-        run_dir = path.parent if (path.parent / "run.json").is_file() else None
-        return ExportSource("adapter", path, run_dir=run_dir)
+        return ExportSource("adapter", path, run=RunDir.of_adapter(path))
     if (path / "config.json").is_file():
         return ExportSource("model", path)
     raise ExportError(
@@ -140,7 +185,10 @@ def resolve_source(path: str | Path) -> ExportSource:
 def adapter_base_model(adapter_dir: Path) -> str:
     """The base an adapter was trained on: as adapter_config.json names it, or the run's own `base/`
     (a GGUF base rebuilt there) when that path no longer exists because the run dir moved."""
-    config = json.loads((adapter_dir / "adapter_config.json").read_text())
+    try:
+        config = read_adapter_config(adapter_dir)
+    except RunDirError as error:
+        raise ExportError(str(error)) from None
     base = config.get("base_model_name_or_path")
     if not base:
         raise ExportError(f"{adapter_dir}/adapter_config.json does not name its base model")
@@ -152,15 +200,9 @@ def adapter_base_model(adapter_dir: Path) -> str:
     return str(base)
 
 
-def _run_info(run_dir: Path | None) -> dict[str, Any]:
-    if run_dir is None or not (run_dir / "run.json").is_file():
-        return {}
-    return json.loads((run_dir / "run.json").read_text())
-
-
 def source_rendering(source: ExportSource, hf_dir: Path) -> str:
     """The rendering the model was trained with: run.json's, else the tokenizer's (chat template or none)."""
-    recorded = _run_info(source.run_dir).get("prompt_rendering")
+    recorded = source.run_info().get("prompt_rendering")
     if recorded:
         return str(recorded)
     from transformers import AutoTokenizer
@@ -219,9 +261,9 @@ def quantize_gguf(source: Path, target: Path, quant: str, *, threads: int | None
         raise ExportError(f"llama.cpp failed to quantize {source.name} to {quant} (status {status})")
 
 
-def held_back_messages(run_dir: Path | None) -> list[dict[str, str]]:
+def held_back_messages(source: ExportSource) -> list[dict[str, str]]:
     """A prompt the model did not train on: the run's first test record, else a built-in sample item."""
-    dataset = _run_info(run_dir).get("dataset", {}).get("path")
+    dataset = (source.run_info().get("dataset") or {}).get("path")
     for split in ("test.jsonl", "validation.jsonl"):
         path = Path(dataset) / split if dataset else None
         if path is not None and path.is_file():
@@ -258,12 +300,13 @@ def tokenization_samples(tokenizer: Any) -> list[str]:
     return [*TOKENIZATION_SAMPLES, "".join(f"{t}fn main() {{}}\n" for t in specials)]
 
 
-def _open_llama(path: Path, *, threads: int | None, lora_path: Path | None = None, check: ExportCheck | None = None):
+def _open_llama(path: Path, *, threads: int | None, lora_path: Path | None = None, check: ExportCheck | None = None,
+                n_ctx: int = 4096):
     from llama_cpp import Llama
 
     try:
         return Llama(model_path=str(path), lora_path=str(lora_path) if lora_path else None,
-                     n_ctx=4096, n_threads=threads, seed=0, verbose=False)
+                     n_ctx=n_ctx, n_threads=threads, seed=0, verbose=False)
     except (ValueError, RuntimeError) as error:
         if check is not None:
             check.problems.append(f"llama.cpp cannot load it: {error}")
@@ -282,43 +325,70 @@ def _greedy_llama(llm: Any, ids: list[int], n: int) -> list[int]:
     return out[:n]
 
 
-def greedy_hf(hf_dir: Path, ids: list[int], n: int = PARITY_TOKENS) -> list[int]:
-    """The HF model's greedy continuation of `ids` (f32, end-of-generation tokens excluded)."""
+def hf_logits(hf_dir: Path, ids: list[int], n: int = PARITY_TOKENS) -> tuple[list[int], Any]:
+    """The HF model's greedy continuation of `ids` (f32, at most `n` tokens, stopping at its end of generation)
+    and its raw logits at each of those steps: an array of (steps, vocab)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(hf_dir)
     model = AutoModelForCausalLM.from_pretrained(hf_dir, dtype=torch.float32).eval()
-    stops = set(_as_list(model.generation_config.eos_token_id)) | {tokenizer.eos_token_id}
     with torch.inference_mode():
-        out = model.generate(torch.tensor([ids]), max_new_tokens=n, do_sample=False,
-                             pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id)
-    new = [int(t) for t in out[0, len(ids):]]
-    for i, token in enumerate(new):
-        if token in stops:
-            return new[:i]
-    return new
+        out = model.generate(torch.tensor([ids]), max_new_tokens=n, do_sample=False, output_logits=True,
+                             return_dict_in_generate=True, pad_token_id=tokenizer.pad_token_id or tokenizer.eos_token_id)
+    continuation = [int(t) for t in out.sequences[0, len(ids):]]
+    logits = torch.stack([step[0] for step in out.logits]).float().numpy()
+    del model
+    return continuation, logits
 
 
-def _as_list(value: Any) -> list[int]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, (list, tuple)) else [value]
+def llama_logits(llm: Any, ids: list[int], continuation: list[int]) -> Any:
+    """llama.cpp's logits after `ids` and after each token of `continuation` but the last (teacher-forced, so the
+    positions are the HF model's own): an array of (len(continuation), vocab)."""
+    import numpy as np
+
+    vocab = llm.n_vocab()
+    rows = []
+    llm.reset()
+    for chunk in [ids, *([t] for t in continuation[:-1])]:
+        llm.eval(chunk)
+        rows.append(np.ctypeslib.as_array(llm._ctx.get_logits(), shape=(vocab,)).copy())
+    return np.stack(rows)
 
 
-def check_greedy_parity(f16_path: Path, hf_dir: Path, ids: list[int], check: ExportCheck, *, threads: int | None) -> None:
-    """Greedy output of the f16 GGUF must equal the HF model's on the same prompt ids."""
-    expected = greedy_hf(hf_dir, ids)
-    llm = _open_llama(f16_path, threads=threads, check=check)
+def compare_logits(reference: Any, test: Any) -> LogitParity:
+    """llama.cpp's conversion measures over the positions' logits (the HF model's are the reference): NMSE,
+    the largest difference, and whether the top-1 and top-10 tokens agree. A vocabulary padded on one side
+    is compared over the tokens both have."""
+    import numpy as np
+
+    vocab = min(reference.shape[1], test.shape[1])
+    reference, test = reference[:, :vocab].astype(np.float64), test[:, :vocab].astype(np.float64)
+    mse = float(np.mean((test - reference) ** 2))
+    variance = float(np.var(reference))
+    nmse = mse / variance if variance > 0 else (0.0 if mse == 0 else float("inf"))
+    top1 = int(np.sum(reference.argmax(axis=1) == test.argmax(axis=1)))
+    top10_ref, top10_test = np.argsort(-reference, axis=1)[:, :10], np.argsort(-test, axis=1)[:, :10]
+    overlap = float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(top10_ref, top10_test)]))
+    return LogitParity(positions=len(reference), vocab=vocab, nmse=nmse, max_abs_diff=float(np.max(np.abs(test - reference))),
+                       top1_agree=top1, top10_overlap=overlap)
+
+
+def check_logit_parity(f16_path: Path, hf_dir: Path, ids: list[int], check: ExportCheck, *, threads: int | None) -> None:
+    """The f16 GGUF's logits must match the HF model's within llama.cpp's conversion tolerance (PARITY_NMSE_MAX)."""
+    continuation, expected = hf_logits(hf_dir, ids)
+    if not continuation:
+        return  # the model ends its answer at once: nothing to compare but the prompt, which the tokenizer check covers
+    llm = _open_llama(f16_path, threads=threads, check=check, n_ctx=len(ids) + len(continuation) + 8)
     if llm is None:
         return
     try:
-        got = _greedy_llama(llm, ids, len(expected) if expected else PARITY_TOKENS)
+        got = llama_logits(llm, ids, continuation)
     finally:
         llm.close()
-    check.greedy_parity = got == expected
-    if not check.greedy_parity:
-        check.problems.append(f"greedy output at f16 differs from the HF model's: {got} vs {expected}")
+    check.parity = compare_logits(expected, got)
+    if not check.parity.ok:
+        check.problems.append(f"the f16 GGUF's logits differ from the HF model's: {check.parity.summary()}")
 
 
 def verify_gguf(
@@ -397,92 +467,113 @@ def export_model(
     threads: int | None = None,
     adapter_only: bool = False,
     base_gguf: str | Path | None = None,
+    ollama: bool = False,
 ) -> ExportResult:
     """Export a run, adapter or HF model dir to a quantized GGUF at `output` (atomic; verified unless `verify=False`).
 
     With `adapter_only`, write the run's LoRA adapter as a GGUF LoRA adapter instead, checked on
-    `base_gguf` (default: the GGUF the run's base came from, else the base converted for the check).
+    `base_gguf` (default: the GGUF the run's base came from, else the base converted for the check);
+    with `ollama` too, an Ollama Modelfile beside it (`FROM` the base GGUF, `ADAPTER` the adapter).
     """
     if quant not in QUANT_FTYPES:
         raise ExportError(f"--quant must be one of {', '.join(QUANT_FTYPES)}, not {quant!r}")
     output = Path(output)
     source = resolve_source(source_path)
     output.parent.mkdir(parents=True, exist_ok=True)
+    if ollama and not adapter_only:
+        raise ExportError("--ollama writes a Modelfile for the GGUF adapter on its base: add --adapter-only")
     if adapter_only:
         if source.kind != "adapter":
             raise ExportError(f"--adapter-only needs a training run or an adapter dir; {source.path} is a plain model")
         return _export_adapter(source, output, base_model=base_model, verify=verify, threads=threads,
-                               base_gguf=Path(base_gguf) if base_gguf else None)
+                               base_gguf=Path(base_gguf) if base_gguf else None, ollama=ollama)
     return _export_merged(source, output, quant=quant, base_model=base_model, merged_dir=merged_dir,
                           keep_f16=keep_f16, verify=verify, threads=threads)
 
 
+def failed_check_path(output: Path) -> Path:
+    """Where a file that failed its check is kept: OUTPUT.failed-check.gguf."""
+    return output.with_name(output.stem + FAILED_CHECK_SUFFIX + output.suffix)
+
+
+def _place(final: Path, output: Path, placed: Path, check: ExportCheck | None) -> None:
+    """Rename the finished file onto `output` (`placed`: atomic_path's temporary for it); a file that failed its
+    check goes to OUTPUT.failed-check.gguf instead, and the error says what was measured."""
+    if check is not None and not check.ok:
+        kept = failed_check_path(output)
+        os.replace(final, kept)
+        raise ExportError(f"check {check.summary()}; the file is kept as {kept} ({output} left as it was)")
+    failed_check_path(output).unlink(missing_ok=True)  # an earlier failure's file, now superseded
+    os.replace(final, placed)
+
+
 def _export_merged(source: ExportSource, output: Path, *, quant: str, base_model: str | None, merged_dir: Any,
                    keep_f16: Any, verify: bool, threads: int | None) -> ExportResult:
-    from rustdoc_console import is_quiet
+    seconds: dict[str, float] = {}
+    hf_dir = _merged_model(source, base_model, merged_dir, seconds)
+    rendering = source_rendering(source, hf_dir)
+    messages = held_back_messages(source)
+    # The work happens in atomic_path's temporary directory beside `output`: a kill leaves the old file.
+    with atomic_path(output) as placed:
+        work = placed.parent
+        f16_path = _timed(seconds, "convert", _convert_f16, hf_dir, work / "model-f16.gguf", output.stem, rendering)
+        check = ExportCheck() if verify else None
+        if check is not None:
+            from transformers import AutoTokenizer
+
+            ids = prompt_ids(AutoTokenizer.from_pretrained(hf_dir), messages, rendering)
+            _timed(seconds, "parity", check_logit_parity, f16_path, hf_dir, ids, check, threads=threads)
+        final = f16_path if quant == "f16" else _timed(seconds, "quantize", _quantized, f16_path, work, quant, threads)
+        if check is not None:
+            _timed(seconds, "verify", verify_gguf, final, hf_dir, messages, rendering=rendering, threads=threads, check=check)
+        sizes = (f16_path.stat().st_size, final.stat().st_size)
+        if keep_f16 and quant != "f16":
+            with atomic_path(Path(keep_f16)) as tmp:
+                shutil.copyfile(f16_path, tmp)
+        _place(final, output, placed, check)
+    return ExportResult(
+        output=output, quant=quant, f16_bytes=sizes[0], output_bytes=sizes[1],
+        merged_dir=hf_dir if source.kind == "adapter" else None, seconds=seconds, check=check, rendering=rendering,
+    )
+
+
+def _timed(seconds: dict[str, float], step: str, function: Any, *args: Any, **kwargs: Any) -> Any:
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    seconds[step] = time.perf_counter() - start
+    return result
+
+
+def _merged_model(source: ExportSource, base_model: str | None, merged_dir: Any, seconds: dict[str, float]) -> Path:
+    """The HF model to convert: the adapter merged into its base (RUN/merged by default), or the model dir itself."""
+    if source.kind != "adapter":
+        return source.path
+    target = Path(merged_dir) if merged_dir else (source.run.merged if source.run else source.path.parent / RunDir.MERGED)
+    log.info("Merging adapter %s into %s", source.path, base_model or adapter_base_model(source.path))
+    return _timed(seconds, "merge", merge_adapter, source.path, target, base_model)
+
+
+def _convert_f16(hf_dir: Path, f16_path: Path, name: str, rendering: str) -> Path:
     from rustdoc_core.generation.prompt import GGUF_RENDERING_KEY
     from trainer.base_models import gguf_source
     from trainer.gguf_convert import ConversionError, convert_to_gguf
 
-    seconds: dict[str, float] = {}
-    start = time.perf_counter()
-    if source.kind == "adapter":
-        target = Path(merged_dir) if merged_dir else (source.run_dir or source.path.parent) / "merged"
-        log.info("Merging adapter %s into %s", source.path, base_model or adapter_base_model(source.path))
-        hf_dir = merge_adapter(source.path, target, base_model)
-        seconds["merge"] = time.perf_counter() - start
-    else:
-        hf_dir = source.path
-    rendering = source_rendering(source, hf_dir)
+    log.info("Converting %s to GGUF f16 (llama.cpp's converter)", hf_dir)
+    try:
+        convert_to_gguf(hf_dir, f16_path, out_type="f16", name=name,
+                        metadata={GGUF_RENDERING_KEY: rendering}, tokenizer_from=gguf_source(hf_dir))
+    except ConversionError as error:
+        raise ExportError(str(error)) from error
+    return f16_path
 
-    with tempfile.TemporaryDirectory(prefix=f".{output.name}.", dir=output.parent) as work:
-        f16_path = Path(work) / "model-f16.gguf"
-        start = time.perf_counter()
-        log.info("Converting %s to GGUF f16 (llama.cpp's converter)", hf_dir)
-        try:
-            convert_to_gguf(hf_dir, f16_path, out_type="f16", name=output.stem,
-                            metadata={GGUF_RENDERING_KEY: rendering}, tokenizer_from=gguf_source(hf_dir))
-        except ConversionError as error:
-            raise ExportError(str(error)) from error
-        seconds["convert"] = time.perf_counter() - start
-        f16_bytes = f16_path.stat().st_size
 
-        check = ExportCheck() if verify else None
-        messages = held_back_messages(source.run_dir)
-        if check is not None:
-            from transformers import AutoTokenizer
+def _quantized(f16_path: Path, work: Path, quant: str, threads: int | None) -> Path:
+    from rustdoc_console import is_quiet
 
-            start = time.perf_counter()
-            check_greedy_parity(f16_path, hf_dir, prompt_ids(AutoTokenizer.from_pretrained(hf_dir), messages, rendering),
-                                check, threads=threads)
-            seconds["parity"] = time.perf_counter() - start
-
-        if quant == "f16":
-            final = f16_path
-        else:
-            final = Path(work) / f"model-{quant}.gguf"
-            start = time.perf_counter()
-            log.info("Quantizing to %s", quant)
-            quantize_gguf(f16_path, final, quant, threads=threads, quiet=is_quiet() or log.getEffectiveLevel() > logging.DEBUG)
-            seconds["quantize"] = time.perf_counter() - start
-
-        if check is not None:
-            start = time.perf_counter()
-            verify_gguf(final, hf_dir, messages, rendering=rendering, threads=threads, check=check)
-            seconds["verify"] = time.perf_counter() - start
-            if not check.ok:
-                raise ExportError(f"verification {check.summary()}; {output} not written")
-
-        output_bytes = final.stat().st_size
-        if keep_f16 and quant != "f16":
-            with atomic_path(Path(keep_f16)) as tmp:
-                shutil.copyfile(f16_path, tmp)
-        with atomic_path(output) as tmp:
-            os.replace(final, tmp)
-    return ExportResult(
-        output=output, quant=quant, f16_bytes=f16_bytes, output_bytes=output_bytes,
-        merged_dir=hf_dir if source.kind == "adapter" else None, seconds=seconds, check=check, rendering=rendering,
-    )
+    final = work / f"model-{quant}.gguf"
+    log.info("Quantizing to %s", quant)
+    quantize_gguf(f16_path, final, quant, threads=threads, quiet=is_quiet() or log.getEffectiveLevel() > logging.DEBUG)
+    return final
 
 
 def base_identity(base_dir: Path, architecture: str) -> dict[str, Any]:
@@ -498,48 +589,90 @@ def base_identity(base_dir: Path, architecture: str) -> dict[str, Any]:
 
 
 def _export_adapter(source: ExportSource, output: Path, *, base_model: str | None, verify: bool,
-                    threads: int | None, base_gguf: Path | None) -> ExportResult:
-    from rustdoc_core.generation.prompt import GGUF_RENDERING_KEY
+                    threads: int | None, base_gguf: Path | None, ollama: bool) -> ExportResult:
     from trainer.base_models import gguf_source
-    from trainer.gguf_convert import ConversionError, convert_lora_to_gguf, convert_to_gguf, read_metadata, set_metadata
 
     base = Path(base_model or adapter_base_model(source.path))
     if not (base / "config.json").is_file():
         raise ExportError(f"--adapter-only needs the base model as a local directory; {base} is not one (give --base-model DIR)")
+    on_base = base_gguf or gguf_source(base)
+    if ollama and on_base is None:
+        raise ExportError(f"--ollama needs the base as a GGUF file for the Modelfile's FROM; {base} came from no GGUF: "
+                          "give --base-gguf BASE.gguf")
     rendering = source_rendering(source, base)
     seconds: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix=f".{output.name}.", dir=output.parent) as work:
-        converted = Path(work) / "adapter.gguf"
-        start = time.perf_counter()
-        try:
-            convert_lora_to_gguf(source.path, base, converted, out_type="f16")
-            architecture = read_metadata(converted, "general.architecture")["general.architecture"]
-            final = Path(work) / "adapter-tagged.gguf"
-            set_metadata(converted, final, {GGUF_RENDERING_KEY: rendering, **base_identity(base, architecture)})
-        except ConversionError as error:
-            raise ExportError(str(error)) from error
-        seconds["convert"] = time.perf_counter() - start
-
+    with atomic_path(output) as placed:
+        work = placed.parent
+        final = _timed(seconds, "convert", _convert_adapter, source.path, base, work, rendering)
         check = None
         if verify:
-            start = time.perf_counter()
-            on_base = base_gguf or gguf_source(base)
-            if on_base is None:  # an HF base: convert it once, for the check only
-                on_base = Path(work) / "base-f16.gguf"
-                try:
-                    convert_to_gguf(base, on_base, out_type="f16", metadata={GGUF_RENDERING_KEY: rendering})
-                except ConversionError as error:
-                    raise ExportError(str(error)) from error
-            check = verify_gguf(on_base, base, held_back_messages(source.run_dir), rendering=rendering,
-                                threads=threads, lora_path=final)
-            seconds["verify"] = time.perf_counter() - start
-            if not check.ok:
-                raise ExportError(f"verification {check.summary()}; {output} not written")
+            check_on = on_base or _timed(seconds, "convert base", _convert_base_for_check, base, work, rendering)
+            check = _timed(seconds, "verify", verify_gguf, check_on, base, held_back_messages(source), rendering=rendering,
+                           threads=threads, lora_path=final)
         size = final.stat().st_size
-        with atomic_path(output) as tmp:
-            os.replace(final, tmp)
+        _place(final, output, placed, check)
+    modelfile = write_ollama_modelfile(output, on_base, rendering) if ollama else None  # type: ignore[arg-type]
     return ExportResult(output=output, quant="f16", f16_bytes=size, output_bytes=size, merged_dir=None,
-                        seconds=seconds, check=check, rendering=rendering, adapter_only=True)
+                        seconds=seconds, check=check, rendering=rendering, adapter_only=True, modelfile=modelfile)
+
+
+def _convert_adapter(adapter_dir: Path, base: Path, work: Path, rendering: str) -> Path:
+    """The peft adapter as a GGUF LoRA adapter, tagged with the rendering and its base's identity."""
+    from rustdoc_core.generation.prompt import GGUF_RENDERING_KEY
+    from trainer.gguf_convert import ConversionError, convert_lora_to_gguf, read_metadata, set_metadata
+
+    converted = work / "adapter.gguf"
+    final = work / "adapter-tagged.gguf"
+    try:
+        convert_lora_to_gguf(adapter_dir, base, converted, out_type="f16")
+        architecture = read_metadata(converted, "general.architecture")["general.architecture"]
+        set_metadata(converted, final, {GGUF_RENDERING_KEY: rendering, **base_identity(base, architecture)})
+    except ConversionError as error:
+        raise ExportError(str(error)) from error
+    return final
+
+
+def _convert_base_for_check(base: Path, work: Path, rendering: str) -> Path:
+    """An HF base, converted once to f16 for the adapter's check only."""
+    from rustdoc_core.generation.prompt import GGUF_RENDERING_KEY
+    from trainer.gguf_convert import ConversionError, convert_to_gguf
+
+    on_base = work / "base-f16.gguf"
+    try:
+        convert_to_gguf(base, on_base, out_type="f16", metadata={GGUF_RENDERING_KEY: rendering})
+    except ConversionError as error:
+        raise ExportError(str(error)) from error
+    return on_base
+
+
+def ollama_modelfile(base_gguf: Path, adapter: Path, rendering: str) -> str:
+    """An Ollama Modelfile: `FROM` the base GGUF, `ADAPTER` the GGUF LoRA adapter (absolute paths), greedy
+    decoding as rustdoc-gen asks. Ollama reads the chat template from the base GGUF; a model trained on plain
+    prompts is asked the prompt as is."""
+    lines = [
+        "# Written by `rustdoc-gen export --adapter-only --ollama`: the base GGUF with this LoRA adapter.",
+        f"# ollama create {adapter.stem} -f {modelfile_path(adapter).name}",
+        f"FROM {Path(base_gguf).resolve()}",
+        f"ADAPTER {Path(adapter).resolve()}",
+        "PARAMETER temperature 0",
+        "PARAMETER num_ctx 4096",
+    ]
+    if rendering == "plain":
+        lines.append('TEMPLATE """{{ .Prompt }}"""')
+    return "\n".join(lines) + "\n"
+
+
+def modelfile_path(adapter: Path) -> Path:
+    """OUTPUT.Modelfile, beside the adapter."""
+    return adapter.with_name(adapter.stem + ".Modelfile")
+
+
+def write_ollama_modelfile(adapter: Path, base_gguf: Path, rendering: str) -> Path:
+    from rustdoc_core.atomic import write_text_atomic
+
+    target = modelfile_path(adapter)
+    write_text_atomic(target, ollama_modelfile(base_gguf, adapter, rendering))
+    return target
 
 
 def describe(result: ExportResult) -> list[tuple[str, Any]]:
@@ -559,6 +692,8 @@ def describe(result: ExportResult) -> list[tuple[str, Any]]:
         rows.append(("merged HF model", str(result.merged_dir)))
     for step, value in result.seconds.items():
         rows.append((f"{step} time", f"{value:.1f} s"))
+    if result.modelfile is not None:
+        rows.append(("Ollama Modelfile", f"{result.modelfile} (ollama create NAME -f {result.modelfile})"))
     if result.check is not None:
         rows.append(("check", result.check.summary()))
         rows.append(("sample output", repr(result.check.generated_text[:80])))

@@ -61,11 +61,11 @@ def write_export_card(source: Path, result: Any, *, base_model: str | None, eval
 
     exported = resolve_source(source)
     if base_model is None:
-        recorded = _run_info(exported.run_dir).get("config", {}).get("base_model")
+        recorded = (exported.run_info().get("config") or {}).get("base_model")
         base_model = recorded or (adapter_base_model(exported.path) if exported.kind == "adapter" else str(exported.path))
     inputs = CardInputs(
         gguf=result.output, quant=result.quant, rendering=result.rendering, adapter_only=result.adapter_only,
-        run_dir=exported.run_dir, base_model=base_model, eval_report=eval_report, repo_id=repo_id,
+        run_dir=exported.run.path if exported.run else None, base_model=base_model, eval_report=eval_report, repo_id=repo_id,
     )
     target = card_path(result.output)
     write_text_atomic(target, model_card(inputs))
@@ -94,12 +94,6 @@ def eval_system(report: dict[str, Any], gguf: Path) -> str:
     names = ", ".join(f"{s['name']} ({s['spec']})" for s in models) or "none"
     raise ModelCardError(f"the eval report has no system for {Path(gguf).name} (model systems: {names}); "
                          f"evaluate it with --system model:{gguf}")
-
-
-def _run_info(run_dir: Path | None) -> dict[str, Any]:
-    if run_dir is None or not (run_dir / "run.json").is_file():
-        return {}
-    return json.loads((run_dir / "run.json").read_text(encoding="utf-8"))
 
 
 def _dataset_stats(run: dict[str, Any]) -> tuple[Path | None, dict[str, Any]]:
@@ -159,7 +153,9 @@ def model_card(inputs: CardInputs) -> str:
     """The card's Markdown, YAML front matter first."""
     from huggingface_hub import ModelCardData
 
-    run = _run_info(inputs.run_dir)
+    from trainer.run_dir import RunDir
+
+    run = RunDir(inputs.run_dir).info() if inputs.run_dir is not None else {}
     base = inputs.base_model or run.get("config", {}).get("base_model")
     dataset_dir, stats = _dataset_stats(run)
     name = inputs.repo_id.split("/")[-1] if inputs.repo_id else Path(inputs.gguf).stem

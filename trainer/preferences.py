@@ -35,12 +35,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from rustdoc_console import Interrupted, UserError, task_progress
+from rustdoc_console import UserError, task_progress
 from rustdoc_core.docs.checker import SEVERITY
 from rustdoc_core.generation.decode import DecodeOptions
 from rustdoc_core.generation.guard import GUARD_SEVERITY
 from rustdoc_core.generation.prompt import PROMPT_FORMAT_VERSION, build_messages, parse_completion
 from trainer.evaluation.dataset import EvalExample
+from trainer.run_dir import ADAPTER_CONFIG, RunDir, RunDirError
 
 log = logging.getLogger(__name__)
 
@@ -188,20 +189,22 @@ def _file_identity(path: Path) -> str:
     return f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def run_info(run_dir: Path) -> dict[str, Any]:
-    path = run_dir / "run.json"
-    if not (run_dir / "adapter" / "adapter_config.json").is_file() or not path.is_file():
-        raise UserError(f"--run {run_dir}: not a finished training run (no adapter/ or run.json); train it first")
-    return json.loads(path.read_text(encoding="utf-8"))
+def run_info(run: RunDir) -> dict[str, Any]:
+    """The SFT run's run.json; one line when it is not a finished run."""
+    try:
+        return run.require_finished("--run", "train it first")
+    except RunDirError as error:
+        raise UserError(str(error)) from None
 
 
 def sampling_spec(run_dir: Path, work: Path) -> str:
     """The generator spec of the run's SFT model, exported once into `work` (keyed on the adapter's file)."""
     from trainer.export import ExportError, export_model
 
-    info = run_info(run_dir)
-    weights = next((p for p in (run_dir / "adapter").glob("adapter_model.*")), None)
-    digest = hashlib.sha256(_file_identity(weights or run_dir / "adapter" / "adapter_config.json").encode()).hexdigest()[:12]
+    run = RunDir(run_dir)
+    info = run_info(run)
+    weights = next((p for p in run.adapter.glob("adapter_model.*")), None)
+    digest = hashlib.sha256(_file_identity(weights or run.adapter / ADAPTER_CONFIG).encode()).hexdigest()[:12]
     gguf = (info.get("base") or {}).get("gguf")
     adapter_only = bool(gguf) and Path(gguf).is_file()
     target = work / (f"sft-adapter-{digest}.gguf" if adapter_only else f"sft-{digest}.Q8_0.gguf")
@@ -240,102 +243,20 @@ class PrefsSummary:
 
 def build_preferences(config: PrefsConfig) -> PrefsSummary:
     """Sample, score and pair; write the PREFS directory (atomically); resumable through its cache."""
-    from rustdoc_core.generation.crate_context import CrateContext
-    from rustdoc_core.generation.generators import GenerationError, ModelLoadError, make_generator
-    from rustdoc_core.generation.grounding import NameIndex
-    from rustdoc_core.generation.pipeline import DocRequest, document_item
-    from trainer.evaluation.cache import JsonlCache
     from trainer.evaluation.dataset import load_examples, select_examples
-    from trainer.evaluation.doctests import DoctestRunner
     from trainer.evaluation.runner import repo_names
 
-    if config.samples < 2:
-        raise UserError(f"--samples must be 2 or more to compare answers, got {config.samples}")
-    if config.chosen not in CHOSEN_FROM:
-        raise UserError(f"--chosen must be one of {', '.join(CHOSEN_FROM)}, not {config.chosen!r}")
-    if config.options.greedy:
-        raise UserError("--temperature 0 gives the same answer every time; sample with a temperature above 0")
-    for repo, directory in config.crate_dirs.items():
-        if not (Path(directory) / "Cargo.toml").is_file():
-            raise UserError(f"--crate-dir {repo}={directory}: no Cargo.toml there")
+    check_prefs_config(config)
     work = config.output / CACHE_DIR
     work.mkdir(parents=True, exist_ok=True)
     spec = config.model or sampling_spec(config.run, work)
     examples = select_examples(load_examples(config.dataset, "train"), config.limit, config.seed)
     names = repo_names(examples)
-
-    generator = make_generator(spec, config.options)
-    parsed_files = [p for p in spec.partition(":")[2].split("@") if p]
-    model_identity = "@".join(_file_identity(Path(p)) for p in parsed_files)
-    samples = JsonlCache(work / "samples.jsonl")
-    seeds = [config.seed + j for j in range(config.samples)]
-
-    def key(example: EvalExample, seed: int) -> str:
-        text = "\0".join((model_identity, example.id, example.content_hash, str(PROMPT_FORMAT_VERSION),
-                          config.options.with_values(seed=seed).fingerprint()))
-        return hashlib.sha256(text.encode()).hexdigest()[:24]
-
-    todo = [(e, j) for e in examples for j in range(config.samples) if key(e, seeds[j]) not in samples]
-    sampled = 0
-    seconds = 0.0
-    try:
-        with task_progress("Sampling answers", len(todo)) as advance:
-            for example, j in todo:
-                # One model, one answer per seed: the generator reads its options at each call.
-                generator.options = config.options.with_values(seed=seeds[j])
-                try:
-                    crate = CrateContext(extra_names=names.get(example.repo) or NameIndex())
-                    doc = document_item(DocRequest(example.item, f"{example.repo}/{example.path}", context=example.context), generator, crate)
-                except ModelLoadError as error:
-                    raise UserError(f"cannot load {spec}: {error}") from None
-                except GenerationError as error:
-                    log.warning("%s: %s", example.label, error)
-                    continue
-                samples.put(key(example, seeds[j]), {"item": example.id, **asdict(Answer(
-                    j, seeds[j], doc.raw, doc.origin.value, doc.tokens, round(doc.seconds, 4)))})
-                sampled += 1
-                seconds += doc.seconds
-                advance(1)
-    except KeyboardInterrupt:
-        raise Interrupted(f"interrupted; {len(samples)} answers are kept in {work}: run the same command to continue") from None
-    finally:
-        generator.close()
-
-    answers: dict[str, list[Answer]] = {}
-    for example in examples:
-        found = [samples.get(key(example, seeds[j])) for j in range(config.samples)]
-        answers[example.id] = [Answer(**{k: e[k] for k in Answer.__dataclass_fields__}) for e in found if e is not None]
-
-    doctests: dict[tuple[str, int], Any] = {}
-    if config.crate_dirs:
-        runner = DoctestRunner(config.crate_dirs, work / "doctest-work", JsonlCache(work / "doctests.jsonl"))
-        for j in range(config.samples):
-            batch = [(e, parse_completion(a.raw)) for e in examples for a in answers[e.id] if a.sample == j]
-            for example_id, outcome in runner.outcomes(batch, f"sample {j}").items():
-                doctests[(example_id, j)] = outcome
-
-    pairs, rows = [], []
-    ties = 0
-    for example in examples:
-        scored = [
-            (a, score_answer(example, a.raw, replaced=a.origin == "template", names=names.get(example.repo),
-                             doctest=doctests.get((example.id, a.sample))))
-            for a in answers[example.id]
-        ]
-        for answer, score in scored:
-            rows.append({"id": example.id, "sample": answer.sample, "seed": answer.seed, "origin": answer.origin,
-                         "tokens": answer.tokens, "answer": answer.raw, **asdict(score)})
-        human = score_answer(example, example.reference, replaced=False, names=names.get(example.repo)) if config.chosen == "human" else None
-        pair = preference_pair(example, scored, config.chosen, human)
-        if pair is None:
-            ties += len(scored) >= 2
-            continue
-        chosen_score = human if config.chosen == "human" else next(s for a, s in scored if f"sample {a.sample}" == pair["chosen_from"])
-        rejected_score = next(s for a, s in scored if f"sample {a.sample}" == pair["rejected_from"])
-        pair["chosen_faults"] = _faults(chosen_score)
-        pair["rejected_faults"] = _faults(rejected_score)
-        pairs.append(pair)
-
+    cache = AnswerCache(config, spec, work)
+    sampled, seconds = sample_answers(config, spec, examples, names, cache)
+    answers = {e.id: cache.answers(e) for e in examples}
+    doctests = run_doctests(config, examples, answers, work)
+    pairs, rows, ties = pair_answers(config, examples, answers, doctests, names)
     summary = PrefsSummary(
         prompts=len(examples), answers=len(rows), sampled_now=sampled, pairs=len(pairs), ties=ties, output=config.output,
         seconds_sampling=round(seconds, 2),
@@ -349,6 +270,127 @@ def build_preferences(config: PrefsConfig) -> PrefsSummary:
     )
     write_preferences(config, spec, pairs, rows, summary)
     return summary
+
+
+def check_prefs_config(config: PrefsConfig) -> None:
+    """One line for settings that cannot give pairs, before any model loads."""
+    if config.samples < 2:
+        raise UserError(f"--samples must be 2 or more to compare answers, got {config.samples}")
+    if config.chosen not in CHOSEN_FROM:
+        raise UserError(f"--chosen must be one of {', '.join(CHOSEN_FROM)}, not {config.chosen!r}")
+    if config.options.greedy:
+        raise UserError("--temperature 0 gives the same answer every time; sample with a temperature above 0")
+    for repo, directory in config.crate_dirs.items():
+        if not (Path(directory) / "Cargo.toml").is_file():
+            raise UserError(f"--crate-dir {repo}={directory}: no Cargo.toml there")
+
+
+class AnswerCache:
+    """The answers sampled so far (PREFS/cache/samples.jsonl), keyed on the model's files, the item, the
+    prompt format and the decoding options with the answer's seed: a re-run samples only what is missing."""
+
+    def __init__(self, config: PrefsConfig, spec: str, work: Path) -> None:
+        from trainer.evaluation.cache import JsonlCache
+
+        self.config = config
+        files = [p for p in spec.partition(":")[2].split("@") if p]
+        # A model server (`openai:URL#MODEL`) is known by its spec; a GGUF by its files.
+        self.model_identity = spec if spec.startswith("openai:") else "@".join(_file_identity(Path(p)) for p in files)
+        self.samples = JsonlCache(work / "samples.jsonl")
+        self.seeds = [config.seed + j for j in range(config.samples)]
+
+    def key(self, example: EvalExample, sample: int) -> str:
+        text = "\0".join((self.model_identity, example.id, example.content_hash, str(PROMPT_FORMAT_VERSION),
+                          self.config.options.with_values(seed=self.seeds[sample]).fingerprint()))
+        return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+    def missing(self, examples: Sequence[EvalExample]) -> list[tuple[EvalExample, int]]:
+        return [(e, j) for e in examples for j in range(self.config.samples) if self.key(e, j) not in self.samples]
+
+    def put(self, example: EvalExample, answer: Answer) -> None:
+        self.samples.put(self.key(example, answer.sample), {"item": example.id, **asdict(answer)})
+
+    def answers(self, example: EvalExample) -> list[Answer]:
+        found = [self.samples.get(self.key(example, j)) for j in range(self.config.samples)]
+        return [Answer(**{k: e[k] for k in Answer.__dataclass_fields__}) for e in found if e is not None]
+
+
+def sample_answers(config: PrefsConfig, spec: str, examples: Sequence[EvalExample], names: dict[str, Any],
+                   cache: AnswerCache) -> tuple[int, float]:
+    """Sample every answer the cache lacks through the one documenting pipeline (as the editor gets them);
+    returns (answers sampled now, model seconds). Ctrl-C keeps what was sampled."""
+    from rustdoc_core.generation.crate_context import CrateContext
+    from rustdoc_core.generation.generators import GenerationError, ModelLoadError, make_generator
+    from rustdoc_core.generation.grounding import NameIndex
+    from rustdoc_core.generation.pipeline import DocRequest, document_item
+
+    todo = cache.missing(examples)
+    generator = make_generator(spec, config.options)
+    sampled, seconds = 0, 0.0
+    try:
+        with task_progress("Sampling answers", len(todo)) as advance:
+            for example, j in todo:
+                # One model, one answer per seed: the generator reads its options at each call.
+                generator.options = config.options.with_values(seed=cache.seeds[j])
+                try:
+                    crate = CrateContext(extra_names=names.get(example.repo) or NameIndex())
+                    doc = document_item(DocRequest(example.item, f"{example.repo}/{example.path}", context=example.context), generator, crate)
+                except ModelLoadError as error:
+                    raise UserError(f"cannot load {spec}: {error}") from None
+                except GenerationError as error:
+                    log.warning("%s: %s", example.label, error)
+                    continue
+                cache.put(example, Answer(j, cache.seeds[j], doc.raw, doc.origin.value, doc.tokens, round(doc.seconds, 4)))
+                sampled += 1
+                seconds += doc.seconds
+                advance(1)
+    except KeyboardInterrupt:
+        raise UserError(f"interrupted; {len(cache.samples)} answers are kept in {cache.samples.path.parent}: "
+                        "run the same command to continue") from None
+    finally:
+        generator.close()
+    return sampled, seconds
+
+
+def run_doctests(config: PrefsConfig, examples: Sequence[EvalExample], answers: dict[str, list[Answer]],
+                 work: Path) -> dict[tuple[str, int], Any]:
+    """With --crate-dir: each answer's examples run as doctests, by (item, sample); cached in PREFS/cache."""
+    if not config.crate_dirs:
+        return {}
+    from trainer.evaluation.cache import JsonlCache
+    from trainer.evaluation.doctests import DoctestRunner
+
+    doctests: dict[tuple[str, int], Any] = {}
+    runner = DoctestRunner(config.crate_dirs, work / "doctest-work", JsonlCache(work / "doctests.jsonl"))
+    for j in range(config.samples):
+        batch = [(e, parse_completion(a.raw)) for e in examples for a in answers[e.id] if a.sample == j]
+        for example_id, outcome in runner.outcomes(batch, f"sample {j}").items():
+            doctests[(example_id, j)] = outcome
+    return doctests
+
+
+def pair_answers(config: PrefsConfig, examples: Sequence[EvalExample], answers: dict[str, list[Answer]],
+                 doctests: dict[tuple[str, int], Any], names: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]], int]:
+    """Score every answer; pair each prompt's best (or the human doc) with its worst. Returns (pairs, score rows, ties)."""
+    pairs, rows = [], []
+    ties = 0
+    for example in examples:
+        scored = [
+            (a, score_answer(example, a.raw, replaced=a.origin == "template", names=names.get(example.repo),
+                             doctest=doctests.get((example.id, a.sample))))
+            for a in answers[example.id]
+        ]
+        rows += [{"id": example.id, "sample": a.sample, "seed": a.seed, "origin": a.origin, "tokens": a.tokens,
+                  "answer": a.raw, **asdict(score)} for a, score in scored]
+        human = score_answer(example, example.reference, replaced=False, names=names.get(example.repo)) if config.chosen == "human" else None
+        pair = preference_pair(example, scored, config.chosen, human)
+        if pair is None:
+            ties += len(scored) >= 2
+            continue
+        chosen_score = human if human is not None else next(s for a, s in scored if f"sample {a.sample}" == pair["chosen_from"])
+        rejected_score = next(s for a, s in scored if f"sample {a.sample}" == pair["rejected_from"])
+        pairs.append({**pair, "chosen_faults": _faults(chosen_score), "rejected_faults": _faults(rejected_score)})
+    return pairs, rows, ties
 
 
 def _faults(score: AnswerScore) -> dict[str, Any]:

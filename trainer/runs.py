@@ -8,7 +8,6 @@ them, so an interrupted or still running run shows what it has logged so far.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -55,16 +54,16 @@ ROWS = (
 
 def load_run(path: Path) -> RunFigures:
     """A run's figures from its run.json and metrics.jsonl; UserError if `path` is not a run dir."""
-    from trainer.train import METRICS, RUN_JSON, read_metrics
+    from trainer.run_dir import RunDir, RunDirError
 
-    run_json = Path(path) / RUN_JSON
-    if not run_json.is_file():
-        raise UserError(f"{path} is not a training run (no {RUN_JSON}; `rustdoc-gen train --output DIR` makes one)")
+    run_dir = RunDir(Path(path))
+    if not run_dir.has_info():
+        raise UserError(f"{path} is not a training run (no {RunDir.INFO}; `rustdoc-gen train --output DIR` makes one)")
     try:
-        run = json.loads(run_json.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
-        raise UserError(f"{run_json}: not JSON ({err.msg})") from None
-    history = read_metrics(Path(path))
+        run = run_dir.info()
+    except RunDirError as error:
+        raise UserError(str(error)) from None
+    history = run_dir.read_metrics()
     # What a run wrote by hand or half: rows that are not objects and figures that are not
     # numbers are left out, not shown as a traceback.
     run = run if isinstance(run, dict) else {}
@@ -77,7 +76,7 @@ def load_run(path: Path) -> RunFigures:
     final_eval = results.get("eval_loss", evals[-1] if evals else None)
     config = run.get("config") if isinstance(run.get("config"), dict) else {}
     base = str(config.get("base_model") or "?")
-    metrics_file = Path(path) / METRICS
+    metrics_file = run_dir.metrics_file
     return RunFigures(
         name=Path(path).name,
         path=Path(path),

