@@ -106,9 +106,10 @@ def update_doc(
     fixed: list[str] = []
     for rule in SECTION_RULES:
         if rule.needless_code in codes:
-            found = _section_range_of(lines, rule.headings)
+            found = _every_section_of(lines, rule.headings)  # a doc may repeat the heading: all go, or a rerun finds one more
             if found:
-                delete.update(range(*found))
+                for start, end in found:
+                    delete.update(range(start, end))
                 fixed.append(rule.needless_code)
     entries = [m for m in unknown_params(item, doc) if m[2] == "entry"] if "unknown-param" in codes else []
     renames: list[tuple[int, str, str]] = []
@@ -156,12 +157,15 @@ def rename_in_line(line: str, old: str, new: str) -> str:
     return line.replace(f"`{old}`", f"`{new}`", 1)
 
 
-def _section_range_of(lines: list[str], headings: frozenset[str]) -> tuple[int, int] | None:
-    for title in sorted(headings):
-        found = section_range(lines, title)
-        if found:
-            return found
-    return None
+def _every_section_of(lines: list[str], headings: frozenset[str]) -> list[tuple[int, int]]:
+    """(start, end) of each section under one of `headings`, in doc order."""
+    found = doc_headings(lines)
+    wanted = {title.lower() for title in headings}
+    return [
+        (number, next((n for n, lv, _ in found[i + 1 :] if lv <= level), len(lines)))
+        for i, (number, level, name) in enumerate(found)
+        if name.lower() in wanted
+    ]
 
 
 def entry_lines(lines: list[str], line: int) -> set[int]:

@@ -59,3 +59,27 @@ def test_an_item_on_the_line_of_a_syntax_error_is_skipped_not_documented_on_ever
     once, twice = _generate_twice(lib, "--all")
     assert once == twice
     assert "fn parse" in once.decode() and "The `parse` function" not in once.decode()
+
+
+def test_a_needless_section_written_twice_is_removed_whole_in_one_fix(tmp_path):
+    path = tmp_path / "lib.rs"
+    path.write_text("/// # Errors\n/// # Errors\nfn parse() {}\n")
+    fixed = invoke("check", "--fix", "-q", path)
+    assert_well_behaved(fixed)
+    assert path.read_text() == "fn parse() {}\n"
+
+
+def test_eval_on_a_dataset_with_a_bad_record_in_another_split_is_one_line(tmp_path):
+    import json
+
+    from tests.robustness.test_properties_datasets import mined_records
+
+    records = mined_records()
+    dataset = tmp_path / "dataset"
+    dataset.mkdir()
+    for split in ("train", "test"):
+        (dataset / f"{split}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records[split]))
+    (dataset / "validation.jsonl").write_text("{\n")
+    run = invoke("eval", "-q", "--dataset", dataset, "--split", "test", "--system", "template", "-o", tmp_path / "eval")
+    assert_well_behaved(run)
+    assert run.exit_code == 1 and "validation.jsonl" in run.stderr_lines[-1], run.why()

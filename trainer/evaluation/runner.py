@@ -168,15 +168,19 @@ def repo_docs(examples: Sequence[EvalExample]) -> dict[str, DocRuns]:
 def dataset_copy_index(dataset: Path) -> DocRuns:
     """The human docs of every split of the dataset, by item key: the measure of a doc copied from
     another item (any crate of the dataset)."""
-    from corpus_miner.dataset import SPLITS, load_records, split_file
+    from corpus_miner.dataset import SPLITS, split_file
+    from corpus_miner.validate import checked_records
     from rustdoc_core.generation.retrieval import item_key, record_file, record_item
 
-    return DocRuns(
-        (item_key(record_file(record), record_item(record)), str(record["doc"]))
-        for split in SPLITS
-        if split_file(dataset, split).is_file()
-        for record in load_records(dataset, split)
-    )
+    try:
+        return DocRuns(
+            (item_key(record_file(record), record_item(record)), str(record["doc"]))
+            for split in SPLITS
+            if split_file(dataset, split).is_file()
+            for record in checked_records(dataset, split)
+        )
+    except (OSError, ValueError) as exc:  # a bad record of any split: one line, not a traceback
+        raise UserError(str(exc).splitlines()[0]) from None
 
 
 def _result(example: EvalExample, output: GeneratedDoc, names: NameIndex | None, doctest, copies: DocRuns | None = None) -> ItemResult:
