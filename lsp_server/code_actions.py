@@ -118,6 +118,7 @@ def code_action(ls: RustdocServer, params: types.CodeActionParams) -> list[types
             fixed.add(position)
 
     if _wants(only, ITEM_KIND):
+        doc.asked_at = (params.range.start.line, params.range.start.character)
         at_cursor = action_items(known, params.range, encoding)
         if known is doc.source:  # else the worker would parse; the list after the pause prefills
             _prefill(ls, doc, at_cursor)

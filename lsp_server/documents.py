@@ -4,8 +4,8 @@ tells the document's `UndocumentedIndex` what moved.
 A keystroke's edit is not parsed in the handler: py-tree-sitter's parse holds the GIL,
 and a half-typed word can cost it milliseconds of error recovery. The code-action list
 answers from the last parse meanwhile (`rust.last_parse`), and the server parses once
-typing pauses for `PARSE_PAUSE_S` (`lifecycle`), or at once where something needs
-the tree as it is (resolving an action, a command, diagnostics). An edit bigger than a
+typing pauses for `PARSE_PAUSE_S` (`lifecycle.read_after_pause`), or at once where
+something needs the tree as it is (resolving an action, a command, diagnostics). An edit bigger than a
 keystroke (lines pasted, deleted or inserted by an applied action) is parsed at once,
 so the list right after it is right.
 
@@ -52,8 +52,10 @@ class OpenDocument:
     source: RustSource
     language_id: str = "rust"
     undocumented: UndocumentedIndex = field(default_factory=UndocumentedIndex)
-    parse_timer: asyncio.TimerHandle | None = None
-    """The parse that waits for a pause in typing (`lifecycle.parse_after_pause`)."""
+    pause_timers: list[asyncio.TimerHandle] = field(default_factory=list)
+    """What waits for a pause in typing (`lifecycle.read_after_pause`): the parse, the full read."""
+    asked_at: tuple[int, int] | None = None
+    """Where code actions were last asked (line, character), worked out ahead after a pause."""
 
     def position(self, byte_offset: int, encoding: str) -> types.Position:
         line, character = self.source.lines.byte_to_position(byte_offset, encoding)
@@ -106,8 +108,8 @@ class DocumentStore:
 
     def close(self, uri: str) -> None:
         doc = self._documents.pop(uri, None)
-        if doc is not None and doc.parse_timer is not None:
-            doc.parse_timer.cancel()
+        for timer in doc.pause_timers if doc is not None else ():
+            timer.cancel()
 
 
 def _edit(doc: OpenDocument, start: tuple[int, int], end: tuple[int, int], text: str, encoding: str) -> bool:

@@ -14,6 +14,7 @@ from lsp_server.documents import PARSE_PAUSE_S, OpenDocument, path_of
 from lsp_server.server import RustdocServer
 from lsp_server.settings import SECTION, merge, parse_settings, unwrap_section
 from lsp_server.undocumented import wanting_doc
+from lsp_server.update_action import work_out_ahead
 from rustdoc_core.generation.pipeline import DocRequest
 
 log = logging.getLogger(__name__)
@@ -110,29 +111,35 @@ def _first_request(ls: RustdocServer, doc: OpenDocument) -> DocRequest | None:
 def did_change(ls: RustdocServer, params: types.DidChangeTextDocumentParams) -> None:
     doc = ls.documents.change(params.text_document, params.content_changes, ls.position_encoding)
     if doc is not None:
-        parse_after_pause(ls, doc)
+        read_after_pause(ls, doc)
         diagnostics.schedule(ls, doc.uri)
 
 
-def parse_after_pause(ls: RustdocServer, doc: OpenDocument) -> None:
-    """Parse the document's edits once typing pauses for `PARSE_PAUSE_S`, and read what they
-    touched for the source action's answer; until then the code-action list answers from
-    the last parse (`documents`)."""
-    if doc.parse_timer is not None:
-        doc.parse_timer.cancel()
-    doc.parse_timer = asyncio.get_running_loop().call_later(PARSE_PAUSE_S, _parse_paused, ls, doc)
+def read_after_pause(ls: RustdocServer, doc: OpenDocument) -> None:
+    """Once typing pauses, off the request path: parse the document's edits after
+    `PARSE_PAUSE_S` and read what they touched; after `undocumented.SETTLE_S`, read the whole
+    file again for the source action (what an edit changed farther away); each time, work out
+    the update edit where code actions were last asked. Until then the code-action list
+    answers from the last parse (`documents`)."""
+    for timer in doc.pause_timers:
+        timer.cancel()
+    loop = asyncio.get_running_loop()
+    doc.pause_timers = [
+        loop.call_later(PARSE_PAUSE_S, _read_paused, ls, doc),
+        loop.call_later(doc.undocumented.settle_s, _read_paused, ls, doc),
+    ]
 
 
-def _parse_paused(ls: RustdocServer, doc: OpenDocument) -> None:
-    doc.parse_timer = None
+def _read_paused(ls: RustdocServer, doc: OpenDocument) -> None:
     if ls.documents.get(doc.uri) is not doc:
         return  # closed or opened anew meanwhile
     try:
         doc.source.parse()
         if doc.undocumented.read_once:
             doc.undocumented.catch_up(doc.source, ls.settings.generate.include_private, path_of(doc.uri))
+        work_out_ahead(ls, doc)
     except Exception:  # noqa: BLE001 - a failed read must not take the server down; the next request reads again
-        log.exception("parsing %s after a pause failed", doc.uri)
+        log.exception("reading %s after a pause failed", doc.uri)
 
 
 def did_close(ls: RustdocServer, params: types.DidCloseTextDocumentParams) -> None:

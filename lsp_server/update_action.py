@@ -48,6 +48,17 @@ def stale_doc_edit(ls: RustdocServer, doc: OpenDocument, item: RustItem, source:
     return replace(edit, start_line=edit.start_line + down, end_line=edit.end_line + down)
 
 
+def work_out_ahead(ls: RustdocServer, doc: OpenDocument) -> None:
+    """The update edit of the item where code actions were last asked, worked out on the document
+    as it is (after a pause in typing, off the request path): the list the editor asks next, a
+    text that no list has seen yet, finds it done."""
+    if doc.asked_at is None:
+        return
+    item = doc.source.item_at(*doc.asked_at, ls.position_encoding)
+    if item is not None and not doc.source.shares_line(item):
+        stale_doc_edit(ls, doc, item)
+
+
 def _update_edit(ls: RustdocServer, doc: OpenDocument, source: RustSource, item: RustItem) -> DocEdit | None:
     # Worked out once per item and text: the cursor's item is listed again after every keystroke,
     # and its doc's check takes milliseconds for a long doc. What else goes in is fixed per
