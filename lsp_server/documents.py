@@ -34,6 +34,9 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 PARSE_PAUSE_S = 0.1
 """A pause in typing this long, and the server parses the edits (an editor's own delayed
 code-action request then sees the parse)."""
+MAX_EDITED_PLACES = 64
+"""More separate places edited while the parse waits (a replace-all, many cursors), and it is
+done at once: answering from the last parse would cost more."""
 
 
 def clean_text(text: str) -> str:
@@ -101,7 +104,8 @@ class DocumentStore:
             else:
                 doc.source = RustSource(text, doc.source.parser)
                 doc.undocumented = UndocumentedIndex()
-        if not keystrokes:
+        waiting = doc.source.edits_since_parse
+        if not keystrokes or (waiting is not None and len(waiting) > MAX_EDITED_PLACES):
             doc.source.parse()
         doc.version = identifier.version
         return doc

@@ -7,9 +7,11 @@ view of a `RustSource` whose edits wait for a parse (the source itself when none
 
 - its text and lines are the current ones;
 - the items the last parse found keep their place, moved past the edits;
-- an item an edit touched is read again from its own text, a parse of that item alone
+- an item edited in its head (doc, attributes, signature), or a struct, enum, field or
+  variant edited anywhere, is read again from its own text, a parse of that item alone
   (a fn of thirty lines: tenths of a millisecond), so its name, doc and span are as
-  typed; the containers and flags around it are those the last parse gave it.
+  typed; the containers and flags around it are those the last parse gave it. An edit
+  inside a fn's body, or between a module's or trait's items, only moves the item's end.
 
 What an edit changes farther away (a brace that reshapes the code after it, an impl's
 header, a new item typed between others) shows once the source is parsed again.
@@ -143,7 +145,7 @@ class LastParse(RustSource):
         """An item as the last parse read it, its places moved past the edits."""
         edits, lines = self.edits, self.lines
         start = edits.start_after(item.start_byte)
-        moved = shifted(item, start - item.start_byte, lines.line_of_byte(start) - item.start_line)
+        moved = _shifted(item, start - item.start_byte, lines.line_of_byte(start) - item.start_line)
         end = edits.end_after(item.end_byte)
         head = edits.start_after(item.head_byte)
         if (head, end) != (moved.head_byte, moved.end_byte):  # an edit inside the item
@@ -187,7 +189,7 @@ class LastParse(RustSource):
             bytes_down, lines_down = line_start, first_line
         found = []
         for item in read:
-            item = shifted(item, bytes_down, lines_down)
+            item = _shifted(item, bytes_down, lines_down)
             if item.head_byte < start:
                 continue  # code before the unit on its first line
             if item.containers == unit.containers and item.label == unit.label:
@@ -204,7 +206,7 @@ def _inside(item: RustItem, unit: RustItem) -> bool:
     return unit.head_byte <= item.head_byte and item.end_byte <= unit.end_byte
 
 
-def shifted(item: RustItem, bytes_down: int, lines_down: int) -> RustItem:
+def _shifted(item: RustItem, bytes_down: int, lines_down: int) -> RustItem:
     """`item` with every byte offset and line moved (its text as it was)."""
     if not bytes_down and not lines_down:
         return item
