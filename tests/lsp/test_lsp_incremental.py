@@ -119,6 +119,31 @@ def test_the_source_actions_answer_follows_edits_at_once_and_settles_after_a_pau
     assert not index.any_wanting(source, include_private=False)
 
 
+def test_while_edits_wait_for_their_parse_the_source_actions_answer_is_the_last_reads(debian_crate):
+    text = (debian_crate("clap") / "src" / "builder" / "command.rs").read_text(encoding="utf-8")
+    source = RustSource(text)
+    index = UndocumentedIndex(settle_s=3600)
+    assert not index.any_wanting(source, include_private=False)
+    target = next(i for i in source.items() if i.is_public and i.is_fn and i.doc is not None and i.start_line > 2000)
+    assert target.doc is not None
+    first, last = target.doc.fragments[0].start_byte, target.doc.fragments[-1].end_byte
+
+    def deferred(start: int, end: int, new_text: str) -> None:
+        source.edit(start, end, new_text, parse=False)
+        index.edited(start, end, start + len(new_text.encode("utf-8")))
+
+    deferred(first, last, "")  # the doc taken away, its parse left for later
+    assert not index.any_wanting(source, include_private=False), "what the last read knew: it had a doc"
+    assert not source.parsed
+    source.parse()
+    index.catch_up(source, include_private=False)
+    assert index.any_wanting(source, include_private=False)  # read once parsed
+    # A key typed into the item that wants a doc: until the parse, it still does.
+    body = source.data.index(b"{", source.data.index(f"fn {target.name}".encode())) + 1
+    deferred(body, body, "x")
+    assert index.any_wanting(source, include_private=False) and not source.parsed
+
+
 async def test_the_served_source_action_appears_and_goes_with_the_edit_that_removes_a_doc(debian_crate):
     path = debian_crate("clap") / "src" / "builder" / "command.rs"
     text = path.read_text(encoding="utf-8")
