@@ -23,7 +23,7 @@ _COMMON = dict(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
 settings.register_profile("robust-ci", max_examples=60, **_COMMON)
-settings.register_profile("robust-long", max_examples=2500, **_COMMON)
+settings.register_profile("robust-long", max_examples=1000, **_COMMON)
 settings.load_profile(os.environ.get("RUSTDOC_GEN_HYPOTHESIS_PROFILE", "robust-ci"))
 
 
