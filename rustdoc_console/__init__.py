@@ -69,6 +69,8 @@ class ConsoleLogHandler(RichHandler):
             return
         try:
             message = self.format(record)
+            if not record.exc_info:  # one record, one line, even when a file name holds a line break
+                message = " ".join(message.splitlines())
             line = message if record.levelno == logging.INFO else f"{record.levelname:<8} {message}"
             if _state["verbose"]:
                 line = f"{self.formatter.formatTime(record, '%H:%M:%S') if self.formatter else ''} {line}"

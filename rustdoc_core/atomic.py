@@ -5,6 +5,7 @@ the last good state and never a half-written one."""
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
 import shutil
 import stat
@@ -25,7 +26,7 @@ def atomic_path(target: Path, suffix: str = "") -> Iterator[Path]:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(target)
-    prefix = f".{target.name}.{os.getpid()}."
+    prefix = f"{temporary_prefix(target)}{os.getpid()}."
     tmp = Path(tempfile.mkdtemp(prefix=prefix, suffix=".tmp", dir=target.parent)) / ("out" + suffix)
     try:
         yield tmp
@@ -44,14 +45,30 @@ def remove_stale_temporaries(target: Path) -> None:
 
     A run killed between moving an old directory aside and renaming the new one in left
     no target: the old one goes back first, so the target is old or new, never lost."""
-    for candidate in target.parent.glob(f".{target.name}.*.tmp"):
-        pid_text = candidate.name[len(target.name) + 2 :].split(".", 1)[0]
+    prefix = temporary_prefix(target)
+    # Matched by hand, not by glob: a file name may hold `*`, `[` or `**` itself.
+    try:
+        entries = [p for p in target.parent.iterdir() if p.name.startswith(prefix) and p.name.endswith(".tmp")]
+    except OSError:
+        return
+    for candidate in entries:
+        pid_text = candidate.name[len(prefix) :].split(".", 1)[0]
         if not pid_text.isdigit() or not candidate.is_dir() or _process_alive(int(pid_text)):
             continue
         old = candidate / "old"
         if old.is_dir() and not os.path.lexists(target):
             os.replace(old, target)
         shutil.rmtree(candidate, ignore_errors=True)
+
+
+def temporary_prefix(target: Path) -> str:
+    """How the temporaries of `target` begin: `.NAME.` (then the writer's pid, a random part and
+    `.tmp`); a name too long to take that much more is cut and given a digest of itself."""
+    name = target.name
+    if len(name.encode("utf-8")) > 200:  # NAME_MAX is 255 bytes
+        digest = hashlib.sha1(name.encode("utf-8", "surrogateescape")).hexdigest()[:12]
+        name = name.encode("utf-8", "surrogateescape")[:150].decode("utf-8", "ignore") + "~" + digest
+    return f".{name}."
 
 
 def _process_alive(pid: int) -> bool:

@@ -552,7 +552,7 @@ class _ItemReader:
     # Siblings before an item (docs, attributes, plain comments) belong to it.
     def _walk_list(self, parent: Node, containers: tuple[Container, ...], in_test: bool, in_error: bool) -> Iterator[RustItem | _Descend]:
         pending: list[Node] = []
-        error_row: int | None = None
+        after_error = False
         for child in parent.children:
             ctype = child.type
             if ctype in ("line_comment", "block_comment", "attribute_item"):
@@ -562,7 +562,7 @@ class _ItemReader:
                 pending = []
                 # Items whose text survived inside an ERROR node are skipped; good
                 # ones after it are kept.
-                error_row = child.end_point.row
+                after_error = True
                 continue
             kind = _ITEM_NODES.get(ctype)
             if kind is None:
@@ -575,11 +575,13 @@ class _ItemReader:
                         c = Container("extern", header)
                         yield _Descend(body, containers + (c,), in_test, in_error)
                 pending = []
+                after_error = False
                 continue
-            # An item on the line an ERROR ends on is unreadable too: a doc put before it would
-            # be swallowed by the error, and written again on every run.
-            after_error = error_row is not None and child.start_point.row == error_row and not pending
+            # The item right after an ERROR (only comments between) is unreadable too: the error
+            # swallows the comments after it, so a doc put before the item would be lost, and
+            # written again on every run.
             item = self._item(child, kind, pending, containers, in_test, in_error or child.has_error or after_error)
+            after_error = False
             pending = []
             if item is None:
                 continue

@@ -77,3 +77,5 @@ def assert_one_error_line(run: Run) -> None:
         return  # click's usage error: usage lines above it, the error last
     assert last.startswith("error: "), f"the last line on stderr is not the error\n{run.why()}"
     assert sum(line.startswith("error:") for line in lines) == 1, run.why()
+    if "-q" in run.args:  # quiet: the error, after nothing but warnings
+        assert all(line.startswith(("WARNING ", "ERROR ")) for line in lines[:-1]), f"-q printed more than warnings\n{run.why()}"

@@ -83,3 +83,38 @@ def test_eval_on_a_dataset_with_a_bad_record_in_another_split_is_one_line(tmp_pa
     run = invoke("eval", "-q", "--dataset", dataset, "--split", "test", "--system", "template", "-o", tmp_path / "eval")
     assert_well_behaved(run)
     assert run.exit_code == 1 and "validation.jsonl" in run.stderr_lines[-1], run.why()
+
+
+def test_a_file_named_with_glob_characters_is_written(tmp_path):
+    path = tmp_path / "**[a].rs"  # the stale-temporary sweep globbed with the name: ValueError on `**`
+    path.write_text("pub fn parse() {}\n")
+    run = invoke("generate", "--write", "-q", path)
+    assert_well_behaved(run)
+    assert run.exit_code == 0 and "/// " in path.read_text()
+
+
+def test_a_file_with_a_name_near_name_max_is_written(tmp_path):
+    path = tmp_path / ("a" * 245 + ".rs")  # its temporary's name (`.NAME.PID.XXXX.tmp`) was past 255 bytes
+    path.write_text("pub fn parse() {}\n")
+    run = invoke("generate", "--write", "-q", path)
+    assert_well_behaved(run)
+    assert run.exit_code == 0 and "/// " in path.read_text()
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_a_warning_naming_a_file_with_line_breaks_is_one_line_under_q(tmp_path):
+    path = tmp_path / "a\nb.rs"
+    path.write_text("pub fn parse() {}\n")
+    path.chmod(0o444)
+    run = invoke("generate", "--write", "-q", path)
+    assert_well_behaved(run)  # -q: nothing but warnings before the error, each on one line
+    assert run.exit_code == 1 and len(run.stderr_lines) == 2
+
+
+def test_an_item_after_a_stray_brace_is_skipped_not_given_a_new_section_on_every_run(tmp_path):
+    # The ERROR of `}}` swallows the doc lines written after it; the item kept asking for them.
+    path = tmp_path / "lib.rs"
+    path.write_text("pub mod m {\n}}\npub fn parse() { x.unwrap() }\n")
+    once, twice = _generate_twice(path, "--update")
+    assert once == twice
+    assert "# Panics" not in once.decode()
