@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from hypothesis import seed
+from hypothesis import seed, settings
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -17,3 +17,9 @@ SEED = 0
 def seeded(test: F) -> F:
     """Run `test` from the run's seed, so the printed seed replays every property test."""
     return seed(SEED)(test)  # type: ignore[return-value]
+
+
+def fewer(share: int) -> Callable[[F], F]:
+    """1/`share` of the profile's inputs, for a property whose every input costs a process or
+    a whole crate (at least 10)."""
+    return settings(max_examples=max(10, settings.default.max_examples // share))  # type: ignore[return-value]

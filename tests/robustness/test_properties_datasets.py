@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import _debian_registry
 from tests.robustness.cli_runs import assert_well_behaved, invoke
-from tests.robustness.harness import seeded
+from tests.robustness.harness import fewer, seeded
 from tests.robustness.inputs import rust_texts
 from tests.robustness.snapshots import changed, snapshot
 
@@ -97,6 +97,7 @@ def _write(root: Path, files: dict[str, bytes | None]) -> Path:
 
 
 @seeded
+@fewer(2)  # three commands per input, eval among them
 @given(files=damaged_datasets(), split=st.sampled_from(SPLITS), rust=rust_texts())
 def test_commands_reading_a_dataset_give_one_line_on_any_damage(files, split, rust):
     root = Path(tempfile.mkdtemp(prefix="robust-"))

@@ -22,7 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.robustness.cli_runs import Run, assert_well_behaved, invoke
-from tests.robustness.harness import seeded
+from tests.robustness.harness import fewer, seeded
 from tests.robustness.inputs import file_names, rust_file_bytes, rust_texts
 from tests.robustness.snapshots import changed, snapshot
 
@@ -174,6 +174,7 @@ def test_odd_paths_get_one_line(kind, name, command):
 
 
 @seeded
+@fewer(2)  # a crate of files per input
 @given(texts=st.lists(rust_texts(), min_size=1, max_size=6), everything=st.booleans())
 def test_a_crate_of_odd_files_is_documented_in_one_go_and_stays_documented(texts, everything):
     root = Path(tempfile.mkdtemp(prefix="robust-"))

@@ -12,15 +12,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import REPO_ROOT
 from tests.robustness.cli_runs import assert_well_behaved, run_process
-from tests.robustness.harness import seeded
+from tests.robustness.harness import fewer, seeded
 
 UNDOCUMENTED = "pub fn parse(text: &str) -> Option<u8> {\n    text.parse().ok()\n}\n"
-FEW = settings(max_examples=max(10, settings.default.max_examples // 4))  # a process per example
 
 
 @functools.lru_cache(maxsize=1)
@@ -52,7 +51,7 @@ def damaged_ggufs(draw) -> bytes:
 
 
 @seeded
-@FEW
+@fewer(4)  # a process per input
 @given(gguf=damaged_ggufs(), as_adapter=st.booleans())
 def test_a_damaged_gguf_is_one_line(gguf, as_adapter, smollm2_gguf_path):
     root = Path(tempfile.mkdtemp(prefix="robust-"))
