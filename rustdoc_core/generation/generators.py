@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -338,6 +339,9 @@ class _Decoding:
     the sampled token and the draft's tokens in one batch and keeps the draft's tokens as long
     as the model would have sampled them itself, so the answer is the one without the drafter."""
 
+    numpy_greedy = True
+    """Greedy decoding picks with `_GreedySampler` (False: llama.cpp's sampler chain, the same tokens)."""
+
     def __init__(self, llm: Any, options: DecodeOptions, prompt: list[int], stop: list[str], max_tokens: int, drafter: Any):
         self.llm = llm
         self.options = options
@@ -370,11 +374,14 @@ class _Decoding:
         llm, options = self.llm, self.options
         self.reused = _evaluate_prompt(llm, self.prompt)
         llm.set_seed(options.seed)
-        sampler = llm._init_sampler(
-            top_k=1 if options.greedy else 40, top_p=0.95, min_p=0.05, typical_p=1.0, temp=options.temperature,
-            repeat_penalty=options.repeat_penalty, frequency_penalty=options.frequency_penalty,
-            presence_penalty=options.presence_penalty,
-        )
+        if options.greedy and self.numpy_greedy:
+            sampler: Any = _GreedySampler(llm._n_vocab, llm.last_n_tokens_size, options)
+        else:
+            sampler = llm._init_sampler(
+                top_k=1 if options.greedy else 40, top_p=0.95, min_p=0.05, typical_p=1.0, temp=options.temperature,
+                repeat_penalty=options.repeat_penalty, frequency_penalty=options.frequency_penalty,
+                presence_penalty=options.presence_penalty,
+            )
         vocab = llm._model.vocab
         ctx = llm._ctx
         token = sampler.sample(ctx, -1)
@@ -519,6 +526,40 @@ def _apply_adapter(llm: Any, adapter: Path) -> None:
     adapters = (llama_cpp.llama_adapter_lora_p_ctypes * 1)(handle)
     if llama_cpp.llama_set_adapters_lora(llm._ctx.ctx, adapters, 1, (ctypes.c_float * 1)(1.0)):
         raise ModelLoadError(f"llama.cpp cannot apply adapter {adapter.name} to {llm.model_path}")
+
+
+class _GreedySampler:
+    """llama.cpp's greedy chain as `Llama._init_sampler(temp=0)` builds it (the repeat, frequency
+    and presence penalties on the tokens among the last `window` picked, then the first highest
+    logit), in numpy: the same tokens, without a 152k-entry candidate array built per token."""
+
+    def __init__(self, n_vocab: int, window: int, options: DecodeOptions):
+        import numpy as np
+
+        self.n_vocab = n_vocab
+        self.recent: deque[int] = deque(maxlen=max(0, window))
+        self.repeat = np.float32(options.repeat_penalty)
+        self.frequency = np.float32(options.frequency_penalty)
+        self.presence = np.float32(options.presence_penalty)
+        self.penalized = window > 0 and (options.repeat_penalty != 1.0 or options.frequency_penalty != 0.0 or options.presence_penalty != 0.0)
+
+    def sample(self, ctx: Any, idx: int) -> int:
+        """The token to take after batch position `idx` (-1: the last), remembered as picked."""
+        import numpy as np
+
+        logits = np.ctypeslib.as_array(ctx.get_logits_ith(idx), shape=(self.n_vocab,))
+        if self.penalized and self.recent:
+            counts = Counter(self.recent)
+            ids = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
+            seen = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+            values = logits[ids]
+            values = np.where(values <= 0, values * self.repeat, values / self.repeat)
+            values = values - (seen * self.frequency + self.presence)
+            logits = logits.copy()
+            logits[ids] = values
+        token = int(np.argmax(logits))  # the first of equal highest logits, as llama.cpp's greedy sampler
+        self.recent.append(token)
+        return token
 
 
 def _evaluate_prompt(llm: Any, prompt: list[int], should_stop: Callable[[], bool] | None = None, chunk: int | None = None) -> int:

@@ -262,3 +262,20 @@ def test_the_system_prompt_stays_in_the_cache_across_files(tiny_llama, sample):
     tiny_llama.answer(other, prompt_context(elsewhere, other))
     system = tiny_llama._llm.tokenize(f"<|im_start|>system\n{SYSTEM_PROMPT}<|im_end|>\n<|im_start|>user\n".encode(), add_bos=False, special=True)
     assert tiny_llama.last_reused_tokens >= len(system)
+
+
+def test_greedy_picks_in_numpy_are_llama_cpps_sampler_chain(tiny_gguf_path, sample, monkeypatch):
+    from rustdoc_core.generation.generators import _Decoding
+
+    options = DecodeOptions(context_size=2048, threads=2, max_tokens=48, repeat_penalty=1.3, frequency_penalty=0.2, presence_penalty=0.1)
+    items = [item_named(sample, name) for name in ("nth_word", "average", "level")]
+    answers = {}
+    for numpy_greedy in (False, True):
+        monkeypatch.setattr(_Decoding, "numpy_greedy", numpy_greedy)
+        generator = LlamaGenerator(tiny_gguf_path, options=options)
+        try:
+            answers[numpy_greedy] = [generator.answer(item, prompt_context(sample, item)).text for item in items]
+        finally:
+            generator.close()
+    assert answers[True] == answers[False]
+    assert len(set(" ".join(answers[True]).split())) > 10  # penalties at work: not one token over and over
