@@ -5,18 +5,23 @@
   each keystroke of real typing there (a word, then Enter, at a dozen places), with
   the server's own CPU time per edit + list, which a busy machine does not inflate,
   and the first list after a pause in typing (the server's parse waits for one);
-- time to the first doc on a fresh server, with the template engine and with a model
-  (load included), against the same work done in-process;
-- generation tokens/s through the server against llama-cpp-python called directly on
-  the same GGUF in the same run (target >= 0.9x);
+- time to the first doc on a fresh server with the template engine, against the same
+  work done in-process;
+- the real models (`--only model`): Qwen2.5-Coder-1.5B-Instruct (the product's default)
+  and 0.5B, from `scripts/fetch-real-models`, on fixed held-out items (Debian's globset,
+  `src/glob.rs`, docs stripped), in file order as `generate` asks for them: prompt tokens
+  (and those evaluated, the rest reused from the KV cache), generated tokens, time to the
+  first token, to the first sentence and to the finished doc, p50 and p95, against raw
+  llama-cpp-python on the same prompt tokens in the same run (`create_completion` from a
+  cold cache) and against issue 24's reference call (260 prompt tokens, 40 generated);
+  the drafters (prompt lookup; the 0.5B drafting for the 1.5B) against plain decoding,
+  with their answers compared; the editor's time to the first sentence and to the edit
+  through the real server, once the model has loaded as the file opened; and the docs
+  that decoding's stop rules changed, raw's beside ours;
 - start-up time and memory without a model, against a bare interpreter / bare pygls.
 
-The model is a random-weight model of Qwen2.5-Coder-1.5B-Instruct's exact shape,
-quantized to Q4_K_M with the project's exporter: the real sizes and speeds, built once
-(a minute or two) and cached under .cache/bench/.
-
-    python -m bench server [--model GGUF] [--tiny] [--samples 200] [--tokens 128] [--repeat 3] [--threads N]
-                           [--no-model] [--only startup|actions|template|model ...]
+    python -m bench server [--model GGUF ...] [--tiny] [--items N] [--no-editor] [--samples 200] [--repeat 3]
+                           [--threads N] [--no-model] [--only startup|actions|template|model ...]
 """
 
 from __future__ import annotations
@@ -24,80 +29,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import hashlib
-import json
 import re
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bench import load as load_bench
 from bench.harness import Report, debian_crates
 
 ROOT = Path(__file__).resolve().parent.parent
-CACHE = ROOT / ".cache" / "bench"
-
-QWEN25_CODER_1_5B = {
-    "architectures": ["Qwen2ForCausalLM"],
-    "vocab_size": 151936,
-    "hidden_size": 1536,
-    "intermediate_size": 8960,
-    "num_hidden_layers": 28,
-    "num_attention_heads": 12,
-    "num_key_value_heads": 2,
-    "max_position_embeddings": 32768,
-    "rope_theta": 1000000.0,
-    "rms_norm_eps": 1e-6,
-    "tie_word_embeddings": True,
-    "bos_token_id": 151643,
-    "eos_token_id": 151645,
-    "initializer_range": 0.02,
-}
-"""Qwen2.5-Coder-1.5B-Instruct's shape (its config.json's architecture fields)."""
-
-_BUILD = """
-import sys, torch
-from pathlib import Path
-from transformers import Qwen2Config, Qwen2ForCausalLM
-from tests.support.qwen2_tokenizer import build_qwen2_tokenizer
-from trainer.export import export_model
-import json
-config, hf_dir, out = json.loads(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
-build_qwen2_tokenizer(hf_dir)
-torch.manual_seed(0)
-torch.set_default_dtype(torch.bfloat16)
-model = Qwen2ForCausalLM(Qwen2Config(**{k: v for k, v in config.items() if k != "architectures"}))
-model.save_pretrained(hf_dir, safe_serialization=True)
-del model
-export_model(hf_dir, out, quant="Q4_K_M", verify=False)
-"""
-
-
-def bench_model() -> Path:
-    """The random 1.5B-shape Q4_K_M GGUF, built on first use and cached by its shape.
-
-    (Not by the exporter's source: a speed figure does not change with its edits,
-    and a rebuild takes minutes. Delete .cache/bench/ to rebuild.)
-    """
-    digest = hashlib.sha256(json.dumps({**QWEN25_CODER_1_5B, "quant": "Q4_K_M"}, sort_keys=True).encode()).hexdigest()[:12]
-    target = CACHE / f"qwen2.5-coder-1.5b-shape-random-q4_k_m-{digest}.gguf"
-    if target.exists():
-        return target
-    CACHE.mkdir(parents=True, exist_ok=True)
-    print(f"building {target.name} (random weights, Qwen2.5-Coder-1.5B shape; a minute or two)...", file=sys.stderr)
-    subprocess.run([str(ROOT / "scripts" / "fetch-llama-sdist")], check=True, capture_output=True)
-    with tempfile.TemporaryDirectory(prefix=".build-", dir=CACHE) as work:
-        subprocess.run(
-            [sys.executable, "-c", _BUILD, json.dumps(QWEN25_CODER_1_5B), str(Path(work) / "hf"), str(target)],
-            check=True,
-            cwd=ROOT,
-        )
-    return target
-
 
 def tiny_model() -> Path:
     sys.path.insert(0, str(ROOT))
@@ -134,12 +77,6 @@ def _rss_mb(pid: int) -> float:
     import psutil
 
     return psutil.Process(pid).memory_info().rss / 1e6
-
-
-def _logged_tokens(log: list[str]) -> list[tuple[int, float]]:
-    """(tokens, seconds) of each generation, from the server's log lines."""
-    text = " ".join(" ".join(log).split())
-    return [(int(t), float(s)) for t, s in re.findall(r"edits from model:\S+ \((\d+) tokens in ([\d.]+)s\)", text)]
 
 
 # --- the measurements ------------------------------------------------------------------------------
@@ -306,128 +243,316 @@ async def template_first_doc(report: Report, path: Path) -> None:
     report.add("time to first doc, template (list + resolve)", _ms(seconds), "ms", _ms(direct), "template_doc + doc_edit in-process")
 
 
-SAMPLE = """\
-use std::collections::HashMap;
+# --- the model figures: the real Qwen models on held-out items ------------------------------------
 
-pub struct Inventory {
-    items: HashMap<String, u32>,
-}
+HELD_OUT = ("globset", "src/glob.rs")
+"""The fixed held-out items: those of Debian's globset `src/glob.rs` that want a doc, its docs
+stripped as `generate` meets them (26: methods, variants, fields, structs, an enum)."""
 
-impl Inventory {
-    pub fn restock(&mut self, name: &str, count: u32) -> Result<u32, String> {
-        if count == 0 {
-            return Err(format!("nothing to restock for {name}"));
-        }
-        let entry = self.items.entry(name.to_string()).or_insert(0);
-        *entry += count;
-        Ok(*entry)
-    }
-}
-"""
-SAMPLE_URI = "file:///bench/src/inventory.rs"
-SAMPLE_POSITION = (7, 12)
+REFERENCE_PROMPT, REFERENCE_ANSWER = 260, 40
+"""Issue 24's reference call: a 260-token prompt from a cold cache, then a 40-token answer."""
+
+REAL_MODELS = ("qwen15", "qwen05")
+"""The real models measured by default (`scripts/fetch-real-models`): the product's 1.5B, then the 0.5B."""
+
+DRAFT_TOKENS_LOOKUP = 2  # prompt lookup: its authors' advice for a CPU
+DRAFT_TOKENS_MODEL = 3
 
 
-async def model_figures(report: Report, gguf: Path, tokens: int, repeat: int, threads: int | None) -> None:
-    from tests.support.lsp_client import server_session
+def held_out_items(limit: int | None) -> tuple[Path, str, list]:
+    """The held-out file (its path, its text stripped of docs) and its items that want a doc."""
+    from rustdoc_core.rust.doc_policy import wants_doc
+    from rustdoc_core.rust.items import RustSource
+    from tests.cli.test_generate_crates import strip_docs
 
-    settings = {"model": {"path": str(gguf), "maxTokens": tokens, "threads": threads}}
-    server_runs: list[float] = []
-    direct_runs: list[float] = []
-    server_tokens: list[int] = []
-    async with server_session(initialization_options=settings) as client:
-        client.open(SAMPLE_URI, SAMPLE)
-        action = (await client.code_actions(SAMPLE_URI, SAMPLE_POSITION, only=["refactor.rewrite.rustdoc"]))[0]
-        first, resolved = await _timed(client.code_action_resolve_async(action))
-        assert resolved.edit is not None
-        rss_model = _rss_mb(client.process.pid)
-        direct = DirectLlama(gguf, threads)
-        try:
-            direct_first = direct.first(tokens)
-            for _ in range(repeat):  # alternate, so a busy moment hits both sides alike
-                seconds, _ = await _timed(client.code_action_resolve_async(action))
-                server_runs.append(seconds)
-                server_tokens.append(_logged_tokens(client.server_log)[-1][0])
-                direct_runs.append(direct.timed(tokens))
-        finally:
-            direct.close()
-        generated = _logged_tokens(client.server_log)
-    server_rate = max(n / s for n, s in zip(server_tokens, server_runs))
-    direct_rate = max(direct.tokens / s for s in direct_runs)
-    report.add(
-        "time to first doc, model (load + prompt + generate)", first, "s", direct_first, "llama-cpp-python direct, same work"
-    )
-    report.add(
-        "generation through the server", server_rate, "tokens/s", direct_rate, "llama-cpp-python direct",
-        target=">= 0.9x", higher_is_better=True,
-    )
-    report.add("server RSS with the model loaded", rss_model, "MB")
-    report.notes.append(
-        f"model: {gguf.name} ({gguf.stat().st_size / 1e6:,.0f} MB), {threads or 'default'} threads, max {tokens} tokens; "
-        f"server generations (tokens, s in the generator): {generated}; direct: {direct.tokens} tokens per run"
-    )
+    path = debian_crates([HELD_OUT[0]])[0] / HELD_OUT[1]
+    text = strip_docs(path.read_text(encoding="utf-8"))
+    source = RustSource(text)
+    items = [i for i in source.items() if wants_doc(i, include_private=False, path=path) and not source.shares_line(i)]
+    return path, text, items[:limit]
 
 
-class DirectLlama:
-    """llama-cpp-python called directly on the same GGUF, prompt and decoding as the server."""
+@dataclass
+class DocRun:
+    """One item's doc through one decoder: what it cost and what it wrote."""
 
-    def __init__(self, gguf: Path, threads: int):
-        self.gguf = gguf
-        self.threads = threads
-        self.llm = None
-        self.prompt: list[int] = []
-        self.tokens = 0
+    label: str
+    prompt: int  # prompt tokens
+    evaluated: int  # of those, evaluated for this item (the rest came from the cache)
+    tokens: int  # generated
+    first_token: float  # seconds
+    first_sentence: float  # seconds until the doc's first sentence was complete
+    seconds: float  # until the finished doc (the guard's too)
+    raw: str
+    doc: str
+    drafted: int = 0
+    accepted: int = 0
 
-    def first(self, max_tokens: int) -> float:
-        start = time.perf_counter()
+
+def _p(values: list[float], q: float) -> float:
+    return _percentile(values, q) if values else float("nan")
+
+
+def pipeline_runs(gguf: Path, options, drafter, path: Path, text: str, items: list) -> list[DocRun]:
+    """Each item through the one documenting pipeline, in file order, on one LlamaGenerator."""
+    from lsp_server.progress import first_sentence
+    from rustdoc_core.generation.crate_context import CrateContext
+    from rustdoc_core.generation.generators import LlamaGenerator
+    from rustdoc_core.generation.pipeline import DocRequest, document_item
+    from rustdoc_core.rust.items import RustSource
+
+    source = RustSource(text)
+    crate = CrateContext.of_files({path: source})
+    generator = LlamaGenerator(gguf, options=options, drafter=drafter)
+    runs = []
+    try:
+        generator.load()
+        for item in items:
+            marks: dict[str, float] = {}
+            start = time.perf_counter()
+
+            def on_token(tokens: int, answer: str, start=start, marks=marks) -> None:
+                if "sentence" not in marks and first_sentence(answer)[1]:
+                    marks["sentence"] = time.perf_counter() - start
+
+            doc = document_item(DocRequest(item, path, source), generator, crate, on_token=on_token)
+            seconds = time.perf_counter() - start
+            t = generator.last_timings
+            runs.append(DocRun(
+                item.label, t.prompt_tokens, t.prompt_tokens - t.reused_tokens, t.tokens, t.first_token_seconds or seconds,
+                marks.get("sentence", t.seconds), seconds, doc.raw, doc.text, t.drafted, t.accepted,
+            ))
+    finally:
+        generator.close()
+    return runs
+
+
+class RawLlama:
+    """llama-cpp-python called as a plain integration would: `create_completion` on the same prompt
+    tokens from a cold cache, the same sampling, until EOS or `max_tokens`; and the reference
+    260+40 call."""
+
+    def __init__(self, gguf: Path, options):
         import llama_cpp
-        from llama_cpp import llama_chat_format
 
-        from rustdoc_core.generation.prompt import build_messages, prompt_context
-        from rustdoc_core.rust.items import RustSource
-
-        llm = llama_cpp.Llama(model_path=str(self.gguf), n_ctx=4096, n_threads=self.threads, seed=0, verbose=False)
-        source = RustSource(SAMPLE)
-        item = source.item_at(*SAMPLE_POSITION)
-        formatter = llama_chat_format.Jinja2ChatFormatter(
-            template=llm.metadata["tokenizer.chat_template"],
-            eos_token=llm._model.token_get_text(llm.token_eos()),
-            bos_token=llm._model.token_get_text(llm.token_bos()),
+        self.options = options
+        self.llm = llama_cpp.Llama(
+            model_path=str(gguf), n_ctx=options.context_size, n_threads=options.threads, seed=options.seed, verbose=False
         )
-        formatted = formatter(messages=build_messages(item, prompt_context(source, item)))
-        self.prompt = llm.tokenize(formatted.prompt.encode(), add_bos=not formatted.added_special, special=True)
-        self.llm = llm
-        self._generate(max_tokens)
-        return time.perf_counter() - start
 
-    def _generate(self, max_tokens: int) -> None:
+    def run(self, label: str, prompt: list[int], stop: list[str], finish) -> DocRun:
         from llama_cpp import StoppingCriteriaList
 
+        from lsp_server.progress import first_sentence
+
+        options = self.options
         produced = 0
 
         def count(input_ids, logits) -> bool:  # noqa: ARG001 - llama-cpp-python's signature
             nonlocal produced
-            produced = max(produced, len(input_ids) - len(self.prompt) + 1)
+            produced = max(produced, len(input_ids) - len(prompt) + 1)
             return False
 
-        out = self.llm.create_completion(
-            prompt=self.prompt, max_tokens=max_tokens, temperature=0.0, top_k=1, repeat_penalty=1.0, seed=0,
-            stream=True, stopping_criteria=StoppingCriteriaList([count]),
-        )
-        for _ in out:
-            pass
-        self.tokens = produced
-
-    def timed(self, max_tokens: int) -> float:
+        self.llm.reset()  # a cold cache, as for a prompt never seen
+        pieces: list[str] = []
+        first = sentence = None
         start = time.perf_counter()
-        self._generate(max_tokens)
+        for chunk in self.llm.create_completion(
+            prompt=prompt, max_tokens=options.max_tokens, temperature=options.temperature, top_k=1 if options.greedy else 40,
+            repeat_penalty=options.repeat_penalty, frequency_penalty=options.frequency_penalty,
+            presence_penalty=options.presence_penalty, seed=options.seed, stop=stop, stream=True,
+            stopping_criteria=StoppingCriteriaList([count]),
+        ):
+            now = time.perf_counter() - start
+            first = now if first is None else first
+            pieces.append(chunk["choices"][0]["text"])
+            if sentence is None and first_sentence("".join(pieces))[1]:
+                sentence = now
+        seconds = time.perf_counter() - start
+        raw = "".join(pieces)
+        return DocRun(label, len(prompt), len(prompt), produced, first or seconds, sentence or seconds, seconds, raw, finish(raw))
+
+    def reference(self, prompt: list[int]) -> float:
+        """Seconds for `REFERENCE_PROMPT` tokens of `prompt` (repeated to length) from a cold cache,
+        then `REFERENCE_ANSWER` greedy tokens, EOS or not."""
+        tokens = (prompt * (REFERENCE_PROMPT // max(1, len(prompt)) + 1))[:REFERENCE_PROMPT]
+        self.llm.reset()
+        start = time.perf_counter()
+        for n, _ in enumerate(self.llm.generate(tokens, top_k=1, temp=0.0, repeat_penalty=1.0), 1):
+            if n == REFERENCE_ANSWER:
+                break
         return time.perf_counter() - start
 
     def close(self) -> None:
-        if self.llm is not None:
-            self.llm.close()
-            self.llm = None
+        self.llm.close()
         gc.collect()
+
+
+async def editor_runs(gguf: Path, threads: int | None, path: Path, text: str, items: list) -> tuple[list[DocRun], float]:
+    """Each item through the real server, in file order, as a user asks for one doc after another
+    once the model has loaded (it loads as the file opens): the time until a progress report shows
+    the doc's complete first sentence, and until the resolved edit. Also the load's seconds."""
+    from lsp_server.code_actions import ITEM_KIND
+    from tests.support.lsp_client import server_session
+
+    uri = path.resolve().as_uri()
+    settings = {"model": {"path": str(gguf), "threads": threads}}
+    runs = []
+    async with server_session(initialization_options=settings) as client:
+        start = time.perf_counter()
+        client.open(uri, text)
+        loaded = {"state": "ready", "model": gguf.name, "message": None}
+        await client.wait_for(lambda: client.statuses[-1:] == [loaded], 300, "the model to load")
+        load = time.perf_counter() - start
+        await client.wait_for(lambda: any("prefilled" in line for line in client.server_log), 60, "the file's prefill")
+        for item in items:
+            line = text.split("\n")[item.start_line]
+            column = line.find(item.name) if item.name and item.name in line else len(item.indent)
+            actions = await client.code_actions(uri, (item.start_line, column), only=[ITEM_KIND])
+            action = next(a for a in actions if item.label in a.title)
+            seen = len(client.progress)
+            start = time.perf_counter()
+            pending = asyncio.ensure_future(client.code_action_resolve_async(action))
+            sentence = None
+            while not pending.done():
+                if sentence is None and any(
+                    isinstance(v, dict) and v.get("kind") == "report" and re.search(r"[.!?]…?$", v.get("message") or "")
+                    for _, v in client.progress[seen:]
+                ):
+                    sentence = time.perf_counter() - start
+                await asyncio.sleep(0.005)
+            resolved = await pending
+            seconds = time.perf_counter() - start
+            assert resolved.edit is not None, f"no edit for {item.label}"
+            tokens, _ = _logged_tokens(client.server_log)[-1]
+            runs.append(DocRun(item.label, 0, 0, tokens, sentence or seconds, sentence or seconds, seconds, "", ""))
+    return runs, load
+
+
+def _logged_tokens(log: list[str]) -> list[tuple[int, float]]:
+    """(tokens, seconds) of each generation, from the server's log lines."""
+    text = " ".join(" ".join(log).split())
+    return [(int(t), float(s)) for t, s in re.findall(r"edits from model:\S+ \((\d+) tokens in ([\d.]+)s\)", text)]
+
+
+def model_figures(
+    report: Report, gguf: Path, threads: int | None, limit: int | None, draft_model: Path | None, editor: bool, compare_docs: bool
+) -> None:
+    """The model's figures on the held-out items (see the module doc), against raw llama-cpp-python
+    on the same prompts in the same run."""
+    from rustdoc_core.generation.crate_context import CrateContext
+    from rustdoc_core.generation.decode import DecodeOptions
+    from rustdoc_core.generation.drafting import model_drafter, prompt_lookup
+    from rustdoc_core.generation.generators import LlamaGenerator
+    from rustdoc_core.generation.grounding import context_code
+    from rustdoc_core.generation.guard import finish
+    from rustdoc_core.rust.items import RustSource
+
+    name = _model_name(gguf)
+    options = DecodeOptions(threads=threads)
+    path, text, items = held_out_items(limit)
+    source = RustSource(text)
+    crate = CrateContext.of_files({path: source})
+
+    # The raw calls: the same prompt tokens the product renders, from a cold cache; and the
+    # prompts as they were before format v5 (the item left out of its container's members), whose
+    # answers in full are the docs as they were before this bench's changes.
+    renderer = LlamaGenerator(gguf, options=options)
+    renderer.load()
+    prompts, old_prompts = [], []
+    for item in items:
+        context = crate.prompt_context(path, source, item)
+        prompts.append((item, context, *renderer._prompt_tokens(item, context)))
+        own = " ".join(item.signature.split())
+        old = replace(context, sibling_signatures=tuple(s for s in context.sibling_signatures if s != own))
+        old_prompts.append((item, old, *renderer._prompt_tokens(item, old)))
+    renderer.close()
+
+    def guarded(item, context):
+        return lambda answer: finish(item, answer, names=crate.names, context_code=context_code(context)).text
+
+    raw = RawLlama(gguf, options)
+    try:
+        reference = statistics.median(raw.reference(prompts[0][2]) for _ in range(3))
+        raw_runs = [raw.run(item.label, tokens, stop, guarded(item, context)) for item, context, tokens, stop in prompts]
+        old_runs = (
+            [raw.run(item.label, tokens, stop, guarded(item, context)) for item, context, tokens, stop in old_prompts]
+            if compare_docs else raw_runs
+        )
+    finally:
+        raw.close()
+
+    variants = {"plain decoding": None, f"prompt lookup ({DRAFT_TOKENS_LOOKUP} tokens)": prompt_lookup(DRAFT_TOKENS_LOOKUP)}
+    if draft_model is not None:
+        variants[f"{_model_name(draft_model)} drafting ({DRAFT_TOKENS_MODEL} tokens)"] = "model"
+    runs: dict[str, list[DocRun]] = {}
+    for label, drafter in variants.items():
+        if drafter == "model":
+            drafter = model_drafter(draft_model, DRAFT_TOKENS_MODEL, threads=threads, context_size=options.context_size)
+        runs[label] = pipeline_runs(gguf, options, drafter, path, text, items)
+    product_label = next(iter(runs))
+    product = runs[product_label]
+
+    def rows(what: str, ours: list[float], theirs: list[float] | None, unit: str, baseline_name: str, **kw) -> None:
+        for q, tag in ((0.5, "p50"), (0.95, "p95")):
+            scale = 1000 if unit == "ms" else 1
+            report.add(
+                f"{name}: {what} {tag}", _p(ours, q) * scale, unit,
+                _p(theirs, q) * scale if theirs is not None else None, baseline_name if theirs is not None else None, **kw,
+            )
+
+    raw_label = "raw llama-cpp-python, same prompts"
+    rows("prompt tokens", [r.prompt for r in product], None, "tokens", "")
+    rows("prompt tokens evaluated", [r.evaluated for r in product], [r.prompt for r in product], "tokens", "the whole prompt")
+    rows("generated tokens", [r.tokens for r in product], [r.tokens for r in raw_runs], "tokens", raw_label)
+    rows("time to first token", [r.first_token for r in product], [r.first_token for r in raw_runs], "s", raw_label)
+    rows("time to the first sentence", [r.first_sentence for r in product], [r.first_sentence for r in raw_runs], "s", raw_label)
+    rows("time to a finished doc", [r.seconds for r in product], [r.seconds for r in raw_runs], "s", raw_label)
+    report.add(
+        f"{name}: time to a finished doc p50", _p([r.seconds for r in product], 0.5), "s", reference,
+        f"raw {REFERENCE_PROMPT}+{REFERENCE_ANSWER}-token call", target="<= 0.5x",
+    )
+    plain = [r.seconds for r in product]
+    for label, variant in list(runs.items())[1:]:
+        same = sum(a.raw == b.raw for a, b in zip(variant, product))
+        accepted = sum(r.accepted for r in variant)
+        drafted = sum(r.drafted for r in variant)
+        report.add(
+            f"{name}: {label}, finished doc p50", _p([r.seconds for r in variant], 0.5), "s", _p(plain, 0.5), product_label,
+        )
+        report.notes.append(
+            f"{name}, {label}: {accepted}/{drafted} drafted tokens accepted; same answer as {product_label} for {same}/{len(items)} items"
+        )
+    if editor:
+        editor_run, load = asyncio.run(editor_runs(gguf, threads, path, text, items))
+        rows("editor: time to the first sentence", [r.first_sentence for r in editor_run], None, "s", "", target="p50 <= 1 s")
+        rows("editor: time to the edit", [r.seconds for r in editor_run], [r.seconds for r in product], "s", "in-process pipeline")
+        report.add(f"{name}: editor: model load (as the file opens)", load, "s")
+
+    prefixes = sum(r.raw.rstrip() == a.raw[: len(r.raw.rstrip())].rstrip() or a.raw.startswith(r.raw.rstrip()) for r, a in zip(product, raw_runs))
+    report.notes.append(
+        f"{name}: {gguf.name}, {threads or 'default'} threads; {len(items)} items of {HELD_OUT[0]}'s {HELD_OUT[1]} (docs stripped), "
+        f"in file order; the answer is the start of raw llama-cpp-python's for {prefixes}/{len(items)}"
+    )
+    by_length = sum(a.doc != r.doc for r, a in zip(product, raw_runs))
+    by_prompt = sum(a.doc != o.doc for a, o in zip(raw_runs, old_runs))
+    changed = [(r.label, o.doc, r.doc) for r, o in zip(product, old_runs) if o.doc != r.doc]
+    report.notes.append(
+        f"{name}: greedy docs changed: {by_length}/{len(items)} by decoding's stop rules (raw on the same prompts -> ours), "
+        f"{by_prompt}/{len(items)} by prompt format v5 (raw on v4's prompts -> raw on v5's); old (v4 prompt, decoded to the end) -> new:"
+        if compare_docs else f"{name}: docs that decoding's stop rules changed ({by_length}/{len(items)}), raw's doc -> ours:"
+    )
+    for label, old, new in changed:
+        report.notes.append(f"  {label}: {' '.join(old.split())!r}")
+        report.notes.append(f"  {' ' * len(label)}  -> {' '.join(new.split())!r}")
+
+
+def _model_name(gguf: Path) -> str:
+    stem = gguf.name.lower()
+    for size in ("0.5b", "1.5b", "135m"):
+        if size in stem:
+            return ("Qwen " if "qwen" in stem else "SmolLM2 ") + size.upper()
+    return gguf.stem
 
 
 async def start_up(report: Report, repeat: int) -> None:
@@ -466,16 +591,21 @@ async def start_up(report: Report, repeat: int) -> None:
 
 def run(args: list[str]) -> Report:
     parser = argparse.ArgumentParser(prog="python -m bench server", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", type=Path, help="a GGUF to measure (default: the random 1.5B-shape Q4_K_M, built once)")
+    parser.add_argument(
+        "--model", type=Path, action="append",
+        help="a GGUF to measure (repeatable; default: the real Qwen2.5-Coder 1.5B and 0.5B, fetched once)",
+    )
     parser.add_argument("--tiny", action="store_true", help="use the tests' tiny GGUF instead (fast, not the real sizes)")
     parser.add_argument("--no-model", action="store_true", help="skip the model figures")
+    parser.add_argument("--items", type=int, default=None, help="held-out items at most (default: all 26)")
+    parser.add_argument("--no-editor", action="store_true", help="skip the model figures through the server")
+    parser.add_argument("--no-old-docs", action="store_true", help="skip the docs of the prompts before format v5")
     parser.add_argument("--samples", type=int, default=200, help="cursor positions for the code-action latency")
-    parser.add_argument("--tokens", type=int, default=128, help="tokens to generate per doc for the model figures")
-    parser.add_argument("--repeat", type=int, default=3, help="repeats of the timed runs (best counts)")
+    parser.add_argument("--repeat", type=int, default=3, help="repeats of the timed start-up runs (best counts)")
     parser.add_argument(
         "--threads", type=int, default=None,
-        help="llama.cpp threads, server and direct alike (default: llama-cpp-python's, half the cores; "
-        "more threads than idle cores makes llama.cpp's spinning threads crawl)",
+        help="llama.cpp threads, ours and raw alike (default: llama-cpp-python's, half the cores to generate, all of them "
+        "for prompts; more threads than idle cores makes llama.cpp's spinning threads crawl)",
     )
     parser.add_argument(
         "--only", action="append", choices=("startup", "actions", "template", "model", "load"),
@@ -497,11 +627,25 @@ def run(args: list[str]) -> Report:
             await code_action_latency(report, path, options.samples)
         if "template" in parts:
             await template_first_doc(report, path)
-        if "model" in parts:
-            gguf = options.model or (tiny_model() if options.tiny else bench_model())
-            await model_figures(report, gguf, options.tokens, options.repeat, options.threads)
 
     asyncio.run(main())
+    if "model" in parts:
+        if options.tiny:
+            models = [tiny_model()]
+        else:
+            models = options.model or [real_model(name) for name in REAL_MODELS]
+        small = min(models, key=lambda m: m.stat().st_size) if len(models) > 1 else None
+        for gguf in models:
+            draft = small if small is not None and small != gguf and gguf.stat().st_size > 2 * small.stat().st_size else None
+            model_figures(report, gguf, options.threads, options.items, draft, not options.no_editor, not options.no_old_docs)
     if "load" in parts:
         load_bench.figures(report, options)
     return report
+
+
+def real_model(name: str) -> Path:
+    """A real model's GGUF (`scripts/fetch-real-models NAME`: fetched, sha256-checked, extracted once)."""
+    sys.path.insert(0, str(ROOT))
+    from tests.support.real_models import real_model as fetch
+
+    return fetch(name)
