@@ -575,13 +575,13 @@ class _ItemReader:
                         c = Container("extern", header)
                         yield _Descend(body, containers + (c,), in_test, in_error)
                 pending = []
-                after_error = False
+                after_error = child.has_error
                 continue
-            # The item right after an ERROR (only comments between) is unreadable too: the error
-            # swallows the comments after it, so a doc put before the item would be lost, and
-            # written again on every run.
+            # The item right after a syntax error (only comments between) is unreadable too: the
+            # error swallows the comments after it, so a doc put before the item would be lost,
+            # and written again on every run.
             item = self._item(child, kind, pending, containers, in_test, in_error or child.has_error or after_error)
-            after_error = False
+            after_error = child.has_error
             pending = []
             if item is None:
                 continue

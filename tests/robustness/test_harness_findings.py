@@ -118,3 +118,13 @@ def test_an_item_after_a_stray_brace_is_skipped_not_given_a_new_section_on_every
     once, twice = _generate_twice(path, "--update")
     assert once == twice
     assert "# Panics" not in once.decode()
+
+
+def test_an_item_after_code_tree_sitter_recovered_into_an_expression_is_skipped(tmp_path):
+    # `=` at the top of a file makes tree-sitter read the lines after it as one broken
+    # expression, which swallowed the doc written above the next fn: a new doc every run.
+    (tmp_path / "src").mkdir()
+    lib = tmp_path / "src" / "lib.rs"
+    lib.write_text('=/// Parses.\nmod tests {\nfn parse() {}\n}}\n#[doc = "Attr doc."]\nfn parse() {}\nfn parse() {}\n')
+    once, twice = _generate_twice(lib, "--all")
+    assert once == twice

@@ -158,7 +158,7 @@ def test_odd_paths_get_one_line(kind, name, command):
             target.mkdir()
             (target / "lib.rs").write_text("pub fn inside() {}\n")
         elif kind == "not_rs":
-            target = root / (name[:-3] + ".txt")
+            target = root / (name[:-4] + ".txt")  # one byte longer than ".rs": the name stays within NAME_MAX
             target.write_text("pub fn f() {}\n")
         elif kind == "empty_dir":
             target = root / "empty"
