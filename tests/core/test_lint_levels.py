@@ -237,3 +237,14 @@ def test_fix_never_adds_a_section_whose_lint_the_crate_allows(tmp_path):
     assert fix_source(allowed / "src" / "lib.rs", FALLIBLE) == (FALLIBLE, 0)
     text = "#![allow(clippy::missing_errors_doc)]\n" + FALLIBLE
     assert fix_source(crate(tmp_path, text, name="c") / "src" / "lib.rs", text) == (text, 0)
+
+
+def test_a_workspace_s_rustdoc_gen_toml_applies_to_its_members_unless_they_have_their_own(tmp_path):
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "Cargo.toml").write_text('[workspace]\nmembers = ["a", "b"]\n')
+    (workspace / "rustdoc-gen.toml").write_text('extend-select = ["summary-not-sentence"]\n')
+    a = crate(workspace, SLOPPY, name="a")
+    b = crate(workspace, SLOPPY, '[package.metadata.rustdoc-gen]\nignore = ["summary-not-sentence"]\n', name="b")
+    assert {c for _, c, _ in found(a)} == {"summary-not-sentence"}
+    assert found(b) == []
