@@ -373,7 +373,11 @@ class OpenAIGenerator:
                 data = stream.next_event(STOP_POLL_S)
                 if data is None:
                     continue  # nothing yet: look at `should_stop` again
-                if data is _END or data.strip() == "[DONE]":
+                if data is _END:  # the body ended without [DONE]: the connection went mid-answer
+                    if not answer.finished:
+                        raise _Retryable("the connection closed in the middle of an answer", connection=True)
+                    break
+                if data.strip() == "[DONE]":
                     break
                 if not answer.take(_event_payload(data), route):
                     break  # complete: closing the stream stops the server
