@@ -249,7 +249,7 @@ class OpenAIGenerator:
                         attempt += 1
                         time.sleep(wait)
                         continue
-                raise ModelLoadError(f"no model server answers at {self.base_url} ({reason}); is it running?") from None
+                raise ModelLoadError(f"no model server answers at {self.base_url} ({reason})") from None
             if response.status_code >= 500 and attempt < RETRIES and time.perf_counter() + RETRY_BACKOFF_S < deadline:
                 time.sleep(RETRY_BACKOFF_S * 2**attempt)
                 attempt += 1

@@ -92,7 +92,7 @@ def test_a_dead_endpoint_is_one_line_in_seconds():
     done, seconds = generate("--model", f"http://127.0.0.1:{free_port()}/v1")
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [
-        f"error: no model server answers at {done.stderr.split('answers at ')[1].split(' ')[0]} (connection refused); is it running?"
+        f"error: no model server answers at {done.stderr.split('answers at ')[1].split(' ')[0]} (connection refused)"
     ]
     assert seconds < 10
 
@@ -104,7 +104,7 @@ def test_a_silent_endpoint_is_one_line_within_ten_seconds():
         silent.listen(8)
         done, seconds = generate("--model", f"http://127.0.0.1:{silent.getsockname()[1]}/v1")
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1 and "(timed out); is it running?" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.rstrip().endswith("(timed out)")
     assert seconds < 10
 
 
