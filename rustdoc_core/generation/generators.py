@@ -245,6 +245,7 @@ class LlamaGenerator:
             try:
                 # Checked before llama.cpp sees the pair: a mismatched adapter can abort the process there.
                 _check_adapter_base(self.adapter_path, adapter_meta, self.model_path, _base_identity(llm))
+                _check_adapter_tensors(self.adapter_path, self.model_path)
                 _apply_adapter(llm, self.adapter_path)
             except ModelLoadError:
                 llm.close()
@@ -492,8 +493,10 @@ def read_gguf_metadata(path: Path) -> dict[str, str]:
 
 def _check_adapter_base(adapter: Path, adapter_meta: dict[str, str], base: Path, base_meta: dict[str, str]) -> None:
     """Refuse, with one line, an adapter exported for another base."""
-    if adapter_meta.get("general.type") not in (None, "adapter"):
-        raise ModelLoadError(f"{adapter} is not a LoRA adapter GGUF (general.type = {adapter_meta['general.type']})")
+    # llama.cpp reads these keys without checking they are there: a GGUF without them crashed it (SIGSEGV).
+    kinds = (adapter_meta.get("general.type"), adapter_meta.get("adapter.type"))
+    if kinds != ("adapter", "lora"):
+        raise ModelLoadError(f"{adapter} is not a LoRA adapter GGUF (general.type = {kinds[0]}, adapter.type = {kinds[1]})")
     arch = base_meta.get("general.architecture", "")
     for adapter_key, base_key in ADAPTER_BASE_KEYS.items():
         expected = adapter_meta.get(adapter_key)
@@ -504,6 +507,17 @@ def _check_adapter_base(adapter: Path, adapter_meta: dict[str, str], base: Path,
     trained_arch = adapter_meta.get("general.architecture")
     if trained_arch and arch and trained_arch != arch:
         raise ModelLoadError(f"adapter {adapter.name} was trained on a {trained_arch} base; {base.name} is a {arch} model")
+
+
+def _check_adapter_tensors(adapter: Path, base: Path) -> None:
+    """Refuse, with one line, an adapter whose tensors do not pair up into the base's (llama.cpp
+    crashed on one: a `lora_a` alone, a pair of the wrong shape, a tensor the base lacks)."""
+    from rustdoc_core.generation.gguf_layout import GGUFLayoutError, check_lora_fits
+
+    try:
+        check_lora_fits(adapter, base)
+    except (GGUFLayoutError, OSError) as err:
+        raise ModelLoadError(f"adapter {adapter.name} does not fit {base.name}: {err}") from err
 
 
 def _base_identity(llm: Any) -> dict[str, str]:

@@ -128,3 +128,38 @@ def test_an_item_after_code_tree_sitter_recovered_into_an_expression_is_skipped(
     lib.write_text('=/// Parses.\nmod tests {\nfn parse() {}\n}}\n#[doc = "Attr doc."]\nfn parse() {}\nfn parse() {}\n')
     once, twice = _generate_twice(lib, "--all")
     assert once == twice
+
+
+def _adapter(path, tensors, *, typed=True):
+    import gguf
+    import numpy as np
+
+    writer = gguf.GGUFWriter(str(path), "llama")
+    if typed:
+        writer.add_type("adapter")
+        writer.add_string("adapter.type", "lora")
+    for name, shape in tensors:
+        writer.add_tensor(name, np.zeros(shape, dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    return path
+
+
+def test_an_adapter_that_does_not_fit_its_base_is_one_line_not_a_segfault(smollm2_gguf, tmp_path):
+    # llama.cpp ended the process (SIGSEGV) on each of these; SmolLM2's attn_q is 576 x 576.
+    source = tmp_path / "lib.rs"
+    source.write_text("pub fn parse() {}\n")
+    cases = {
+        "untyped": ([("blk.0.attn_q.weight.lora_a", (8, 576)), ("blk.0.attn_q.weight.lora_b", (576, 8))], False, "is not a LoRA adapter GGUF"),
+        "half": ([("blk.0.attn_q.weight.lora_a", (8, 576))], True, "blk.0.attn_q.weight has no lora_b"),
+        "elsewhere": ([("blk.99.attn_q.weight.lora_a", (8, 576)), ("blk.99.attn_q.weight.lora_b", (576, 8))], True, "the base has no tensor blk.99.attn_q.weight"),
+        "misshapen": ([("blk.0.attn_q.weight.lora_a", (8, 576)), ("blk.0.attn_q.weight.lora_b", (576, 4))], True, "do not fit the base's [576, 576]"),
+    }
+    for name, (tensors, typed, says) in cases.items():
+        adapter = _adapter(tmp_path / f"{name}.gguf", tensors, typed=typed)
+        run = run_process("generate", "--write", source, "--model", smollm2_gguf, "--adapter", adapter)
+        assert run.exit_code == 1, run.why()
+        assert says in run.stderr_lines[-1], run.why()
+    assert source.read_text() == "pub fn parse() {}\n"
