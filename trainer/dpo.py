@@ -41,6 +41,7 @@ from trainer.training_run import (
     check_output,
     check_qlora,
     dry_run,
+    kept_records,
     load_base_model,
     make_callbacks,
     opened_run_dir,
@@ -137,9 +138,9 @@ def train_dpo(config: TrainConfig) -> TrainSummary:
             check_qlora()
         return dry_run(config, records=len(pairs),
                        run_trial=lambda trial, run: _run_dpo(trial, run, None, sft, sft_info, base, prefs, trial_pairs))
+    if Path(config.output).resolve() == sft.path.resolve():  # type: ignore[arg-type]
+        raise UserError(f"--output {config.output} is the --from run; DPO writes a new run (choose another --output)")
     run, checkpoint = check_output(config)
-    if run.path.resolve() == sft.path.resolve():
-        raise UserError(f"--output {run.path} is the --from run; DPO writes a new run (choose another --output)")
     if not resumed_input_matches(run, checkpoint, "preferences", lambda: preferences_fingerprint(prefs)):
         raise UserError(f"preferences {prefs} differ from those {run.path} started on; resume with the same pairs or start a new run")
     if config.qlora:
@@ -188,7 +189,8 @@ def _run_dpo(config: TrainConfig, run: RunDir, checkpoint: Path | None, sft: Run
         callbacks=list(callbacks),
     )
     title = f"{Path(base.gguf or base.load_from).name} DPO beta={config.beta:g} from {sft.path.name}"
-    return run_trainer(trainer, callbacks, RunOutputs(run, info, checkpoint, (len(train_pairs), 0), title, adapters=["default"]))
+    records = kept_records(trainer, config)
+    return run_trainer(trainer, callbacks, RunOutputs(run, info, checkpoint, records, title, adapters=["default"]))
 
 
 def _run_record(config: TrainConfig, run: RunDir, checkpoint: Path | None, sft: RunDir, sft_info: dict[str, Any],

@@ -32,6 +32,7 @@ from trainer.training_run import (
     check_output,
     check_qlora,
     dry_run,
+    kept_records,
     load_base_model,
     make_callbacks,
     opened_run_dir,
@@ -235,8 +236,9 @@ def _run(config: TrainConfig, run: RunDir, checkpoint: Path | None, train_record
         peft_config=lora_config(config, targets),
         callbacks=list(callbacks),
     )
+    records = kept_records(trainer, config)
     title = f"{Path(base.gguf or base.load_from).name} LoRA r={config.lora_r}"
-    return run_trainer(trainer, callbacks, RunOutputs(run, info, checkpoint, (len(train_records), len(validation)), title))
+    return run_trainer(trainer, callbacks, RunOutputs(run, info, checkpoint, records, title))
 
 
 def _resolve_base(config: TrainConfig, run: RunDir, located: str) -> ResolvedBase:

@@ -357,6 +357,21 @@ class RunOutputs:
     adapters: list[str] | None = None  # which of the model's adapters to save (default all)
 
 
+def kept_records(trainer: Any, config: TrainConfig) -> tuple[int, int]:
+    """The records trl kept (it drops those whose prompt alone fills --max-seq-len): none to train on is one line;
+    no validation left turns evaluation off with a warning rather than failing at the first evaluation."""
+    train = len(trainer.train_dataset)
+    if train == 0:
+        raise UserError(f"every training record's prompt is longer than --max-seq-len {config.max_seq_len}: raise it")
+    validation = len(trainer.eval_dataset) if trainer.eval_dataset is not None else 0
+    if trainer.eval_dataset is not None and validation == 0:
+        log.warning("every validation record's prompt is longer than --max-seq-len %d: no evaluation (raise it to evaluate)",
+                    config.max_seq_len)
+        trainer.eval_dataset = None
+        trainer.args.eval_strategy = "no"
+    return train, validation
+
+
 def make_callbacks(run: RunDir) -> tuple[Any, Any]:
     """Our trainer callbacks (metrics.jsonl with tokens/s, the progress bar), for a method to pass its trainer."""
     from trainer.callbacks import MetricsLog, ProgressBar

@@ -173,3 +173,29 @@ def test_resume_refuses_a_dataset_that_changed_since_the_run_started(resumed_run
     result = CliRunner().invoke(cli, ["train", "--output", str(run_dir), "--resume", "--dataset", str(changed)])
     assert result.exit_code == 1
     assert "differs from the one" in result.output
+
+
+def test_validation_records_all_longer_than_max_seq_len_turn_evaluation_off_not_into_a_crash(mined_dataset, tiny_model_dir, tmp_path):
+    run_dir = tmp_path / "run"
+    done = subprocess.run(
+        _train_cmd("--dataset", str(mined_dataset), "--output", str(run_dir), "--base-model", str(tiny_model_dir),
+                   "--max-steps", "1", "--max-seq-len", "352", "--limit", "6", "--batch-size", "1", "--gradient-accumulation", "1",
+                   "--eval-limit", "4", "--logging-steps", "1"),
+        capture_output=True, text=True, env={**os.environ, "TOKENIZERS_PARALLELISM": "false"}, timeout=900,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "every validation record's prompt is longer than --max-seq-len 352: no evaluation" in done.stderr
+    run = json.loads((run_dir / "run.json").read_text())
+    assert run["status"] == "finished" and run["results"]["eval_loss"] is None
+
+
+def test_training_records_all_longer_than_max_seq_len_is_one_line_and_leaves_no_run(mined_dataset, tiny_model_dir, tmp_path):
+    run_dir = tmp_path / "run"
+    done = subprocess.run(
+        _train_cmd("--dataset", str(mined_dataset), "--output", str(run_dir), "--base-model", str(tiny_model_dir),
+                   "--max-steps", "1", "--max-seq-len", "64", "--limit", "4", "--eval-limit", "0"),
+        capture_output=True, text=True, env={**os.environ, "TOKENIZERS_PARALLELISM": "false"}, timeout=900,
+    )
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == "error: every training record's prompt is longer than --max-seq-len 64: raise it"
+    assert not run_dir.exists()

@@ -204,3 +204,35 @@ def test_resume_of_a_run_whose_record_is_corrupt_is_one_line(tmp_path):
     result = _invoke("--output", str(run), "--resume")
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [f"error: {run / 'run.json'} is corrupt (the run's record: Expecting ',' delimiter); rerun the step that wrote it"]
+
+
+def _finished_run(tmp_path):
+    """A finished SFT run as DPO's --from reads it: adapter settings naming a base directory, and run.json."""
+    base = tmp_path / "base"
+    base.mkdir()
+    run = tmp_path / "sft"
+    (run / "adapter").mkdir(parents=True)
+    (run / "adapter" / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": str(base)}))
+    (run / "run.json").write_text(json.dumps({"status": "finished", "prompt_rendering": "chat"}))
+    prefs = tmp_path / "prefs"
+    prefs.mkdir()
+    pair = {"prompt": [{"role": "user", "content": "doc this"}], "chosen": [{"role": "assistant", "content": "Good."}],
+            "rejected": [{"role": "assistant", "content": "Bad."}]}
+    (prefs / "train.jsonl").write_text(json.dumps(pair) + "\n")
+    return run, prefs
+
+
+def test_dpo_into_its_own_sft_run_is_refused_before_anything_heavy(tmp_path):
+    run, prefs = _finished_run(tmp_path)
+    report, err = _probe("--method", "dpo", "--preferences", str(prefs), "--from", str(run), "--output", str(run))
+    assert report == {"code": 1, "heavy": []}
+    assert err == [f"--output {run} is the --from run; DPO writes a new run (choose another --output)"]
+
+
+def test_dpo_from_a_run_that_is_not_finished_is_one_line(tmp_path):
+    run, prefs = _finished_run(tmp_path)
+    (run / "run.json").unlink()
+    report, err = _probe("--method", "dpo", "--preferences", str(prefs), "--from", str(run), "--output", str(tmp_path / "dpo"))
+    assert report == {"code": 1, "heavy": []}
+    assert err == [f"--from {run}: not a finished training run (no adapter/ or run.json); train it with --method sft first"]
+    assert not (tmp_path / "dpo").exists()
