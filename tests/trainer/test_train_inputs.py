@@ -236,3 +236,22 @@ def test_dpo_from_a_run_that_is_not_finished_is_one_line(tmp_path):
     assert report == {"code": 1, "heavy": []}
     assert err == [f"--from {run}: not a finished training run (no adapter/ or run.json); train it with --method sft first"]
     assert not (tmp_path / "dpo").exists()
+
+
+def test_a_hub_base_in_the_cache_is_read_from_there_when_the_hub_cannot_be_reached(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    cache = tmp_path / "hub"
+    snapshot = cache / "models--someone--tiny-coder" / "snapshots" / "0123abcd"
+    snapshot.mkdir(parents=True)
+    (snapshot / "config.json").write_text('{"architectures": ["Qwen2ForCausalLM"]}')
+    (cache / "models--someone--tiny-coder" / "refs").mkdir()
+    (cache / "models--someone--tiny-coder" / "refs" / "main").write_text("0123abcd")
+    probe = "from trainer.base_models import locate_base_model; print(locate_base_model('someone/tiny-coder'))"
+    for env in ({"HF_HUB_OFFLINE": "1"}, {"HF_ENDPOINT": "http://127.0.0.1:9"}):
+        done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60,
+                              env={**os.environ, "HF_HUB_CACHE": str(cache), "HF_HOME": str(tmp_path / "home"), **env})
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stdout.strip() == str(snapshot), env
