@@ -131,7 +131,10 @@ def update_doc(
     # A section removed at the end leaves the blank line before it dangling.
     while kept and not lines[kept[-1]].strip() and len(kept) < len(lines):
         delete.add(kept.pop())
-    missing = [rule for rule in SECTION_RULES if rule.code in codes]
+    # A doc whose code fence is never closed would take the new heading into the code block:
+    # it stays missing, and every run added it again. The fence is the human's to close.
+    open_fence = any(f.code == "unbalanced-fence" for f in findings)
+    missing = [rule for rule in SECTION_RULES if rule.code in codes] if not open_fence else []
     blocks = [[f"# {rule.name}", "", *((sections or {}).get(rule.name) or section_text(item, rule.name)).split("\n")] for rule in missing]
     fixed += [rule.code for rule in missing]
     examples = section_range(lines, "Examples")

@@ -163,3 +163,15 @@ def test_an_adapter_that_does_not_fit_its_base_is_one_line_not_a_segfault(smollm
         assert run.exit_code == 1, run.why()
         assert says in run.stderr_lines[-1], run.why()
     assert source.read_text() == "pub fn parse() {}\n"
+
+
+def test_a_doc_with_an_open_code_fence_gets_no_section_that_would_fall_into_it(tmp_path):
+    # The `# Safety` heading went in below the unclosed fence, inside the code block, so the
+    # section stayed missing and every --fix (and generate --update) added another.
+    path = tmp_path / "lib.rs"
+    original = "/// ```\n/// let x = 1;\npub unsafe fn parse() {}\n"
+    path.write_text(original)
+    for args in (["check", "--fix", "-q", "--fail-on", "never"], ["generate", "--write", "--update", "-q"]):
+        for _ in range(2):
+            assert_well_behaved(invoke(*args, path))
+    assert path.read_text() == original
