@@ -5,9 +5,9 @@ A keystroke's edit is not parsed in the handler: py-tree-sitter's parse holds th
 and a half-typed word can cost it milliseconds of error recovery. The code-action list
 answers from the last parse meanwhile (`rust.last_parse`), and the server parses once
 typing pauses for `PARSE_PAUSE_S` (`lifecycle.read_after_pause`), or at once where
-something needs the tree as it is (resolving an action, a command, diagnostics). An edit bigger than a
-keystroke (lines pasted, deleted or inserted by an applied action) is parsed at once,
-so the list right after it is right.
+something needs the tree as it is (resolving an action, a command, diagnostics). An
+edit bigger than a keystroke (lines pasted, deleted or inserted by an applied action)
+is parsed at once, so the list right after it is right.
 
 This store is the server's only copy of the text (pygls's own workspace copy is
 bypassed, see `server.RustdocProtocol`).
