@@ -637,7 +637,11 @@ what it is or what its value means."""
 
 _FN_OPENING = re.compile(r"^\s*(?:It\s+|This\s+\w+\s+)?(Returns?|Gets|Creates|Constructs|Retrieves)\b")
 """How a summary opens when it says what a function does."""
-_RETURNS_BOOL = re.compile(r"^\s*Returns?\s+(?:`true`|true|whether)\s+(?:if|when|iff)?\s*(?P<rest>.+)$", re.S)
+_RETURNS_BOOL = re.compile(
+    r"^\s*Returns?\s+(?:(?:`true`|true)\s+(?:if|when|iff)|whether|(?:a\s+)?`?bool(?:ean)?`?\s+(?:indicating|saying|telling)\s+(?:whether|if))"
+    r"\s+(?P<rest>.+)$",
+    re.S,
+)
 _RETURNS_THING = re.compile(r"^\s*Returns?\s+(?P<article>a|an|the)\s+(?P<rest>.+)$", re.S)
 
 
