@@ -317,6 +317,11 @@ def crate_doc_edit(source: RustSource, doc: str) -> DocEdit:
     if not doc.strip():
         raise DocEditError("empty crate doc")
     line = crate_doc_line(source)
+    for node in source.tree.root_node.children:
+        if node.start_point.row > line:
+            break
+        if node.has_error:  # a broken header would swallow the `//!` lines: added again on every run
+            raise DocEditError(f"a syntax error at line {node.start_point.row + 1}, above where the crate doc goes")
     newline = source_line_ending(source)
     body = "".join(f"//!{(' ' + text) if text.strip() else ''}{newline}" for text in doc.strip("\n").split("\n"))
     return DocEdit(line, line, body)

@@ -175,3 +175,14 @@ def test_a_doc_with_an_open_code_fence_gets_no_section_that_would_fall_into_it(t
         for _ in range(2):
             assert_well_behaved(invoke(*args, path))
     assert path.read_text() == original
+
+
+def test_a_crate_root_with_a_syntax_error_in_its_header_gets_no_crate_doc_on_every_run(tmp_path):
+    # A NUL byte ends tree-sitter's `//` comment; the rest of the line is an error that swallows
+    # the `//!` lines written below it, so each run added the crate doc again.
+    (tmp_path / "src").mkdir()
+    lib = tmp_path / "src" / "lib.rs"
+    lib.write_bytes(b"//\x00! Crate doc.\n\npub fn parse() {}\n")
+    once, twice = _generate_twice(lib)
+    assert once == twice
+    assert b"//! " not in once
