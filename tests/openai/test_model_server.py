@@ -170,10 +170,13 @@ def test_cancelling_closes_the_stream_and_the_server_stops_generating(debian_cra
 
 
 def _is_report(value) -> bool:
-    """A work-done progress report, as the client hands it over (a dict or an lsprotocol object)."""
+    """A work-done progress report showing words of an answer (`ITEM: words`, not `ITEM: …`), as the
+    client hands it over (a dict or an lsprotocol object)."""
     if isinstance(value, dict):
-        return value.get("kind") == "report"
-    return isinstance(value, types.WorkDoneProgressReport)
+        kind, message = value.get("kind"), value.get("message") or ""
+    else:
+        kind, message = ("report" if isinstance(value, types.WorkDoneProgressReport) else ""), value.message or ""
+    return kind == "report" and ": " in message and not message.endswith(": …")
 
 
 async def test_two_editors_share_one_server_and_each_gets_its_answers(debian_crate, tmp_path, server, reference, original):
