@@ -207,6 +207,11 @@ def document_file(
     results = document_items(requests, generator, crate, should_stop=should_stop, on_item=done)
     generated = [(r.request.item, r) for r in results if r.doc is not None]
     item_edits, refused = doc_edits_for(job.source, [(item, r.doc.text) for item, r in generated])
+    if item_edits and job.source.has_errors() and _docs_lost(job, apply_edits(job.text, edits + item_edits), [i for i, _ in generated]):
+        # Near a syntax error tree-sitter can fold the new `///` lines into the error: the next
+        # run would not see them and write them again. None go in; the user fixes the code.
+        lost = DocEditError("a syntax error nearby would swallow its doc; fix the code, then run again")
+        refused, item_edits = [(item, lost) for item, _ in generated], []
     edits.extend(item_edits)
     refused_at = {item.start_byte: err for item, err in refused}
     for item, result in generated:
@@ -215,6 +220,19 @@ def document_file(
         else:
             record(ItemOutcome(job.path, item.start_line, item.label, "documented", result.doc.origin, result.note))
     return FileResult(job.path, job.bom + job.text, job.bom + apply_edits(job.text, edits), outcomes, edits)
+
+
+def _docs_lost(job: FileJob, new_text: str, documented: list[RustItem]) -> bool:
+    """Whether reading `new_text` again would find an item documented now still without its doc."""
+    added = Counter(item.label for item in documented if item.doc is None)
+    if not added:
+        return False
+
+    def wanting(source: RustSource) -> Counter[str]:
+        return Counter(i.label for i in source.items() if i.label in added and (i.doc is None or i.in_error))
+
+    before, after = wanting(job.source), wanting(RustSource(new_text))
+    return any(after[label] > before[label] - count for label, count in added.items())
 
 
 def _model_sections(

@@ -186,3 +186,18 @@ def test_a_crate_root_with_a_syntax_error_in_its_header_gets_no_crate_doc_on_eve
     once, twice = _generate_twice(lib)
     assert once == twice
     assert b"//! " not in once
+
+
+def test_docs_a_syntax_error_would_swallow_are_found_before_they_are_written():
+    # The net under the reader's own rules: after a stray brace the doc written above the next
+    # item folds into the error, so reading the new text again finds the item still undocumented.
+    from pathlib import Path
+
+    from rustdoc_core.generation.document import FileJob, _docs_lost
+    from rustdoc_core.rust.items import RustSource
+
+    for text, swallowed in (("pub mod m {\n}}\npub fn parse() {}\n", True), ("pub mod m {\n}\npub fn parse() {}\n", False)):
+        source = RustSource(text)
+        parse = next(i for i in source.items() if i.name == "parse")
+        job = FileJob(Path("lib.rs"), text, source, [parse], False)
+        assert _docs_lost(job, text.replace("pub fn parse", "/// Parses.\npub fn parse"), [parse]) is swallowed
