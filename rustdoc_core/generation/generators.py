@@ -363,9 +363,9 @@ class _Decoding:
         self._checked_text = 0  # length of `text` when `ends_at` last looked
 
     def timings(self) -> DecodeTimings:
-        end = self.done or time.perf_counter()
+        seconds = self.done or time.perf_counter() - self.start
         return DecodeTimings(
-            len(self.prompt), self.reused, self.prompt_done, self.first_token, end - self.start,
+            len(self.prompt), self.reused, self.prompt_done, self.first_token, seconds,
             self.produced, self.drafted, self.accepted, self.ended_by,
         )
 
