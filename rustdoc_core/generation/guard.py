@@ -207,6 +207,10 @@ def remove_inline_echo(item: RustItem, doc: str) -> tuple[str, str | None]:
     return _drop_sentences(doc, lambda s: echoes_inline(item, s))
 
 
+_DOC_COMMENT_ANSWER = re.compile(r"^\s*```[\w-]*[ \t]*\n\s*///")
+"""An answer that is a code block opening with `///` lines: a doc comment, perhaps above the item."""
+
+
 def remove_echoed_code(item: RustItem, text: str) -> str:
     """`text` without the code that restates the item (and without empty code blocks)."""
     lines = text.split("\n")
@@ -1061,6 +1065,11 @@ def finish(
 
     as_written = parse_completion(raw)
     text = step("chat-leftover", raw, strip_chat_leftovers(raw))
+    if _DOC_COMMENT_ANSWER.match(text):
+        # The doc as `///` lines in a code block, the item's code after them (the examples' own
+        # form): the doc is what the lines say; the code after them goes as an echo.
+        doc = parse_completion(text)
+        text = step("echoed-code", text, doc) if restates_item(item, text) else doc
     text = parse_completion(step("echoed-code", text, remove_echoed_code(item, text)))
     text = cut("echoed-code", text, remove_inline_echo(item, text))
     text = step("repetition", text, cut_repetition(text))
