@@ -127,6 +127,10 @@ def update_doc(
             found = section_range(lines, title)
             if found and all(n in delete or not lines[n].strip() for n in range(found[0] + 1, found[1])):
                 delete.update(range(*found))
+    if all(n in delete or not lines[n].strip() for n in range(len(lines))):
+        # The needless section is the whole doc (`# Errors` over its only sentence): taking it
+        # away leaves no doc, which the next run writes anew. The doc stays for the human.
+        delete, fixed, renames = set(), [], []
     kept = [n for n in range(len(lines)) if n not in delete]
     # A section removed at the end leaves the blank line before it dangling.
     while kept and not lines[kept[-1]].strip() and len(kept) < len(lines):

@@ -63,10 +63,22 @@ def test_an_item_on_the_line_of_a_syntax_error_is_skipped_not_documented_on_ever
 
 def test_a_needless_section_written_twice_is_removed_whole_in_one_fix(tmp_path):
     path = tmp_path / "lib.rs"
-    path.write_text("/// # Errors\n/// # Errors\nfn parse() {}\n")
+    path.write_text("/// Parses.\n///\n/// # Errors\n/// # Errors\nfn parse() {}\n")
     fixed = invoke("check", "--fix", "-q", path)
     assert_well_behaved(fixed)
-    assert path.read_text() == "fn parse() {}\n"
+    assert path.read_text() == "/// Parses.\nfn parse() {}\n"
+
+
+def test_a_doc_that_is_nothing_but_a_needless_section_is_kept(tmp_path):
+    # Removing it took the human's sentence with it and left the item undocumented, so the
+    # next `generate --update` wrote a new doc: a second run changed the file.
+    path = tmp_path / "lib.rs"
+    original = "/// # Errors\n/// Parses the value.\nfn parse() {}\n"
+    path.write_text(original)
+    for args in (["generate", "--write", "--all", "--update", "-q"], ["check", "--fix", "-q", "--fail-on", "never"]):
+        for _ in range(2):
+            assert_well_behaved(invoke(*args, path))
+    assert path.read_text() == original
 
 
 def test_eval_on_a_dataset_with_a_bad_record_in_another_split_is_one_line(tmp_path):
