@@ -92,7 +92,7 @@ def test_small_dataset_caveats_are_warnings_not_errors(sound):
 
 
 def test_load_records_streams_a_split_and_names_a_bad_line(damaged):
-    assert [r["name"] for r in load_records(damaged, "validation")] == ["len", "size", "before", "after"]
+    assert [r["name"] for r in load_records(damaged, "validation")] == ["len", "size", "before", "further"]
     _rewrite(damaged / "validation.jsonl", lambda lines: [lines[0], "[1, 2]"])
     with pytest.raises(ValueError, match=r"validation\.jsonl:2: not a JSON object"):
         list(load_records(damaged, "validation"))
