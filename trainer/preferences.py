@@ -35,7 +35,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from rustdoc_console import UserError, task_progress
+from rustdoc_console import Interrupted, UserError, task_progress
 from rustdoc_core.docs.checker import SEVERITY
 from rustdoc_core.generation.decode import DecodeOptions
 from rustdoc_core.generation.guard import GUARD_SEVERITY
@@ -345,7 +345,7 @@ def sample_answers(config: PrefsConfig, spec: str, examples: Sequence[EvalExampl
                 seconds += doc.seconds
                 advance(1)
     except KeyboardInterrupt:
-        raise UserError(f"interrupted; {len(cache.samples)} answers are kept in {cache.samples.path.parent}: "
+        raise Interrupted(f"interrupted; {len(cache.samples)} answers are kept in {cache.samples.path.parent}: "
                         "run the same command to continue") from None
     finally:
         generator.close()

@@ -60,7 +60,9 @@ class DocGenerator(Protocol):
     the attribute, one at a time."""
 
     name: str
-    is_model: bool  # False: deterministic docs from the item alone
+    is_model: bool
+    """False: deterministic docs from the item alone (the template), whose `answer` also takes
+    `error_meanings`, what the crate's docs say its error types are."""
 
     @property
     def loaded(self) -> bool: ...

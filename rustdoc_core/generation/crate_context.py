@@ -5,6 +5,7 @@ as files are saved:
 - the crate's name index (a name the crate defines is real, so the guard keeps it);
 - the docs of its documented items (a new doc copies none of them: `guard.DocRuns`);
 - its `Result` aliases (`fn f() -> Fallible<u32>` returns a `Result`, so it needs `# Errors`);
+- what its docs say its error types are (so `# Errors` can say what the error is);
 - its module trees (which items are exported API, which module a file is);
 - the retrieval index of its documented items, when examples go into prompts;
 - a verifier of generated examples per crate, when examples are compiled first;
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rustdoc_core.docs.example_verify import ExampleVerifier
+from rustdoc_core.docs.section_text import error_type_meanings
 from rustdoc_core.generation.grounding import NameIndex
 from rustdoc_core.generation.guard import DocRuns
 from rustdoc_core.generation.prompt import FilePrompts, PromptContext
@@ -96,6 +98,8 @@ class CrateContext:
     _names: NameIndex | None = None
     _docs: DocRuns | None = None
     _aliases: dict[str, ResultAlias] | None = None
+    _error_meanings: dict[str, str] | None = None
+    _index_meanings: dict[Path, dict[str, str]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -131,7 +135,7 @@ class CrateContext:
             manifest = nearest_manifest(folder, package_only=True)
         with self._lock:
             self._files[key] = source
-            self._names = self._aliases = self._docs = None
+            self._names = self._aliases = self._docs = self._error_meanings = None
             if manifest is not None and manifest.directory not in self._manifests:
                 self._manifests.add(manifest.directory)
                 self.extra_names = self.extra_names | NameIndex.of_manifest(manifest)
@@ -162,7 +166,7 @@ class CrateContext:
         key = str(path)
         with self._lock:
             self._files.pop(key, None)
-            self._names = self._aliases = self._docs = None
+            self._names = self._aliases = self._docs = self._error_meanings = None
         if self.retrieval is not None:
             self.retrieval.remove_file(key)
 
@@ -194,6 +198,21 @@ class CrateContext:
             if self._aliases is None:
                 self._aliases = collect_result_aliases(self._files.values())
             return self._aliases
+
+    def error_meanings(self, path: Path | None = None) -> dict[str, str]:
+        """What the crate's docs say each of its error types is ("an error that can occur when
+        parsing a glob pattern"), by name, from the files given here and those of the crate index
+        of `path`: the template's `# Errors` says it of a fn returning one."""
+        with self._lock:
+            if self._error_meanings is None:
+                self._error_meanings = error_type_meanings(item for source in self._files.values() for item in source.items())
+            own = self._error_meanings
+        index = self.indexes.index_for(path) if path is not None else None
+        if index is None:
+            return own
+        if index.root not in self._index_meanings:
+            self._index_meanings[index.root] = error_type_meanings(index.documented_types)
+        return {**self._index_meanings[index.root], **own}
 
     def resolve(self, item: RustItem, path: Path | None = None) -> RustItem:
         """`item` with a return type written through a `Result` alias expanded (the crate's aliases,

@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -106,13 +106,15 @@ class TemplateGenerator:
         should_stop: Callable[[], bool] | None = None,
         on_token: OnToken | None = None,  # noqa: ARG002 - no tokens
         ends_at: AnswerEnd | None = None,  # noqa: ARG002 - the template writes to its own measure
+        error_meanings: Mapping[str, str] | None = None,
     ) -> Answer:
+        """The template's doc; `error_meanings` (the crate's error types) let `# Errors` say what the error is."""
         from rustdoc_core.generation.crate_phrasing import follow_crate_phrasing
         from rustdoc_core.generation.template import template_doc
 
         if should_stop is not None and should_stop():
             raise GenerationCancelled()
-        raw = template_doc(item)
+        raw = template_doc(item, error_meanings=error_meanings)
         if context.examples:  # retrieval: the opening verb follows the crate's own
             raw = follow_crate_phrasing(raw, item.signature, context.examples)
         return Answer(raw)

@@ -28,7 +28,7 @@ measures is what the user gets. The guard's finding codes are defined here, once
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -1033,6 +1033,7 @@ def finish(
     examples: Iterable[str] = (),
     known: DocRuns | None = None,
     own: str | None = None,
+    error_meanings: Mapping[str, str] | None = None,
 ) -> FinishedDoc:
     """The doc to insert for `item`, from a generator's raw answer.
 
@@ -1040,7 +1041,8 @@ def finish(
     real); `context_code` is code around the item the prompt showed (sibling signatures,
     `use` lines), whose names are real too; `examples` are the docs of the retrieved examples
     the prompt showed, and `known` the docs of the crate's documented items (`own`: the item's
-    key among them), none of which the doc may copy.
+    key among them), none of which the doc may copy. `error_meanings` (the crate's error types,
+    `section_text.error_type_meanings`) lets a `# Errors` the guard adds say what the error is.
     """
     from rustdoc_core.generation.prompt import parse_completion
     from rustdoc_core.generation.repair import repair_doc
@@ -1089,16 +1091,16 @@ def finish(
     if SUMMARY_LOST in summary or not opens_with_summary(text):
         # Nothing the answer said first is fit to open the doc: the template's doc alone, never
         # its summary glued above the answer's words.
-        return FinishedDoc(template_doc(item), Provenance.TEMPLATE, tuple(steps))
+        return FinishedDoc(template_doc(item, error_meanings=error_meanings), Provenance.TEMPLATE, tuple(steps))
     if SUMMARY_CUT in summary:
         steps.append("promoted-summary")
-    repaired = repair_doc(item, text)
+    repaired = repair_doc(item, text, error_meanings=error_meanings)
     if repaired.origin == Provenance.TEMPLATE:
         return FinishedDoc(repaired.text, Provenance.TEMPLATE, tuple(steps))
     final = normalize_doc(step("malformed-markdown", repaired.text, well_formed(repaired.text)))
     if any(f.severity == "error" for f in guard_findings(item, final, names, context_code, examples, known=known, own=own)):
-        return FinishedDoc(template_doc(item), Provenance.TEMPLATE, tuple(steps))
-    if steps and final == normalize_doc(template_doc(item)):
+        return FinishedDoc(template_doc(item, error_meanings=error_meanings), Provenance.TEMPLATE, tuple(steps))
+    if steps and final == normalize_doc(template_doc(item, error_meanings=error_meanings)):
         return FinishedDoc(final, Provenance.TEMPLATE, tuple(steps))  # nothing of the answer is left
     kept = not steps and final == normalize_doc(as_written)
     return FinishedDoc(final, Provenance.MODEL if kept else Provenance.REPAIRED, tuple(steps))

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from rustdoc_core.docs.checker import rust_block_parses
 from rustdoc_core.docs.example_verify import BuildFailed, ExampleVerifier, VerificationCancelled
@@ -86,14 +87,23 @@ def document_item(
     crate = crate if crate is not None else CrateContext()
     item, context = _prepared(request, crate)
     start = time.perf_counter()
-    answer = generator.answer(item, context, should_stop=should_stop, on_token=on_token, ends_at=answer_end(item))
+    answer = generator.answer(item, context, should_stop=should_stop, on_token=on_token, ends_at=answer_end(item),
+                              **_crate_facts(request, generator, crate))
     return _guarded(request, item, context, answer, generator, crate, time.perf_counter() - start)
+
+
+def _crate_facts(request: DocRequest, generator: DocGenerator, crate: CrateContext) -> dict[str, Any]:
+    """What the template is told of the crate (its error types); a model reads the crate in its prompt."""
+    return {} if generator.is_model else {"error_meanings": crate.error_meanings(_path_of(request))}
+
+
+def _path_of(request: DocRequest) -> Path | None:
+    return Path(request.path) if request.path is not None else None
 
 
 def _prepared(request: DocRequest, crate: CrateContext) -> tuple[RustItem, PromptContext]:
     """The item as the generator sees it (its doc dropped, its types resolved) and its prompt context."""
-    path = Path(request.path) if request.path is not None else None
-    item = crate.resolve(request.item.with_doc(None), path)
+    item = crate.resolve(request.item.with_doc(None), _path_of(request))
     context = request_context(request, crate)
     if crate.retrieval is not None:
         log.debug("%s: examples %s", item.label, "; ".join(f"`{e.signature}`" for e in context.examples) or "none")
@@ -110,7 +120,7 @@ def _guarded(
     own = item_key(str(request.path), request.item) if request.path is not None else None
     done = finish(
         item, answer.text, names=crate.names, context_code=context_code(context), examples=[e.doc for e in context.examples],
-        known=crate.docs, own=own,
+        known=crate.docs, own=own, error_meanings=crate.error_meanings(_path_of(request)),
     )
     return GeneratedDoc(done.text, answer.text, done.provenance, answer.tokens, seconds, done.steps)
 
@@ -216,7 +226,7 @@ def _asked_concurrently(
                         continue
                     future = pool.submit(
                         generator.answer, item, context, should_stop=should_stop,
-                        on_token=_token_reporter(on_progress, index), ends_at=answer_end(item),
+                        on_token=_token_reporter(on_progress, index), ends_at=answer_end(item), **_crate_facts(requests[index], generator, crate),
                     )
                     pending[future] = (index, item, context, time.perf_counter())
                 if not pending:

@@ -13,6 +13,7 @@ the answer's words).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rustdoc_core.docs.checker import (
@@ -46,14 +47,15 @@ class RepairedDoc:
     findings: tuple[Finding, ...]
 
 
-def repair_doc(item: RustItem, doc: str) -> RepairedDoc:
-    """The doc to insert for `item` given a model's doc; never one with error-severity findings."""
+def repair_doc(item: RustItem, doc: str, *, error_meanings: Mapping[str, str] | None = None) -> RepairedDoc:
+    """The doc to insert for `item` given a model's doc; never one with error-severity findings.
+    `error_meanings` (the crate's, `section_text.error_type_meanings`) lets an added `# Errors` say what the error is."""
     doc = normalize_doc(doc)
     findings = tuple(check_doc(item, doc))
     if not findings:
         return RepairedDoc(doc, Provenance.MODEL, findings)
     if any(f.code == "empty-doc" for f in findings):
-        return RepairedDoc(template_doc(item), Provenance.TEMPLATE, findings)
+        return RepairedDoc(template_doc(item, error_meanings=error_meanings), Provenance.TEMPLATE, findings)
     text = _normalize_headings(doc)
     codes = {f.code for f in check_doc(item, text)}
     text = _repair_fences(text)
@@ -65,25 +67,25 @@ def repair_doc(item: RustItem, doc: str) -> RepairedDoc:
     text = _backtick_code(text)
     summary_mended = _repair_summary(item, text)
     if summary_mended is None:
-        return RepairedDoc(template_doc(item), Provenance.TEMPLATE, findings)
-    text = add_missing_sections(item, summary_mended)
+        return RepairedDoc(template_doc(item, error_meanings=error_meanings), Provenance.TEMPLATE, findings)
+    text = add_missing_sections(item, summary_mended, error_meanings=error_meanings)
     text = normalize_doc(text)
     after = check_doc(item, text)
     if not text.strip() or any(f.severity == "error" for f in after):
-        return RepairedDoc(template_doc(item), Provenance.TEMPLATE, findings)
+        return RepairedDoc(template_doc(item, error_meanings=error_meanings), Provenance.TEMPLATE, findings)
     return RepairedDoc(text, Provenance.REPAIRED if text != doc else Provenance.MODEL, findings)
 
 
 # --- sections --------------------------------------------------------------------------
 
 
-def add_missing_sections(item: RustItem, doc: str) -> str:
+def add_missing_sections(item: RustItem, doc: str, *, error_meanings: Mapping[str, str] | None = None) -> str:
     """Add the template's `# Errors`/`# Panics`/`# Safety` text for required sections the doc lacks."""
     codes = {f.code for f in check_doc(item, doc)}
     missing = [rule for rule in SECTION_RULES if rule.code in codes]
     if not missing:
         return doc
-    block = "\n\n".join(f"# {rule.name}\n\n{section_text(item, rule.name)}" for rule in missing)
+    block = "\n\n".join(f"# {rule.name}\n\n{section_text(item, rule.name, error_meanings=error_meanings)}" for rule in missing)
     lines = doc.split("\n")
     examples = section_range(lines, "Examples")
     if examples is None:

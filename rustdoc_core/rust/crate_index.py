@@ -30,10 +30,15 @@ from rustdoc_core.rust.result_aliases import ResultAlias, collect_result_aliases
 ModPath = tuple[str, ...]
 
 
-@lru_cache(maxsize=8192)
 def _resolved(path: Path) -> Path:
-    """`path.resolve()`, once per path: a crate's files are asked about again and again (each
-    item of each file, each code action), and resolving walks the file system."""
+    """`path.resolve()`, once per absolute path: a crate's files are asked about again and again
+    (each item of each file, each code action), and resolving walks the file system. A relative
+    path depends on the working directory, so it is resolved each time."""
+    return _resolved_absolute(path) if path.is_absolute() else path.resolve()
+
+
+@lru_cache(maxsize=8192)
+def _resolved_absolute(path: Path) -> Path:
     return path.resolve()
 
 
@@ -57,6 +62,7 @@ class CrateIndex:
     file_uses: dict[Path, set[str]] = field(default_factory=dict)  # names each file's `use`s bring in ("*": a glob)
     dependencies: set[str] = field(default_factory=set)
     result_aliases: dict[str, ResultAlias] = field(default_factory=dict)  # `type Fallible<T> = Result<T, E>`, by name
+    documented_types: list[RustItem] = field(default_factory=list)  # structs and enums with a doc (what an error type is)
     cargo_lints: LintSettings = ()  # `[lints]` of Cargo.toml (the workspace's, if inherited)
     lint_base: dict[Path, LintSettings] = field(default_factory=dict)  # resolved file -> levels its module gets from outside it
     tool: ToolSettings = field(default_factory=ToolSettings)  # rustdoc-gen's settings for the crate
@@ -161,6 +167,8 @@ class CrateIndex:
             owner = _owner_name(item)
             if owner:
                 self.members.setdefault(owner, set()).add(item.name)
+            if item.kind in ("struct", "enum") and item.doc is not None:
+                self.documented_types.append(item)
         self.names.update(module)
         self.result_aliases.update(collect_result_aliases([source]))
         self.file_uses[resolved] = _file_uses(source.tree.root_node)

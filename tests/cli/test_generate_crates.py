@@ -234,12 +234,16 @@ def test_debian_globset_stripped_of_docs_and_regenerated_passes_clippy_rustdoc_a
 
 @pytest.mark.skipif(not (DEBIAN_REGISTRY / "globset-0.4.9").is_dir(), reason="run scripts/install-system-deps (librust-globset-dev)")
 def test_overwrite_on_documented_globset_replaces_every_item_doc_and_only_docs(tmp_path):
+    from rustdoc_core.docs.section_text import error_type_meanings
     from rustdoc_core.generation.template import template_doc
     from rustdoc_core.rust.doc_policy import needs_doc
 
     root = tmp_path / "globset"
     shutil.copytree(DEBIAN_REGISTRY / "globset-0.4.9" / "src", root)
     before = {p: p.read_text() for p in root.rglob("*.rs")}
+    # `# Errors` says what the crate's docs (as they were) say its error type is.
+    meanings = error_type_meanings(item for text in before.values() for item in RustSource(text).items())
+    assert meanings == {"Error": "an error that can occur when parsing a glob pattern"}
     result = CliRunner().invoke(main, ["generate", "--write", "--overwrite", "-q", str(root)], catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
     replaced = 0
@@ -249,7 +253,7 @@ def test_overwrite_on_documented_globset_replaces_every_item_doc_and_only_docs(t
         for item in RustSource(new).items():
             if needs_doc(item):
                 assert item.doc is not None, item.label
-                assert item.doc.text == template_doc(item.with_doc(None)), item.label
+                assert item.doc.text == template_doc(item.with_doc(None), error_meanings=meanings), item.label
                 replaced += 1
     assert replaced > 50
     assert (root / "lib.rs").read_text().startswith("/*!\nThe globset crate provides")  # the crate doc stays

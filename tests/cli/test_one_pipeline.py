@@ -88,6 +88,44 @@ def test_a_result_alias_is_a_result_to_generate_check_and_update_alike(tmp_path,
     assert lib.read_text(encoding="utf-8") == written
 
 
+MEANT = {
+    "src/lib.rs": """\
+        //! Loading counts.
+
+        mod error;
+
+        pub use error::LoadError;
+
+        pub fn load_count(text: &str) -> Result<u32, LoadError> {
+            let n = text.trim().parse().map_err(|_| LoadError)?;
+            Ok(n)
+        }
+    """,
+    "src/error.rs": """\
+        //! Errors.
+
+        /// An error that can occur when loading a count.
+        #[derive(Debug)]
+        pub struct LoadError;
+    """,
+}
+
+
+def test_the_template_says_what_the_crates_error_type_is(tmp_path, monkeypatch):
+    """The error type's doc in another file says what it is: the template's `# Errors` says it too,
+    in `generate` and in the guard's sections (a model answer without `# Errors`)."""
+    root = crate(tmp_path, MEANT)
+    lib = root / "src" / "lib.rs"
+    monkeypatch.chdir(root)
+    assert run("generate", "src/lib.rs", "--write").exit_code == 0
+    assert "/// Returns an error that can occur when loading a count, if" in lib.read_text(encoding="utf-8")
+
+    context = CrateContext.of_files((p, RustSource(p.read_text(encoding="utf-8"))) for p in sorted(root.glob("src/*.rs")))
+    item = next(i for i in RustSource(MEANT["src/lib.rs"].replace("        ", "")).items() if i.name == "load_count")
+    done = finish(item, "Loads a count from `text`.", names=context.names, error_meanings=context.error_meanings())
+    assert "# Errors\n\nReturns an error that can occur when loading a count, if" in done.text, done.text
+
+
 INCLUDED = {
     "README.md": "A crate whose docs live in its README.\n",
     "src/lib.rs": """\

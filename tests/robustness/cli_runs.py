@@ -14,11 +14,12 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from rustdoc_cli.cli import main
+from rustdoc_console import Interrupted
 
 EXIT_STATUSES = {0, 1, 2}
 REPORTS = {"check", "validate"}
 """Commands whose exit status 1 can mean "findings", printed on stdout, not an error."""
-INTERRUPTED = 130
+INTERRUPTED = Interrupted.exit_code
 
 
 @dataclass

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from rustdoc_cli.cli import main
+from rustdoc_console import Interrupted
 from trainer.evaluation.cache import JsonlCache
 from trainer.evaluation.dataset import load_examples
 from trainer.evaluation.doc_measures import examples_blocks, is_valid_rust_example
@@ -295,7 +296,7 @@ def test_ctrl_c_stops_an_eval_that_then_resumes_where_it_stopped(globset_dataset
         time.sleep(0.02)
     proc.send_signal(signal.SIGINT)  # Ctrl+C after the first doc, while the second is generated
     _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 1, stderr
+    assert proc.returncode == Interrupted.exit_code, stderr  # 130, as a shell's Ctrl-C
     assert "interrupted" in stderr and "resume" in stderr and "Traceback" not in stderr
     assert not (out / "report.json").exists()
     assert len(JsonlCache(cache_file)) == 1

@@ -30,8 +30,12 @@ TINY = {
     "MistralForCausalLM": ("MistralConfig", {"num_key_value_heads": 2, "head_dim": 64, "sliding_window": None}),
     "Qwen2ForCausalLM": ("Qwen2Config", {"num_key_value_heads": 2}),
     "Qwen3ForCausalLM": ("Qwen3Config", {"num_key_value_heads": 2, "head_dim": 64}),
+    # Gemma3 as its real models are: query_pre_attn_scalar = head_dim (llama.cpp scales queries by
+    # 1/sqrt(head_dim)), and llama.cpp's layer pattern (every 6th layer global: two layers are both local).
+    # The tiny config's defaults (256, local then global) gave logits NMSE 0.15 off, which export rightly refused.
     "Gemma3ForCausalLM": ("Gemma3TextConfig", {"num_key_value_heads": 1, "head_dim": 64, "sliding_window": 512,
-                                               "layer_types": ["sliding_attention", "full_attention"]}),
+                                               "layer_types": ["sliding_attention", "sliding_attention"],
+                                               "query_pre_attn_scalar": 64}),
     "Starcoder2ForCausalLM": ("Starcoder2Config", {"num_key_value_heads": 2, "intermediate_size": 1024}),
 }
 

@@ -17,8 +17,8 @@ from rustdoc_cli.cli import main as cli
 pytestmark = pytest.mark.slow
 
 # Few, short records and three steps: each run takes seconds of training on the CPU.
-# 400 tokens keep one of globset's four validation records (prompts of 376 to 477 tokens since prompt format v3).
-TRAIN_FLAGS = ["--limit", "6", "--batch-size", "1", "--gradient-accumulation", "1", "--max-seq-len", "400",
+# 448 tokens keep one of globset's four validation records (prompts of 401 to 511 tokens since prompt format v5).
+TRAIN_FLAGS = ["--limit", "6", "--batch-size", "1", "--gradient-accumulation", "1", "--max-seq-len", "448",
                "--warmup-ratio", "0", "--logging-steps", "1", "--eval-limit", "4", "--eval-steps", "3", "--max-steps", "3"]
 
 

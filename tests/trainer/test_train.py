@@ -27,10 +27,10 @@ STEPS = 10
 SAVE_STEPS = 4
 # Small sequences keep a CPU step to a few seconds with the real 151,936-token vocabulary;
 # records whose prompt alone is longer are dropped by trl (no doc tokens left). Six records (four once trl drops the long ones)
-# seen over and over make the fall in loss plain within ten steps; 400 tokens keep one of globset's four validation
-# records (prompts of 376 to 477 tokens since prompt format v3), so the run has an eval loss.
+# seen over and over make the fall in loss plain within ten steps; 448 tokens keep one of globset's four validation
+# records (prompts of 401 to 511 tokens since prompt format v5), so the run has an eval loss.
 TRAIN_FLAGS = [
-    "--limit", "6", "--batch-size", "1", "--gradient-accumulation", "1", "--max-seq-len", "400",
+    "--limit", "6", "--batch-size", "1", "--gradient-accumulation", "1", "--max-seq-len", "448",
     "--learning-rate", "1e-2", "--warmup-ratio", "0", "--logging-steps", "1", "--eval-limit", "4", "--seed", "0",
 ]
 
@@ -112,7 +112,7 @@ def test_run_dir_holds_adapter_metrics_run_record_and_loss_plot(resumed_run, min
     assert row["tokens_per_second"] > 0 and row["learning_rate"] > 0
 
     run = json.loads((run_dir / "run.json").read_text())
-    assert run["config"]["max_steps"] == STEPS and run["config"]["seed"] == 0 and run["config"]["max_seq_len"] == 400
+    assert run["config"]["max_steps"] == STEPS and run["config"]["seed"] == 0 and run["config"]["max_seq_len"] == 448
     assert run["prompt_format_version"] == PROMPT_FORMAT_VERSION and run["config"]["rag"] is False
     assert len(run["dataset"]["fingerprint"]) == 64 and run["dataset"]["path"] == str(mined_dataset.resolve())
     assert all(run["versions"][lib] for lib in ("torch", "transformers", "peft", "trl"))
