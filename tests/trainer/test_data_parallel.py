@@ -11,6 +11,7 @@ mpirun), which `train` says in a warning; run.json's "processes" tells the two a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -20,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 from click.testing import CliRunner
 
@@ -69,8 +71,16 @@ def killed_and_resumed(mined, tiny_model_dir, tmp_path_factory) -> Path:
     while not done.exists() and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
     assert first.poll() is None, f"the launch ended before its first checkpoint:\n{first.communicate()[0][-3000:]}"
+    # Every process: the launcher's group and each worker, wherever torch's launcher put it. A worker
+    # left alive trains on and writes metrics rows beside the resumed run (CI saw steps 1,2,5,6,3,4,5,6).
+    launched = psutil.Process(first.pid).children(recursive=True)
     os.killpg(first.pid, signal.SIGKILL)
+    for worker in launched:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            worker.kill()
     first.wait(timeout=60)
+    _, alive = psutil.wait_procs(launched, timeout=60)
+    assert not alive, alive
     assert not (run / "adapter").exists()  # killed before the end
 
     second = subprocess.run(_launch("--output", str(run), "--resume"), capture_output=True, text=True, env=ENV, timeout=900)
