@@ -362,7 +362,7 @@ class RawLlama:
                 sentence = now
         seconds = time.perf_counter() - start
         raw = "".join(pieces)
-        return DocRun(label, len(prompt), len(prompt), produced, first or seconds, sentence or seconds, seconds, raw, finish(raw))
+        return DocRun(label, len(prompt), len(prompt), produced, first or seconds, sentence or seconds, seconds, raw, guard_answer(raw))
 
     def reference(self, prompt: list[int]) -> float:
         """Seconds for `REFERENCE_PROMPT` tokens of `prompt` (repeated to length) from a cold cache,
@@ -440,7 +440,7 @@ def model_figures(
     from rustdoc_core.generation.drafting import model_drafter, prompt_lookup
     from rustdoc_core.generation.generators import LlamaGenerator
     from rustdoc_core.generation.grounding import context_code
-    from rustdoc_core.generation.guard import finish
+    from rustdoc_core.generation.guard import guard_answer
     from rustdoc_core.rust.items import RustSource
 
     name = _model_name(gguf)
@@ -464,7 +464,7 @@ def model_figures(
     renderer.close()
 
     def guarded(item, context):
-        return lambda answer: finish(item, answer, names=crate.names, context_code=context_code(context)).text
+        return lambda answer: guard_answer(item, answer, names=crate.names, context_code=context_code(context)).text
 
     # Every decoder, each with its own model context, takes each item in turn: a busy moment of
     # the machine hits all of them alike, and each keeps its KV cache from its item before.

@@ -30,7 +30,7 @@ REPORT_TO = {"none": None, "tensorboard": "tensorboard", "trackio": "trackio", "
 """`--report-to` choices (transformers' integration names) -> the package each needs."""
 
 
-def _f(default: Any, help: str, *, short: str | None = None, flag: str | None = None, cli: bool = True) -> Any:
+def _option(default: Any, help: str, *, short: str | None = None, flag: str | None = None, cli: bool = True) -> Any:
     meta = {"help": help, "short": short, "flag": flag, "cli": cli}
     if isinstance(default, (list, tuple)):
         return field(default_factory=lambda: tuple(default), metadata=meta)
@@ -41,43 +41,43 @@ def _f(default: Any, help: str, *, short: str | None = None, flag: str | None = 
 class TrainConfig:
     """Everything a training run depends on; recorded in the run's run.json."""
 
-    dataset: Path | None = _f(None, "Dataset directory written by `rustdoc-gen mine` (train/validation/test JSONL).")
-    output: Path | None = _f(None, "Run directory: adapter, checkpoints, metrics.jsonl, run.json, loss curve.")
-    base_model: str = _f(DEFAULT_BASE_MODEL, "Base model: a Hugging Face hub id, a local model directory, or a GGUF file (dequantized to train on).")
-    max_steps: int = _f(-1, "Stop after this many optimizer steps (-1: train for --epochs).")
-    epochs: float = _f(1.0, "Passes over the training split (when --max-steps is -1).")
-    learning_rate: float = _f(2e-4, "Peak learning rate of the LoRA weights.")
-    lr_scheduler: str = _f("cosine", "Learning-rate schedule (transformers' names: cosine, linear, constant, ...).")
-    warmup_ratio: float = _f(0.03, "Fraction of the steps spent warming the learning rate up.")
-    batch_size: int = _f(4, "Sequences per device per forward pass.")
-    gradient_accumulation: int = _f(4, "Forward passes summed into one optimizer step (effective batch = batch x this x GPUs).")
-    max_seq_len: int = _f(1024, "Longest tokenized sequence (prompt + doc); longer ones are truncated.")
-    packing: bool = _f(False, "Pack several records into each sequence (faster on GPUs; padding-free).")
-    qlora: bool = _f(False, "Load the base in 4-bit NF4 with bitsandbytes (QLoRA); needs CUDA.")
-    bf16: bool = _f(True, "Use bfloat16 on CUDA devices that support it (ignored on the CPU).")
-    gradient_checkpointing: bool = _f(True, "Recompute activations in the backward pass to save memory: SFT on CUDA, DPO on "
+    dataset: Path | None = _option(None, "Dataset directory written by `rustdoc-gen mine` (train/validation/test JSONL).")
+    output: Path | None = _option(None, "Run directory: adapter, checkpoints, metrics.jsonl, run.json, loss curve.")
+    base_model: str = _option(DEFAULT_BASE_MODEL, "Base model: a Hugging Face hub id, a local model directory, or a GGUF file (dequantized to train on).")
+    max_steps: int = _option(-1, "Stop after this many optimizer steps (-1: train for --epochs).")
+    epochs: float = _option(1.0, "Passes over the training split (when --max-steps is -1).")
+    learning_rate: float = _option(2e-4, "Peak learning rate of the LoRA weights.")
+    lr_scheduler: str = _option("cosine", "Learning-rate schedule (transformers' names: cosine, linear, constant, ...).")
+    warmup_ratio: float = _option(0.03, "Fraction of the steps spent warming the learning rate up.")
+    batch_size: int = _option(4, "Sequences per device per forward pass.")
+    gradient_accumulation: int = _option(4, "Forward passes summed into one optimizer step (effective batch = batch x this x GPUs).")
+    max_seq_len: int = _option(1024, "Longest tokenized sequence (prompt + doc); longer ones are truncated.")
+    packing: bool = _option(False, "Pack several records into each sequence (faster on GPUs; padding-free).")
+    qlora: bool = _option(False, "Load the base in 4-bit NF4 with bitsandbytes (QLoRA); needs CUDA.")
+    bf16: bool = _option(True, "Use bfloat16 on CUDA devices that support it (ignored on the CPU).")
+    gradient_checkpointing: bool = _option(True, "Recompute activations in the backward pass to save memory: SFT on CUDA, DPO on "
                                       "every device (a pair is two sequences; without it DPO's memory grows with batch x length).")
-    lora_r: int = _f(16, "LoRA rank.")
-    lora_alpha: int = _f(32, "LoRA alpha (scale = alpha / r).")
-    lora_dropout: float = _f(0.05, "Dropout on the LoRA branch.")
-    lora_targets: tuple[str, ...] = _f(LORA_TARGETS, "Modules that get LoRA adapters (comma-separated; default: per architecture, e.g. q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj).")
-    seed: int = _f(0, "Seed for shuffling, LoRA init and dropout: the same seed gives the same run.")
-    limit: int | None = _f(None, "Train on at most this many records (after a seeded shuffle).", short="-n")
-    eval_limit: int | None = _f(256, "Evaluate on at most this many validation records (0: skip evaluation).")
-    eval_steps: int | None = _f(None, "Evaluate every N steps as well as after each epoch (default: each epoch only).")
-    save_steps: int = _f(100, "Save a checkpoint every N steps (the last 3 are kept) for --resume.")
-    logging_steps: int = _f(10, "Log loss, learning rate and tokens/s every N steps (into metrics.jsonl).")
-    report_to: str = _f("none", "Also log to a tracker through transformers' integration: none, tensorboard (events in "
+    lora_r: int = _option(16, "LoRA rank.")
+    lora_alpha: int = _option(32, "LoRA alpha (scale = alpha / r).")
+    lora_dropout: float = _option(0.05, "Dropout on the LoRA branch.")
+    lora_targets: tuple[str, ...] = _option(LORA_TARGETS, "Modules that get LoRA adapters (comma-separated; default: per architecture, e.g. q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj).")
+    seed: int = _option(0, "Seed for shuffling, LoRA init and dropout: the same seed gives the same run.")
+    limit: int | None = _option(None, "Train on at most this many records (after a seeded shuffle).", short="-n")
+    eval_limit: int | None = _option(256, "Evaluate on at most this many validation records (0: skip evaluation).")
+    eval_steps: int | None = _option(None, "Evaluate every N steps as well as after each epoch (default: each epoch only).")
+    save_steps: int = _option(100, "Save a checkpoint every N steps (the last 3 are kept) for --resume.")
+    logging_steps: int = _option(10, "Log loss, learning rate and tokens/s every N steps (into metrics.jsonl).")
+    report_to: str = _option("none", "Also log to a tracker through transformers' integration: none, tensorboard (events in "
                         "RUN/checkpoints/runs/), trackio or wandb (pip install 'rustdoc-gen[tracking]').")
-    dry_run: bool = _f(False, "Prove the run works: 1% of the data, a few steps, in a temporary directory.")
-    resume: bool = _f(False, "Continue from the last complete checkpoint in --output after an interruption.")
-    rag: bool = _f(False, "Retrieval (prompt format v2): show each prompt its documented neighbours from the training split "
+    dry_run: bool = _option(False, "Prove the run works: 1% of the data, a few steps, in a temporary directory.")
+    resume: bool = _option(False, "Continue from the last complete checkpoint in --output after an interruption.")
+    rag: bool = _option(False, "Retrieval (prompt format v2): show each prompt its documented neighbours from the training split "
                    "(none from its own file), so the model learns to follow examples; use the model with `generate --rag`.")
-    method: str = _f("sft", "Training method: sft (supervised, on --dataset) or dpo (preference tuning of the --from "
+    method: str = _option("sft", "Training method: sft (supervised, on --dataset) or dpo (preference tuning of the --from "
                      "run's adapter on --preferences pairs from `rustdoc-gen prefs`).")
-    preferences: Path | None = _f(None, "With --method dpo: preference dataset directory written by `rustdoc-gen prefs`.")
-    from_run: Path | None = _f(None, "With --method dpo: the SFT run whose base and adapter DPO starts from.", flag="--from")
-    beta: float = _f(0.1, "With --method dpo: DPO's beta, how far the tuned model may move from the SFT model (higher: less).")
+    preferences: Path | None = _option(None, "With --method dpo: preference dataset directory written by `rustdoc-gen prefs`.")
+    from_run: Path | None = _option(None, "With --method dpo: the SFT run whose base and adapter DPO starts from.", flag="--from")
+    beta: float = _option(0.1, "With --method dpo: DPO's beta, how far the tuned model may move from the SFT model (higher: less).")
 
     def validate(self) -> None:
         """Raise ValueError naming the first bad field."""

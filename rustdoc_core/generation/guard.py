@@ -1,6 +1,6 @@
 """The output guard: what stands between a generator's raw answer and the user's file.
 
-Every backend's answer goes through `finish(item, raw)`. Small real models loop on a
+Every backend's answer goes through `guard_answer(item, raw)`. Small real models loop on a
 sentence, answer with the item's own code, leave chat-template tokens behind and
 name things that do not exist; the guard removes what is not a doc, in this order:
 
@@ -43,7 +43,7 @@ from rustdoc_core.generation.provenance import Provenance
 from rustdoc_core.rust.items import RustItem
 
 STEPS = (*GUARD_SEVERITY, "promoted-summary")
-"""What `finish` can do to an answer, as recorded in `FinishedDoc.steps`: each finding code it
+"""What `guard_answer` can do to an answer, as recorded in `FinishedDoc.steps`: each finding code it
 removed the cause of (the guard's codes and severities are the findings table's, stage "guard"),
 and `promoted-summary` when the summary was cut and the answer's next sentence opens the doc
 instead (the template's summary is never glued above the answer's words)."""
@@ -286,7 +286,7 @@ def _repeats(key: str, seen: set[str]) -> bool:
     return False
 
 
-def loops(text: str, *, phrases: bool = True) -> bool:
+def has_word_loop(text: str, *, phrases: bool = True) -> bool:
     """Whether text repeats a run of words three times in a row, or (`phrases`) one 4-word phrase
     three times anywhere."""
     words = text.split()
@@ -300,16 +300,16 @@ def loops(text: str, *, phrases: bool = True) -> bool:
     return any(grams.count(g) >= 3 for g in set(grams))
 
 
-_CIRCULAR = re.compile(
+_DEFINES_ITSELF = re.compile(
     r"\b(\w+ \w+),? (?:that|which) (?:can be used|is used|allows?(?: \w+)?|lets? \w+) to (?:create|define|implement|build|represent|make) (?:an? |the )?(?:\w+ )?\1\b",
     re.I,
 )
 
 
-def circular(sentence: str) -> bool:
+def defines_itself(sentence: str) -> bool:
     """Whether a sentence defines a thing by itself ("a custom type that can be used to create a
     custom type"): small models fill a doc with these."""
-    return _CIRCULAR.search(sentence.replace("`", "")) is not None
+    return _DEFINES_ITSELF.search(sentence.replace("`", "")) is not None
 
 
 def _paragraph(lines: list[str], sentences: list[str]) -> list[str]:
@@ -329,14 +329,14 @@ def repetitions(doc: str) -> list[tuple[int, str]]:
     for block in _blocks(doc):
         if block.kind == "code":
             key = "\0code\0" + "\n".join(block.lines)
-            if (key in seen and len(block.lines) > 2) or loops("\n".join(block.lines[1:-1]), phrases=False):
+            if (key in seen and len(block.lines) > 2) or has_word_loop("\n".join(block.lines[1:-1]), phrases=False):
                 found.append((line, block.lines[0]))
             seen.add(key)
         elif block.kind in ("prose", "list"):
             units = [" ".join(e) for e in _list_entries(block.lines)] if block.kind == "list" else _sentences(block.lines)
             for unit in units:
                 key = _key(unit)
-                if _repeats(key, seen) or loops(unit) or circular(unit):
+                if _repeats(key, seen) or has_word_loop(unit) or defines_itself(unit):
                     found.append((line, unit))
                 seen.add(key)
         line += len(block.lines)
@@ -351,14 +351,14 @@ def cut_repetition(doc: str) -> str:
     for block in _blocks(doc):
         if block.kind == "code":
             key = "\0code\0" + "\n".join(block.lines)
-            if key not in seen and not loops("\n".join(block.lines[1:-1]), phrases=False):
+            if key not in seen and not has_word_loop("\n".join(block.lines[1:-1]), phrases=False):
                 out.append(block)
             seen.add(key)
         elif block.kind == "list":
             kept = []
             for entry in _list_entries(block.lines):
                 key = _key(" ".join(entry))
-                if not _repeats(key, seen) and not loops(" ".join(entry)):
+                if not _repeats(key, seen) and not has_word_loop(" ".join(entry)):
                     kept.extend(entry)
                 seen.add(key)
             out.append(_Block("list", kept))
@@ -367,7 +367,7 @@ def cut_repetition(doc: str) -> str:
             kept_sentences = []
             for sentence in sentences:
                 key = _key(sentence)
-                if not _repeats(key, seen) and not loops(sentence) and not circular(sentence):
+                if not _repeats(key, seen) and not has_word_loop(sentence) and not defines_itself(sentence):
                     kept_sentences.append(sentence)
                 seen.add(key)
             out.append(_Block("prose", block.lines if kept_sentences == sentences else _paragraph(block.lines, kept_sentences)))
@@ -1018,13 +1018,13 @@ def repeats_itself(text: str) -> bool:
     sentences = [s for s in _SENTENCE_END.split(" ".join(lines)) if len(s.split()) >= 3]
     if not sentences:
         return False
-    return _repeats(_key(sentences[-1]), {_key(s) for s in sentences[:-1]}) or loops(sentences[-1])
+    return _repeats(_key(sentences[-1]), {_key(s) for s in sentences[:-1]}) or has_word_loop(sentences[-1])
 
 
 # --- the guard ---------------------------------------------------------------------------
 
 
-def finish(
+def guard_answer(
     item: RustItem,
     raw: str,
     *,

@@ -29,7 +29,7 @@ from rustdoc_core.generation.backend import Answer, BackendUnavailable
 from rustdoc_core.generation.crate_context import CrateContext
 from rustdoc_core.generation.generators import DocGenerator, GeneratedDoc, GenerationCancelled, OnToken
 from rustdoc_core.generation.grounding import context_code
-from rustdoc_core.generation.guard import finish
+from rustdoc_core.generation.guard import guard_answer
 from rustdoc_core.generation.prompt import PromptContext
 from rustdoc_core.generation.provenance import Provenance
 from rustdoc_core.generation.retrieval import item_key
@@ -118,7 +118,7 @@ def _guarded(
     if not generator.is_model:  # the guard is for model answers: it changes no template doc (3,460 of Debian's items)
         return GeneratedDoc(normalize_doc(answer.text), answer.text, Provenance.TEMPLATE, 0, seconds)
     own = item_key(str(request.path), request.item) if request.path is not None else None
-    done = finish(
+    done = guard_answer(
         item, answer.text, names=crate.names, context_code=context_code(context), examples=[e.doc for e in context.examples],
         known=crate.docs, own=own, error_meanings=crate.error_meanings(_path_of(request)),
     )

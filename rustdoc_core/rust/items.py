@@ -748,7 +748,7 @@ class _WindowReader(_ItemReader):
         self._window = (start_byte, end_byte)
 
     def _walk_list(self, parent: Node, *rest: Any, **flags: Any) -> Iterator[RustItem | _Descend]:
-        return super()._walk_list(_Near(parent, self._window), *rest, **flags)  # type: ignore[arg-type]
+        return super()._walk_list(_WindowedList(parent, self._window), *rest, **flags)  # type: ignore[arg-type]
 
     def _outside(self, node: Node, pending: list[Node]) -> bool:
         head = pending[0].start_byte if pending else node.start_byte
@@ -772,7 +772,7 @@ PREFIX_NODES = ("line_comment", "block_comment", "attribute_item")
 """What stands before an item and belongs to it (the reader's `pending`): docs, plain comments, attributes."""
 
 
-class _Near:
+class _WindowedList:
     """A list node (file, impl or module body) showing only the children that can touch a
     byte window: from the first one reaching it to the last one starting in it, with the
     comments and attributes around them up to the items they belong to. A long impl is

@@ -25,7 +25,7 @@ from lsp_server.diagnostics import MISSING_DOC, document_diagnostics
 from lsp_server.workspace_crate import WorkspaceCrate
 from rustdoc_cli.cli import main
 from rustdoc_core.generation.crate_context import CrateContext
-from rustdoc_core.generation.guard import finish
+from rustdoc_core.generation.guard import guard_answer
 from rustdoc_core.rust.items import RustSource
 from rustdoc_core.rust.positions import UTF16
 from tests.support.lsp_client import apply_text_edits, edits_for, server_session
@@ -122,7 +122,7 @@ def test_the_template_says_what_the_crates_error_type_is(tmp_path, monkeypatch):
 
     context = CrateContext.of_files((p, RustSource(p.read_text(encoding="utf-8"))) for p in sorted(root.glob("src/*.rs")))
     item = next(i for i in RustSource(MEANT["src/lib.rs"].replace("        ", "")).items() if i.name == "load_count")
-    done = finish(item, "Loads a count from `text`.", names=context.names, error_meanings=context.error_meanings())
+    done = guard_answer(item, "Loads a count from `text`.", names=context.names, error_meanings=context.error_meanings())
     assert "# Errors\n\nReturns an error that can occur when loading a count, if" in done.text, done.text
 
 
@@ -177,15 +177,15 @@ def test_names_of_the_crates_other_files_ground_a_doc_in_generate_and_in_the_edi
     lib = root / "src" / "lib.rs"
     item = next(i for i in RustSource(lib.read_text()).items() if i.name == "count")
     alone = CrateContext.of_files([(lib, RustSource(lib.read_text()))])
-    assert "Registry::record" not in finish(item, ANSWER, names=alone.names).text  # the other file unseen: cut
+    assert "Registry::record" not in guard_answer(item, ANSWER, names=alone.names).text  # the other file unseen: cut
 
     sources = [(p, RustSource(p.read_text())) for p in sorted((root / "src").glob("*.rs"))]
-    assert finish(item, ANSWER, names=CrateContext.of_files(sources).names).text == ANSWER  # `generate` sees the crate
+    assert guard_answer(item, ANSWER, names=CrateContext.of_files(sources).names).text == ANSWER  # `generate` sees the crate
 
     workspace = WorkspaceCrate()
     workspace.start([root], rag=False)  # the editor reads its workspace the same way
     assert workspace.ready.wait(30)
-    assert finish(item, ANSWER, names=workspace.crate.names).text == ANSWER
+    assert guard_answer(item, ANSWER, names=workspace.crate.names).text == ANSWER
 
 
 # --- the same docs through `generate --write` and the editor's code action ---------------

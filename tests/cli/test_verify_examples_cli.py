@@ -21,7 +21,7 @@ from rustdoc_core.docs.example_verify import ExampleVerifier
 from rustdoc_core.generation.crate_context import CrateContext
 from rustdoc_core.generation.document import plan_file
 from rustdoc_core.generation.generators import GeneratedDoc
-from rustdoc_core.generation.guard import finish
+from rustdoc_core.generation.guard import guard_answer
 from rustdoc_core.generation.pipeline import verify_doc
 from rustdoc_core.generation.provenance import Provenance
 from tests.conftest import FIXTURES, REPO_ROOT
@@ -64,7 +64,7 @@ def test_a_failing_example_is_never_inserted_and_the_user_is_told_once(crate, tm
     names = CrateContext.of_files([(job.path, job.source)]).names
     for example in (GOOD, BAD):  # the guard alone lets either through (a fn's budget: one example)
         answer = ANSWER.split("# Examples")[0] + f"# Examples\n\n```\n{example}\n```"
-        assert example in finish(item, answer, names=names).text
+        assert example in guard_answer(item, answer, names=names).text
     doc = GeneratedDoc(ANSWER, ANSWER, Provenance.MODEL, 40, 0.1)
     verifier = ExampleVerifier.for_path(lib, target_dir=tmp_path / "target")
     assert verifier is not None

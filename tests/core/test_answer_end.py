@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from rustdoc_core.generation.answer_end import SUMMARY_ONLY_KINDS, answer_end
-from rustdoc_core.generation.guard import budget_of, finish
+from rustdoc_core.generation.guard import budget_of, guard_answer
 from rustdoc_core.rust.items import RustItem, parse_items
 
 SOURCE = """\
@@ -98,6 +98,6 @@ def test_the_guard_keeps_of_a_stopped_answer_what_budget_keeps_of_the_whole(name
     subject = item(name)
     stopped = stop_of(subject, answer)
     if subject.kind in SUMMARY_ONLY_KINDS:
-        assert finish(subject, stopped).text == finish(subject, answer.split("\n\n")[0]).text
+        assert guard_answer(subject, stopped).text == guard_answer(subject, answer.split("\n\n")[0]).text
     else:
-        assert finish(subject, stopped).text == finish(subject, answer).text
+        assert guard_answer(subject, stopped).text == guard_answer(subject, answer).text

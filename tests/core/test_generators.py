@@ -125,7 +125,7 @@ def test_prompt_goes_through_the_ggufs_chat_template(tiny_llama, sample):
 
 
 def test_greedy_generation_is_repeatable_and_post_processed(tiny_llama, tiny_gguf_path, sample):
-    from rustdoc_core.generation.guard import finish
+    from rustdoc_core.generation.guard import guard_answer
 
     item = item_named(sample, "nth_word")
     context = prompt_context(sample, item)
@@ -135,7 +135,7 @@ def test_greedy_generation_is_repeatable_and_post_processed(tiny_llama, tiny_ggu
     assert [n for n, _ in ticks] == list(range(1, first.tokens + 1))
     assert ticks[-1][1] == first.raw  # the text as it formed, token by token
     assert all(first.raw.startswith(text) for _, text in ticks)
-    expected = finish(item, first.raw)
+    expected = guard_answer(item, first.raw)
     assert first.text == expected.text
     assert first.origin == expected.provenance
     assert first.text.strip()

@@ -24,7 +24,7 @@ from rustdoc_core.generation.guard import (
     budget_of,
     contradicted,
     copied_sentences,
-    finish,
+    guard_answer,
     guard_findings,
     malformed,
     needless_sections,
@@ -62,7 +62,7 @@ def test_real_degenerate_answer_is_guarded_to_the_pinned_doc(path):
     code = context_code(context)
     raw_codes = sorted({f.code for f in guard_findings(item, data["raw"], index, code, [e.doc for e in context.examples])})
     assert raw_codes == data["raw_findings"]
-    done = finish(item, data["raw"], names=index, context_code=code, examples=[e.doc for e in context.examples])
+    done = guard_answer(item, data["raw"], names=index, context_code=code, examples=[e.doc for e in context.examples])
     # A doc the template replaced is whatever the template writes today (its wording is not the guard's).
     expected = template_doc(item) if data["provenance"] == "template" else data["final"]
     assert (done.text, done.provenance, list(done.steps)) == (expected, data["provenance"], data["steps"])
@@ -74,7 +74,7 @@ def test_echoed_block_member_docs_do_not_become_the_items_doc():
     data, item, context, index = _load(FIXTURES / "guard" / "echoed_enum_with_member_docs.json")
     assert "/// A pattern matches if the entire file path matches" in data["raw"]
     # Before the guard, `parse_completion` took the variants' `///` lines as the enum's doc.
-    assert "A pattern matches" not in finish(item, data["raw"], names=index, context_code=context_code(context)).text
+    assert "A pattern matches" not in guard_answer(item, data["raw"], names=index, context_code=context_code(context)).text
 
 
 def test_guard_codes_are_defined_once_and_apart_from_the_checkers():
@@ -95,7 +95,7 @@ def test_a_sentence_repeated_until_max_tokens_is_cut_to_its_first_occurrence():
     # The issue's fine-tuned model on a `bool` field of bat's `Style`.
     item = _item(FIELD, "field")
     raw = "Whether the style is enabled.\n\n" + " ".join(["The `is_dimmed` option is used to determine whether the style is enabled."] * 8)
-    done = finish(item, raw)
+    done = guard_answer(item, raw)
     assert done.text == "Whether the style is enabled."
     assert done.provenance == "repaired" and "repetition" in done.steps
 
@@ -103,7 +103,7 @@ def test_a_sentence_repeated_until_max_tokens_is_cut_to_its_first_occurrence():
 def test_an_invented_name_in_the_only_sentence_gives_the_template_doc_alone():
     item = _item(FIELD, "field")
     raw = "The `is_dimmed` macro is a serde-based serializer in the `serde::is_dimmed` trait."
-    done = finish(item, raw, names=NameIndex(frozenset({"Style"}), frozenset()))
+    done = guard_answer(item, raw, names=NameIndex(frozenset({"Style"}), frozenset()))
     assert (done.text, done.provenance) == (template_doc(item), "template")
 
 
@@ -125,26 +125,26 @@ def test_a_code_block_defining_the_item_is_removed_but_an_example_calling_it_sta
         "Returns `x` doubled.\n\n```rust\npub fn double(x: u32) -> u32 {\n    x * 2\n}\n```\n\n"
         "# Examples\n\n```\nassert_eq!(double(2), 4);\n```"
     )
-    done = finish(item, raw)
+    done = guard_answer(item, raw)
     assert done.text == "Returns `x` doubled.\n\n# Examples\n\n```\nassert_eq!(double(2), 4);\n```"
     assert done.steps == ("echoed-code",)
 
 
 def test_chat_template_leftovers_and_role_names_are_stripped():
     item = _item("pub fn double(x: u32) -> u32 { x * 2 }")
-    done = finish(item, "assistant\nReturns `x` doubled.<|im_end|>\n<|im_start|>user\nThanks")
+    done = guard_answer(item, "assistant\nReturns `x` doubled.<|im_end|>\n<|im_start|>user\nThanks")
     assert done.text == "Returns `x` doubled." and done.steps == ("chat-leftover",)
 
 
 def test_fields_get_their_one_sentence_summary_and_fns_a_short_paragraph_more():
     item = _item(FIELD, "field")
     raw = "Whether the style is dimmed.\n\nDimmed text is drawn fainter.\n\nIt is off by default.\n\n```rust\nlet x = 1;\n```"
-    done = finish(item, raw)
+    done = guard_answer(item, raw)
     assert done.text == "Whether the style is dimmed."
     assert done.steps == ("over-length",)
     fn = _item("pub fn dim(&mut self) {\n    self.is_dimmed = true;\n}\n")
     raw = "Dims the style.\n\nDimmed text is drawn fainter.\n\nIt is off by default, and stays off until this is called."
-    assert finish(fn, raw).text == "Dims the style.\n\nDimmed text is drawn fainter."
+    assert guard_answer(fn, raw).text == "Dims the style.\n\nDimmed text is drawn fainter."
     assert budget_of(fn).paragraphs == 2 and budget_of(item).paragraphs == 1
 
 
@@ -164,7 +164,7 @@ def test_template_docs_of_real_crates_pass_the_guard_unchanged(debian_crate):
         for source in sources:
             for item in (i.with_doc(None) for i in source.items() if needs_doc(i)):
                 doc = template_doc(item)
-                done = finish(item, doc, names=index, context_code=context_code(prompt_context(source, item)))
+                done = guard_answer(item, doc, names=index, context_code=context_code(prompt_context(source, item)))
                 assert (done.text, done.provenance) == (doc, "model"), item.label
                 checked += 1
         assert checked > 50
@@ -189,7 +189,7 @@ def test_a_variant_answered_with_a_made_up_definition_and_an_invented_rename_kee
     # The issue's base-model answer for bat's `GitStatus::Renamed`.
     item = next(i for i in parse_items("pub enum GitStatus {\n    Modified,\n    Renamed,\n}\n") if i.name == "Renamed")
     raw = "The status of a renamed file.\n\n```rust\nenum Renamed {\n    Old,\n    New,\n}\n```\n\nRenamed the `GitStatus` enum to `R`."
-    done = finish(item, raw, names=NameIndex(frozenset({"GitStatus", "Modified", "Renamed"}), frozenset()))
+    done = guard_answer(item, raw, names=NameIndex(frozenset({"GitStatus", "Modified", "Renamed"}), frozenset()))
     assert done.text == "The status of a renamed file."
     assert done.steps == ("echoed-code", "over-length") and done.provenance == "repaired"
 
@@ -233,14 +233,14 @@ def test_returns_ok_of_a_fn_returning_nothing_is_cut_and_the_template_doc_stands
     item = _clap_lex("seek")
     raw = "Returns `Ok(())` if the seek operation is successful, otherwise returns an error."
     assert [f.code for f in guard_findings(item, raw)] == ["contradicted-claim"]
-    done = finish(item, raw)
+    done = guard_answer(item, raw)
     assert (done.text, done.provenance, done.steps) == (template_doc(item), "template", ("contradicted-claim",))
 
 
 def test_a_claim_the_signature_contradicts_is_cut_and_the_rest_kept():
     item = _clap_lex("remaining")
     raw = "Returns the number of arguments left.\n\nReturns `None` if the cursor is at the end; returns `true` when done."
-    done = finish(item, raw)
+    done = guard_answer(item, raw)
     assert done.text == "Returns the number of arguments left."
     assert done.steps == ("contradicted-claim",) and done.provenance == "repaired"
 
@@ -264,21 +264,21 @@ def test_a_variant_summarised_as_returning_true_is_misshapen_and_contradicted():
     raw = "Returns `true` if the output should use colors."
     codes = {f.code for f in guard_findings(item, raw)}
     assert {"misshapen-summary", "contradicted-claim"} <= codes
-    assert finish(item, raw).provenance == "template"
+    assert guard_answer(item, raw).provenance == "template"
 
 
 def test_a_misshapen_summary_is_rewritten_in_the_items_shape():
     struct = _clap_lex("RawArgs")
-    done = finish(struct, "Returns a struct that holds the arguments of the command line.")
+    done = guard_answer(struct, "Returns a struct that holds the arguments of the command line.")
     assert (done.text, done.steps) == ("A struct that holds the arguments of the command line.", ("misshapen-summary",))
     field = _item(FIELD, "field")
-    done = finish(field, "Returns `true` if the style is dimmed.")
+    done = guard_answer(field, "Returns `true` if the style is dimmed.")
     assert (done.text, done.provenance) == ("Whether the style is dimmed.", "repaired")
 
 
 def test_a_misshapen_summary_that_cannot_be_rewritten_lets_its_next_sentence_open_the_doc():
     item = _clap_lex("ArgCursor")
-    done = finish(item, "Creates a new cursor over the arguments. A position in the arguments of `RawArgs`.", names=CLAP_LEX_NAMES)
+    done = guard_answer(item, "Creates a new cursor over the arguments. A position in the arguments of `RawArgs`.", names=CLAP_LEX_NAMES)
     assert done.text == "A position in the arguments of `RawArgs`."
     assert done.steps == ("misshapen-summary", "promoted-summary")
 
@@ -287,13 +287,13 @@ def test_the_template_summary_is_never_glued_above_a_model_paragraph():
     # `struct Options` became "Options." above the model's paragraph: now the template alone.
     item = _clap_lex("ArgCursor")
     raw = "The `ArgCursor` trait moves along the arguments.\n\nIt keeps the index of the next argument to read."
-    done = finish(item, raw)
+    done = guard_answer(item, raw)
     assert (done.text, done.provenance) == (template_doc(item), "template")
     # A long one-sentence summary is shortened at a clause break, not put under the template's.
     long = ("Returns the number of arguments that are left to read from the command line, which is the length "
             "of the list of items minus the position of the cursor that the caller passed in when it started to "
             "read them, one after the other.")
-    done = finish(_clap_lex("remaining"), long)
+    done = guard_answer(_clap_lex("remaining"), long)
     assert done.text == "Returns the number of arguments that are left to read from the command line."
 
 
@@ -304,7 +304,7 @@ def test_sections_no_rust_doc_needs_are_cut():
         "# Returns\n\nThe count.\n\n# Panics\n\nThis function does not panic."
     )
     assert needless_sections(raw) == [(2, "arguments"), (6, "returns"), (10, "panics")]
-    done = finish(item, raw)
+    done = guard_answer(item, raw)
     assert (done.text, done.steps) == ("Returns the number of arguments left.", ("needless-section",))
 
 
@@ -314,9 +314,9 @@ def test_a_sentence_copied_from_a_retrieved_example_is_cut():
     example = "Returns the number of arguments left to parse, so the options should have been set first."
     raw = "Returns how many items remain.\n\nReturns the number of arguments left to parse, so the options should have been set first."
     assert [f.code for f in guard_findings(item, raw, examples=[example]) if f.code == "copied-doc"] == ["copied-doc"]
-    done = finish(item, raw, examples=[example])
+    done = guard_answer(item, raw, examples=[example])
     assert done.text == "Returns how many items remain." and "copied-doc" in done.steps
-    assert finish(item, example, examples=[example]).provenance == "template"
+    assert guard_answer(item, example, examples=[example]).provenance == "template"
     assert copied_sentences("Returns how many items remain.", [example]) == []
 
 
@@ -325,7 +325,7 @@ def test_every_doc_the_guard_writes_is_well_formed_markdown():
     # The issue's broken `# Errors`: a code span left open at the end of the section.
     raw = "Returns the number of arguments left.\n\nIt counts `self.items and stops. It never fails.\n\n```rust\nlet n = 1;"
     assert malformed(raw)
-    done = finish(item, raw)
+    done = guard_answer(item, raw)
     assert not malformed(done.text)
     assert well_formed("A `b` c.\n\nD `e f.\n\n```rust\nlet x = 1;") == "A `b` c.\n\n```rust\nlet x = 1;\n```"
 
@@ -343,6 +343,6 @@ def test_a_doc_recalled_from_another_item_of_the_crate_is_cut_though_no_prompt_s
     raw = "A pattern matches if and only if the entire file path matches this literal string."
     own = item_key("src/glob.rs", item)
     assert [f.code for f in guard_findings(item, raw, known=crate.docs, own=own)] == ["copied-doc"]
-    assert finish(item, raw, known=crate.docs, own=own).provenance == "template"
+    assert guard_answer(item, raw, known=crate.docs, own=own).provenance == "template"
     literal = next(i for i in source.items() if i.name == "Literal")  # its own doc is no copy
     assert copied_sentences(raw, known=crate.docs, own=item_key("src/glob.rs", literal)) == []
