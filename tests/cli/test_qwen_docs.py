@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -119,7 +120,8 @@ def clap_lex_stripped(debian_registry, tmp_path) -> Path:
     )
     lib = root / "src" / "lib.rs"
     lib.write_text(strip_docs(lib.read_text(encoding="utf-8")), encoding="utf-8")
-    assert "///" not in lib.read_text(encoding="utf-8")
+    # No doc line is left; clap_lex's one `//// Create an argument list to parse` is a plain comment to rustdoc.
+    assert not re.search(r"^\s*///(?!/)", lib.read_text(encoding="utf-8"), re.M)
     return root
 
 
