@@ -9,7 +9,9 @@ check's findings against clippy's, matched by file, line and column.
 Both tools read the same copy of each crate, as its default features build it: the copy's
 manifest keeps what those features need (no dev-dependencies, examples or benches), and code
 compiled out by a `#[cfg]` (or a `#[cfg_attr]` that does not apply) is blanked with spaces,
-lines kept, so that neither tool sees what rustc does not. `check` reads the files of the
+lines kept, so that neither tool sees what rustc does not; a `#[cfg_attr(..., doc = "...")]`
+that applies becomes the `#[doc = "..."]` the build sees (check reads cfg_attr docs as docs.rs
+shows them, every feature on). `check` reads the files of the
 library's module tree, as clippy does. The dependencies come from Debian's librust-*-dev
 packages (`scripts/fetch-debian-crates`).
 """
@@ -252,6 +254,43 @@ def _leading_cfg_is_false(node, features: set[str]) -> bool:
     return False
 
 
+_DOC_ONLY = re.compile(r"^\s*(doc\s*=\s*(?:\"(?:[^\"\\\\]|\\\\.)*\"|r#*\".*\"#*))\s*$", re.S)
+
+
+def applied_doc_attributes(data: bytes, features: set[str]) -> list[tuple[int, bytes]]:
+    """`#[cfg_attr(PREDICATE, doc = "...")]` whose predicate holds for `features`, each as
+    (start, the same bytes as `#[doc = "..."]` padded with spaces): the doc line the build sees,
+    which `check` then reads as such (it reads a `cfg_attr` doc as docs.rs would, all features on)."""
+    out: list[tuple[int, bytes]] = []
+    stack = [RustSource(data).tree.root_node]
+    while stack:
+        node = stack.pop()
+        for child in node.children:
+            if child.type != "attribute_item":
+                if child.named_child_count:
+                    stack.append(child)
+                continue
+            original = child.text or b""
+            attr = _CFG_ATTR.match(original.decode("utf-8", "replace"))
+            if not attr:
+                continue
+            predicate = _split_cfg_attr(attr.group(1))
+            doc = _DOC_ONLY.match(attr.group(1)[len(predicate) + 1 :])
+            if doc and cfg_value(predicate, features) is True:
+                plain = f"#[{doc.group(1)}]".encode()
+                if len(plain) <= len(original) and b"\n" not in original:
+                    out.append((child.start_byte, plain.ljust(len(original))))
+    return out
+
+
+def rewrite(data: bytes, replacements: list[tuple[int, bytes]]) -> bytes:
+    """The bytes with each (start, bytes) put in place, lengths kept."""
+    out = bytearray(data)
+    for start, new in replacements:
+        out[start : start + len(new)] = new
+    return bytes(out)
+
+
 def blank(data: bytes, ranges: list[tuple[int, int]]) -> bytes:
     """The bytes with each range's characters made spaces, line breaks kept."""
     out = bytearray(data)
@@ -274,9 +313,9 @@ def prepared_crate(source: Path, work: Path) -> Path:
     (crate / "Cargo.lock").unlink(missing_ok=True)
     for path in crate.rglob("*.rs"):
         data = path.read_bytes()
-        ranges = compiled_out(data, features)
-        if ranges:
-            path.write_bytes(blank(data, ranges))
+        ranges, docs = compiled_out(data, features), applied_doc_attributes(data, features)
+        if ranges or docs:
+            path.write_bytes(blank(rewrite(data, docs), ranges))
     return crate
 
 

@@ -277,6 +277,24 @@ class CrateIndex:
                         elif full not in items:
                             items.add(full)
                             changed = True
+            # An item re-exported from a private module may itself be that module's own re-export
+            # (clap: `pub use crate::parser::ArgMatches` -> `pub use self::matches::{ArgMatches, ..}`
+            # -> `pub use arg_matches::{ArgMatches, ..}`): follow the chain to where it is defined.
+            for full in list(items):
+                owner = self.modules.get(full[:-1])
+                if owner is None:
+                    continue
+                for target, bound in owner.uses:
+                    if bound not in (full[-1], "*"):
+                        continue
+                    for origin in self._targets(full[:-1], target if bound != "*" else target + (full[-1],)):
+                        if origin in self.modules:
+                            if origin not in exported:
+                                exported.add(origin)
+                                changed = True
+                        elif origin != full and origin not in items:
+                            items.add(origin)
+                            changed = True
         self._exported_modules = exported
         self._exported_items = items
 

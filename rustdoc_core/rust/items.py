@@ -994,6 +994,10 @@ def _panic_query() -> Any:
     return Query(rust_language(), _PANIC_QUERY_SOURCE)
 
 
+_ITEM_MACROS = frozenset({"lazy_static", "thread_local"})
+"""Macros whose arguments declare statics: their initializers become items of their own, which
+missing_panics_doc does not count as the fn's body (grep-cli's `lazy_static! { static ref RE: Regex
+= Regex::new(..).unwrap(); }`)."""
 _STRING_OR_COMMENT = re.compile(r'"(?:\\.|[^"\\])*"|//[^\n]*|/\*.*?\*/', re.S)
 _PANIC_IN_MACRO_ARGS = re.compile(r"\.\s*(unwrap|expect)\s*\(|(?<![\w:])(panic|assert|assert_eq|assert_ne)\s*!")
 
@@ -1015,7 +1019,7 @@ def _panic_sites(body: Node) -> Iterator[PanicSite]:
             node = captures["site.macro"][0]
             name = _text(captures["macro"][0]).split("::")[-1]
             if name not in _PANIC_MACROS:
-                if not _inside_nested_fn(node, body):
+                if name not in _ITEM_MACROS and not _inside_nested_fn(node, body):
                     context = _site_context(node, body)
                     in_macro_args.extend((node.start_byte, replace(site, **context)) for site in _macro_argument_sites(node))
                 continue
