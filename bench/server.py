@@ -362,7 +362,7 @@ class RawLlama:
                 sentence = now
         seconds = time.perf_counter() - start
         raw = "".join(pieces)
-        return DocRun(label, len(prompt), len(prompt), produced, first or seconds, sentence or seconds, seconds, raw, guard_answer(raw))
+        return DocRun(label, len(prompt), len(prompt), produced, first or seconds, sentence or seconds, seconds, raw, finish(raw))
 
     def reference(self, prompt: list[int]) -> float:
         """Seconds for `REFERENCE_PROMPT` tokens of `prompt` (repeated to length) from a cold cache,
