@@ -5,22 +5,16 @@ case in a crate of its own: an item re-exported through a chain of private modul
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from rustdoc_cli.cli import main
-
-MANIFEST = '[package]\nname = "chain"\nversion = "0.1.0"\nedition = "2021"\n'
+from tests.support.crates import write_crate
 
 
 def _crate(tmp_path: Path, files: dict[str, str]) -> Path:
-    root = tmp_path / "chain"
-    for name, text in {"Cargo.toml": MANIFEST, **files}.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
+    return write_crate(tmp_path / "chain", "chain", files)
 
 
 def _findings(root: Path, select: str) -> set[tuple[str, str]]:

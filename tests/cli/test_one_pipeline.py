@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -28,9 +27,8 @@ from rustdoc_core.generation.crate_context import CrateContext
 from rustdoc_core.generation.guard import guard_answer
 from rustdoc_core.rust.items import RustSource
 from rustdoc_core.rust.positions import UTF16
+from tests.support.crates import write_crate
 from tests.support.lsp_client import apply_text_edits, edits_for, server_session
-
-MANIFEST = '[package]\nname = "loader"\nversion = "0.1.0"\nedition = "2021"\n\n[lib]\npath = "src/lib.rs"\n'
 
 
 def run(*args: str):
@@ -38,11 +36,7 @@ def run(*args: str):
 
 
 def crate(tmp_path: Path, files: dict[str, str]) -> Path:
-    root = tmp_path / "loader"
-    for name, text in {"Cargo.toml": MANIFEST, **files}.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(textwrap.dedent(text), encoding="utf-8")
-    return root
+    return write_crate(tmp_path / "loader", "loader", files)
 
 
 ALIASED = {
