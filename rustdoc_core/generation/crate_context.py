@@ -210,9 +210,11 @@ class CrateContext:
         index = self.indexes.index_for(path) if path is not None else None
         if index is None:
             return own
-        if index.root not in self._index_meanings:
-            self._index_meanings[index.root] = error_type_meanings(index.documented_types)
-        return {**self._index_meanings[index.root], **own}
+        with self._lock:
+            crate_wide = self._index_meanings.get(index.root)
+            if crate_wide is None:
+                crate_wide = self._index_meanings[index.root] = error_type_meanings(index.documented_types)
+        return {**crate_wide, **own}
 
     def resolve(self, item: RustItem, path: Path | None = None) -> RustItem:
         """`item` with a return type written through a `Result` alias expanded (the crate's aliases,
