@@ -291,23 +291,18 @@ def evaluate(args: argparse.Namespace, dataset: Path, gguf: Path, adapter: Path,
     return report, {label: by_spec[spec] for label, spec in systems.items()}
 
 
-ROWS = (
-    ("chrf", "chrF", "{:.1f}"),
-    ("bleu4", "BLEU-4", "{:.1f}"),
-    ("rouge_l", "ROUGE-L", "{:.1f}"),
-    ("misshapen", "misshapen summaries", "{:.0%}"),
-    ("contradicted", "claims the signature contradicts", "{:.0%}"),
-    ("copied", "copied from another item's doc", "{:.0%}"),
-    ("existence", "named items that exist", "{:.0%}"),
-    ("needless_sections", "needless sections", "{:.0%}"),
-    ("malformed", "malformed Markdown", "{:.0%}"),
-    ("length_ratio", "length / human doc (median)", "{:.2f}"),
-    ("kept", "answers kept as written", "{:.0%}"),
-    ("repaired", "answers repaired", "{:.0%}"),
-    ("replaced", "answers replaced by the template", "{:.0%}"),
-    ("tokens_per_doc", "tokens per doc", "{:.0f}"),
-)
-"""The table's rows: eval figure key, title, format."""
+ROWS = ("chrf", "bleu4", "rouge_l", "misshapen", "contradicted", "copied", "existence", "needless_sections", "malformed",
+        "length_ratio", "kept", "repaired", "replaced", "tokens_per_doc")
+"""The table's rows: eval figure keys, titled and shown as `eval`'s own metrics table says."""
+
+
+def _row_format(key: str) -> tuple[str, str]:
+    """A figure's title and format, from the eval's one list of metrics."""
+    from trainer.evaluation.metrics import METRICS
+
+    metric = next(m for m in METRICS if m.key == key)
+    pattern = "{:.0%}" if metric.percent else "{:.2f}" if key == "length_ratio" else "{:.0f}" if key == "tokens_per_doc" else "{:.1f}"
+    return metric.label, pattern
 
 
 def side_by_side(report: dict, names: dict[str, str]) -> tuple[list[str], list[list[str]]]:
@@ -315,7 +310,8 @@ def side_by_side(report: dict, names: dict[str, str]) -> tuple[list[str], list[l
     overall, cost = report["figures"]["overall"], report["cost"]
     labels = list(names)
     rows = []
-    for key, title, pattern in ROWS:
+    for key in ROWS:
+        title, pattern = _row_format(key)
         values = [overall[names[label]].get(key) for label in labels]
         rows.append([title, *("–" if v is None else pattern.format(v) for v in values)])
     rows.append(["seconds per doc", *(f"{cost[names[label]]['seconds_per_doc']:.2f}" for label in labels)])
