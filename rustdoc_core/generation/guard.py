@@ -34,7 +34,7 @@ from difflib import SequenceMatcher
 
 from rustdoc_core.docs.checker import unbalanced_backticks
 from rustdoc_core.docs.findings import GUARD_SEVERITY, Finding, finding
-from rustdoc_core.docs.markdown import BLANK, CODE, HEADING_BLOCK, INDENTED_CODE, LINK_DEF, LIST, PARAGRAPH, parse_markdown
+from rustdoc_core.docs.markdown import BLANK, CODE, HEADING_BLOCK, INDENTED_CODE, LINK_DEF, LIST, PARAGRAPH, MarkdownDoc, parse_markdown
 from rustdoc_core.docs.section_rules import ARGUMENT_SECTIONS, SECTION_RULES, returns_result_like
 from rustdoc_core.docs.text import FENCE, code_blocks, normalize_doc
 from rustdoc_core.generation.grounding import NameIndex, ungrounded_mentions
@@ -241,7 +241,11 @@ class _Block:
 
 def _blocks(doc: str) -> list[_Block]:
     """The doc's blocks, read by the one Markdown block parser the doc rules share."""
-    return [_Block(_GUARD_KINDS.get(b.kind, "other"), list(b.lines), b.level, b.title.lower()) for b in parse_markdown(doc).blocks]
+    return _blocks_of(parse_markdown(doc))
+
+
+def _blocks_of(markdown: MarkdownDoc) -> list[_Block]:
+    return [_Block(_GUARD_KINDS.get(b.kind, "other"), list(b.lines), b.level, b.title.lower()) for b in markdown.blocks]
 
 
 def _render(blocks: Iterable[_Block]) -> str:
@@ -444,8 +448,14 @@ def over_budget(item: RustItem, doc: str) -> bool:
 
 
 def apply_budget(item: RustItem, doc: str) -> str:
-    """The doc cut to its kind's budget: whole paragraphs and code blocks, in order, while they fit."""
-    return _drop_empty_headings(_within_budget(budget_of(item), _blocks(doc))[0])
+    """The doc cut to its kind's budget: whole paragraphs and code blocks, in order, while they fit.
+    A link definition is no paragraph: it stays while a kept block uses it (`MarkdownDoc.select`),
+    so no `[`x`][c]` is left dangling."""
+    markdown = parse_markdown(doc)
+    blocks = _blocks_of(markdown)
+    kept = {id(block) for block in _within_budget(budget_of(item), blocks)[0]}
+    within = markdown.select(i for i, block in enumerate(blocks) if id(block) in kept)
+    return _drop_empty_headings(_blocks(within))
 
 
 def budget_end(item: RustItem, doc: str, budget: Budget | None = None) -> int | None:
@@ -470,8 +480,8 @@ def _within_budget(budget: Budget, blocks: list[_Block]) -> tuple[list[_Block], 
     full_at: int | None = None
     section = ""
     for index, block in enumerate(blocks):
-        if block.kind == "blank":
-            out.append(block)
+        if block.kind in ("blank", "linkdef"):
+            out.append(block)  # a link definition goes or stays with its users (`apply_budget`)
             continue
         if full_at is not None:
             continue

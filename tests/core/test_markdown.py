@@ -108,7 +108,6 @@ def test_references_find_full_collapsed_and_shortcut_labels_outside_code():
     assert md.references(md.blocks[0]) == {"x", "y", "z"}
 
 
-@pytest.mark.xfail(strict=True, reason="guard.apply_budget (QUALITY's) still cuts blocks by its own parser; MarkdownDoc.select is the fix")
 def test_the_length_budget_keeps_link_definitions_with_their_paragraph():
     """Issue 20: the length budget counted a link definition as a paragraph and cut it, leaving
     `[`Counter`][c]` dangling: here the definition came ninth, past a fn's eight paragraphs."""
